@@ -1,0 +1,86 @@
+# Yiwang (一网通办). `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 2
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+export PYTHONPATH := src
+export DJANGO_SETTINGS_MODULE ?= yiwang.settings.base
+
+.DEFAULT_GOAL := help
+.PHONY: help install install-test system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed ## create the virtualenv and install the platform
+
+system-deps: ## install the system packages the tests need (Chromium, CJK fonts, OpenSSL)
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' && command -v openssl >/dev/null; then \
+		echo "system packages present"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk openssl >/dev/null; \
+	else \
+		echo "run as root, or: sudo apt-get install -y chromium fonts-noto-cjk openssl"; exit 1; \
+	fi
+
+demo: install ## migrate and load the demo data set (idempotent)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py check --database default
+
+serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
+	$(PY) manage.py collectstatic --noinput -v 0
+	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
+	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) \
+		--no-ws --log-level warning yiwang.wsgi:application
+
+run: demo serve ## install, load the demo data and run the platform on http://127.0.0.1:8000
+
+worker: install ## run a background task worker (production: YIWANG_TASKS=database)
+	$(PY) manage.py db_worker
+
+lint: install ## ruff, import contracts, migrations and OpenAPI drift
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/lint-imports
+	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py export_openapi --check docs/openapi.json
+
+openapi: install ## regenerate the committed OpenAPI schema
+	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py export_openapi docs/openapi.json
+
+test-sqlite: install ## the suite on SQLite (browser tests included)
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in the SQLite pass
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider -m 'not e2e'; \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "PostgreSQL at $(PG_URL) is unreachable: failing (CI=true)"; exit 1; \
+	else \
+		echo "WARNING: PostgreSQL at $(PG_URL) is unreachable; PostgreSQL pass not run"; \
+	fi
+
+test: install system-deps lint test-sqlite test-pg ## install everything and run the whole suite on SQLite and PostgreSQL
+
+test-fast: install ## the quick tests only (no slow, no browser), SQLite
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m 'not slow and not e2e'
+
+test-e2e: install system-deps ## the browser tests only
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m e2e
+
+bench: install ## benchmarks: prints figures and compares them with the issue targets
+	$(PY) bench/run.py
+
+clean: ## remove the local database, index and static files
+	rm -rf var

@@ -1,0 +1,64 @@
+"""The REST API root (/api/v1): routers of every app, one error format, Chinese returned unescaped."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer
+
+from yiwang.catalog.api import router as catalog_router
+from yiwang.core.errors import DomainError
+from yiwang.regions.api import router as regions_router
+from yiwang.search.api import router as search_router
+
+
+class UnescapedJSONRenderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+
+api = NinjaAPI(
+    title="一网通办 API",
+    version="1",
+    description="Yiwang (一网通办) integrated online government services. Errors: "
+    '`{"error": {"code": "...", "message": "..."}}`.',
+    renderer=UnescapedJSONRenderer(),
+    urls_namespace="api-v1",
+)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details: dict | None = None):
+    return api.create_response(
+        request, {"error": {"code": code, "message": message, "details": details or {}}}, status=status
+    )
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    fields = []
+    for error in exc.errors:
+        location = ".".join(str(part) for part in error.get("loc", ()) if part not in {"query", "body", "path"})
+        fields.append({"field": location, "message": error.get("msg", "")})
+    names = "、".join(field["field"] for field in fields if field["field"]) or "请求"
+    return _error(request, 400, "invalid_input", f"参数不合法：{names}", {"fields": fields})
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return _error(request, 401, "not_authenticated", "请先登录")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+api.add_router("", search_router)
+api.add_router("", catalog_router)
+api.add_router("", regions_router)

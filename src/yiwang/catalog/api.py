@@ -1,0 +1,5 @@
+"""catalog API (filled in by its issue work)."""
+
+from ninja import Router
+
+router = Router(tags=["catalog"])

@@ -1,0 +1,311 @@
+"""The service catalog: items (事项), regional implementations (实施清单) and their guides (办事指南),
+situations (情形), topics (主题) and life-event bundles (一件事)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.models import TimeStampedModel
+from yiwang.regions.models import Department, Region
+
+from .constants import (
+    Audience,
+    ExerciseLevel,
+    HandlingType,
+    ItemKind,
+    ItemType,
+    MaterialForm,
+    MaterialMedium,
+    MaterialRequirement,
+    MaterialSource,
+    OnlineDepth,
+    TopicKind,
+)
+
+
+class Topic(models.Model):
+    """A theme or life event under which citizens and enterprises look for services."""
+
+    code = models.SlugField(_("编码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    audience = models.CharField(_("服务对象"), max_length=16, choices=Audience.choices)
+    kind = models.CharField(_("类别"), max_length=16, choices=TopicKind.choices, default=TopicKind.THEME)
+    description = models.CharField(_("说明"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("主题")
+        verbose_name_plural = _("主题")
+        ordering = ["audience", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceItem(TimeStampedModel):
+    """A catalog item: basic item (主项), sub-item (子项) or handling item (业务办理项)."""
+
+    code = models.CharField(_("事项编码"), max_length=64, unique=True)
+    name = models.CharField(_("事项名称"), max_length=200)
+    kind = models.CharField(_("层级"), max_length=16, choices=ItemKind.choices, default=ItemKind.SUB)
+    handling_type = models.CharField(_("业务办理项类型"), max_length=16, choices=HandlingType.choices,
+                                     blank=True, default=HandlingType.NONE)
+    parent = models.ForeignKey("self", verbose_name=_("上级事项"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    item_type = models.PositiveSmallIntegerField(_("事项类型"), choices=ItemType.choices)
+    exercise_level = models.PositiveSmallIntegerField(_("行使层级"), choices=ExerciseLevel.choices,
+                                                      default=ExerciseLevel.COUNTY)
+    competent_department = models.CharField(_("主管部门"), max_length=100, blank=True)
+    audiences = models.JSONField(_("服务对象"), default=list, help_text=_('如 ["person"] 或 ["enterprise"]'))
+    topics = models.ManyToManyField(Topic, verbose_name=_("主题"), blank=True, related_name="items")
+    legal_basis = models.TextField(_("设定依据"), blank=True)
+    implementation_basis = models.TextField(_("实施依据"), blank=True)
+    required_assurance_level = models.PositiveSmallIntegerField(
+        _("所需实名等级"), default=2, help_text=_("2 格式校验，3 两项比对加短信，4 人像比对，5 证书或现场核验")
+    )
+    keywords = models.CharField(_("检索关键词"), max_length=300, blank=True,
+                                help_text=_("群众常用的说法，用空格分隔"))
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("事项")
+        verbose_name_plural = _("事项")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Implementation(TimeStampedModel):
+    """An item as implemented by one body in one region (实施清单), carrying the whole guide."""
+
+    code = models.CharField(_("实施编码"), max_length=100, unique=True)
+    item = models.ForeignKey(ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT,
+                             related_name="implementations")
+    name = models.CharField(_("实施名称"), max_length=200)
+    region = models.ForeignKey(Region, verbose_name=_("实施区划"), on_delete=models.PROTECT,
+                               related_name="implementations")
+    department = models.ForeignKey(Department, verbose_name=_("实施主体"), on_delete=models.PROTECT,
+                                   related_name="implementations")
+    conditions = models.TextField(_("受理条件"), blank=True)
+    process_description = models.TextField(_("办理流程说明"), blank=True)
+    statutory_limit_days = models.PositiveSmallIntegerField(_("法定办结时限（工作日）"), null=True, blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
+    is_free = models.BooleanField(_("不收费"), default=True)
+    fee_basis = models.TextField(_("收费依据"), blank=True)
+    place = models.CharField(_("办理地点"), max_length=300, blank=True)
+    hours = models.CharField(_("办理时间"), max_length=200, blank=True)
+    phone = models.CharField(_("咨询电话"), max_length=100, blank=True)
+    complaint_channel = models.CharField(_("监督投诉渠道"), max_length=300, blank=True)
+    online_depth = models.PositiveSmallIntegerField(_("网上办理深度"), choices=OnlineDepth.choices,
+                                                    null=True, blank=True)
+    visits = models.PositiveSmallIntegerField(_("到现场次数"), null=True, blank=True,
+                                              choices=[(0, "0 次"), (1, "1 次"), (2, "2 次")])
+    result_name = models.CharField(_("审批结果名称"), max_length=200, blank=True)
+    result_license_type = models.CharField(_("结果电子证照类型代码"), max_length=64, blank=True)
+    completeness = models.PositiveSmallIntegerField(_("要素完整度（%）"), default=0, db_index=True)
+    missing_elements = models.JSONField(_("缺失要素"), default=list, blank=True)
+    view_count = models.PositiveIntegerField(_("浏览次数"), default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("实施清单")
+        verbose_name_plural = _("实施清单")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["region", "item"]), models.Index(fields=["-view_count"])]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.region.name}）" if "region" in self.__dict__ else self.name
+
+    @property
+    def is_online(self) -> bool:
+        return (self.online_depth or 0) >= OnlineDepth.ONLINE_SUBMISSION
+
+
+class Material(models.Model):
+    """A material the applicant provides (申请材料), with every attribute the guide standard lists."""
+
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    key = models.SlugField(_("材料标识"), max_length=64, blank=True,
+                           help_text=_("同一种材料在不同事项中使用同一标识，用于“一件事”去重"))
+    name = models.CharField(_("材料名称"), max_length=200)
+    form = models.CharField(_("材料形式"), max_length=24, choices=MaterialForm.choices, default=MaterialForm.ORIGINAL)
+    copies = models.PositiveSmallIntegerField(_("份数"), default=1)
+    medium = models.CharField(_("载体"), max_length=16, choices=MaterialMedium.choices, default=MaterialMedium.BOTH)
+    requirement = models.CharField(_("必要性"), max_length=16, choices=MaterialRequirement.choices,
+                                   default=MaterialRequirement.REQUIRED)
+    source = models.CharField(_("来源渠道"), max_length=16, choices=MaterialSource.choices,
+                              default=MaterialSource.APPLICANT)
+    source_detail = models.CharField(_("出具单位"), max_length=200, blank=True)
+    blank_form_url = models.CharField(_("空白表格"), max_length=300, blank=True)
+    sample_url = models.CharField(_("示例样表"), max_length=300, blank=True)
+    license_type_code = models.CharField(_("可替代的电子证照类型代码"), max_length=64, blank=True)
+    license_type_name = models.CharField(_("可替代的电子证照名称"), max_length=100, blank=True)
+    notes = models.TextField(_("填报须知"), blank=True)
+
+    class Meta:
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+        ordering = ["implementation_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Fee(models.Model):
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="fees")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    name = models.CharField(_("收费项目"), max_length=200)
+    amount = models.DecimalField(_("金额（元）"), max_digits=12, decimal_places=2, null=True, blank=True)
+    description = models.CharField(_("收费标准"), max_length=300, blank=True)
+    basis = models.TextField(_("收费依据"), blank=True)
+    is_by_situation = models.BooleanField(_("仅特定情形收取"), default=False)
+
+    class Meta:
+        verbose_name = _("收费项目")
+        verbose_name_plural = _("收费项目")
+        ordering = ["implementation_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProcessStep(models.Model):
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    name = models.CharField(_("环节名称"), max_length=100)
+    description = models.TextField(_("办理标准"), blank=True)
+    limit_days = models.PositiveSmallIntegerField(_("环节时限（工作日）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("办理环节")
+        verbose_name_plural = _("办理环节")
+        ordering = ["implementation_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SpecialStep(models.Model):
+    """A special procedure (特别程序): site inspection, expert review, public notice, hearing …"""
+
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="special_steps")
+    name = models.CharField(_("特别程序名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    limit_days = models.PositiveSmallIntegerField(_("时限（工作日）"), null=True, blank=True)
+    counts_toward_limit = models.BooleanField(_("计入法定办结时限"), default=False)
+
+    class Meta:
+        verbose_name = _("特别程序")
+        verbose_name_plural = _("特别程序")
+        ordering = ["implementation_id", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FAQ(models.Model):
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="faqs")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    question = models.CharField(_("问题"), max_length=300)
+    answer = models.TextField(_("解答"))
+
+    class Meta:
+        verbose_name = _("常见问题")
+        verbose_name_plural = _("常见问题")
+        ordering = ["implementation_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class SituationQuestion(models.Model):
+    """A question of the situation wizard (情形引导)."""
+
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    code = models.SlugField(_("编码"), max_length=64)
+    text = models.CharField(_("问题"), max_length=200)
+    help_text = models.CharField(_("说明"), max_length=300, blank=True)
+    shown_when = models.ForeignKey("SituationOption", verbose_name=_("仅在选择该选项时显示"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="follow_up_questions")
+
+    class Meta:
+        verbose_name = _("情形问题")
+        verbose_name_plural = _("情形问题")
+        ordering = ["implementation_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["implementation", "code"], name="question_code_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class SituationOption(models.Model):
+    """An answer that adds or removes materials and changes fees and the time limit."""
+
+    question = models.ForeignKey(SituationQuestion, on_delete=models.CASCADE, related_name="options")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    code = models.SlugField(_("编码"), max_length=64)
+    label = models.CharField(_("选项"), max_length=200)
+    explanation = models.CharField(_("原因说明"), max_length=300, blank=True,
+                                   help_text=_("向申请人解释为什么需要或不需要这些材料"))
+    adds_materials = models.ManyToManyField(Material, verbose_name=_("增加材料"), blank=True,
+                                            related_name="added_by")
+    removes_materials = models.ManyToManyField(Material, verbose_name=_("免交材料"), blank=True,
+                                               related_name="removed_by")
+    adds_fees = models.ManyToManyField(Fee, verbose_name=_("增加收费"), blank=True, related_name="added_by")
+    waives_fees = models.BooleanField(_("免收全部费用"), default=False)
+    promised_limit_days = models.PositiveSmallIntegerField(_("此情形承诺时限（工作日）"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("情形选项")
+        verbose_name_plural = _("情形选项")
+        ordering = ["question_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["question", "code"], name="option_code_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Bundle(TimeStampedModel):
+    """A life-event bundle (一件事): several implementations served as one, materials de-duplicated."""
+
+    code = models.SlugField(_("编码"), max_length=64, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.TextField(_("说明"), blank=True)
+    audience = models.CharField(_("服务对象"), max_length=16, choices=Audience.choices)
+    region = models.ForeignKey(Region, verbose_name=_("实施区划"), on_delete=models.PROTECT,
+                               related_name="bundles")
+    lead_department = models.ForeignKey(Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT,
+                                        related_name="led_bundles")
+    implementations = models.ManyToManyField(Implementation, through="BundleItem", related_name="bundles",
+                                             verbose_name=_("包含事项"))
+    topics = models.ManyToManyField(Topic, verbose_name=_("主题"), blank=True, related_name="bundles")
+    keywords = models.CharField(_("检索关键词"), max_length=300, blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
+    visits = models.PositiveSmallIntegerField(_("到现场次数"), null=True, blank=True)
+    place = models.CharField(_("办理地点"), max_length=300, blank=True)
+    view_count = models.PositiveIntegerField(_("浏览次数"), default=0)
+    is_active = models.BooleanField(_("有效"), default=True)
+
+    class Meta:
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BundleItem(models.Model):
+    bundle = models.ForeignKey(Bundle, on_delete=models.CASCADE, related_name="bundle_items")
+    implementation = models.ForeignKey(Implementation, on_delete=models.PROTECT, related_name="bundle_items")
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("一件事包含事项")
+        verbose_name_plural = _("一件事包含事项")
+        ordering = ["bundle_id", "order"]
+        constraints = [models.UniqueConstraint(fields=["bundle", "implementation"], name="bundle_item_unique")]

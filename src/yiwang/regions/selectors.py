@@ -1,0 +1,50 @@
+"""Reads of the regions app."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from yiwang.core.errors import NotFound
+
+from .models import Department, Region
+
+
+def get_region(*, code: str) -> Region:
+    try:
+        return Region.objects.select_related("parent").get(code=code)
+    except Region.DoesNotExist:
+        raise NotFound(f"行政区划代码 {code} 不存在", code="unknown_region") from None
+
+
+def list_child_regions(*, region: Region | None) -> QuerySet[Region]:
+    """Direct children of a region, or the provinces when ``region`` is None."""
+    if region is None:
+        return Region.objects.filter(parent__isnull=True)
+    return Region.objects.filter(parent=region)
+
+
+def list_region_ancestors(*, region: Region) -> list[Region]:
+    """The chain from the province down to ``region`` itself (one query: codes are prefixes)."""
+    code = region.code
+    prefixes = {code[:2].ljust(12, "0"), code[:4].ljust(12, "0"), code[:6].ljust(12, "0"),
+                code[:9].ljust(12, "0"), code}
+    return list(Region.objects.filter(code__in=prefixes, level__lte=region.level).order_by("level"))
+
+
+def region_scope_codes(*, region: Region) -> list[str]:
+    """Codes of the region and its ancestors: the implementations that serve a person living there."""
+    return [ancestor.code for ancestor in list_region_ancestors(region=region)]
+
+
+def list_departments(*, region_code: str | None = None) -> QuerySet[Department]:
+    departments = Department.objects.select_related("region")
+    if region_code:
+        departments = departments.filter(region_id=region_code)
+    return departments.order_by("region_id", "name")
+
+
+def get_department(*, credit_code: str) -> Department:
+    try:
+        return Department.objects.select_related("region", "parent").get(credit_code=credit_code)
+    except Department.DoesNotExist:
+        raise NotFound("部门不存在", code="unknown_department") from None

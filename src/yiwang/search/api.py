@@ -1,0 +1,5 @@
+"""search API (filled in by its issue work)."""
+
+from ninja import Router
+
+router = Router(tags=["search"])

@@ -1,0 +1,22 @@
+"""Production: secrets and hosts must come from the environment; secure cookies and HSTS."""
+
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import DEBUG, SECRET_KEY
+
+if DEBUG:
+    raise ImproperlyConfigured("YIWANG_DEBUG must be off in production")
+if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured("Set YIWANG_SECRET_KEY to a random value of at least 40 characters")
+if "DATABASE_URL" not in os.environ:
+    raise ImproperlyConfigured("Set DATABASE_URL (postgres://...) in production")
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = os.environ.get("YIWANG_SSL_REDIRECT", "true").lower() == "true"
+SECURE_HSTS_SECONDS = 31536000
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,8 @@
+"""WSGI entry point (granian --interface wsgi yiwang.wsgi:application)."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings.base")
+application = get_wsgi_application()
