@@ -38,5 +38,5 @@ def load_bundled_holidays() -> list[HolidayYear]:
     """Load every year shipped with the platform (an empty file marks a year as not yet published)."""
     return [
         load_holiday_year(data=json.loads(path.read_text(encoding="utf-8")), source="holiday-cn")
-        for path in sorted(HOLIDAY_DATA_DIR.glob("*.json"))
+        for path in sorted(HOLIDAY_DATA_DIR.glob("[0-9][0-9][0-9][0-9].json"))
     ]

@@ -39,12 +39,17 @@ def load_regions(*, with_villages: bool = True) -> int:
     existing = set(Region.objects.values_list("code", flat=True))
     full_names: dict[str, str] = dict(Region.objects.values_list("code", "full_name"))
     pending: list[Region] = []
+    seen: set[str] = set()
     created = 0
 
     def add(code: str, name: str, level: RegionLevel, parent_code: str | None) -> None:
         nonlocal created
         code = pad_region_code(code)
         parent = pad_region_code(parent_code) if parent_code else None
+        if code in seen:
+            # Cities without counties (东莞, 中山, 儋州) appear again as their own county: keep the city.
+            return
+        seen.add(code)
         full_names[code] = _join(full_names.get(parent, ""), name) if parent else name
         if code in existing:
             return
