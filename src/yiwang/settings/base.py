@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "yiwang.core",
     "yiwang.regions",
+    "yiwang.registers",
+    "yiwang.identity",
     "yiwang.catalog",
     "yiwang.search",
     "yiwang.api",
@@ -128,6 +130,8 @@ TASKS = {
         }[TASK_BACKEND]
     }
 }
+
+AUTH_USER_MODEL = "identity.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
