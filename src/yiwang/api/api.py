@@ -43,7 +43,9 @@ def on_domain_error(request, exc: DomainError):
 def on_validation_error(request, exc: NinjaValidationError):
     fields = []
     for error in exc.errors:
-        location = ".".join(str(part) for part in error.get("loc", ()) if part not in {"query", "body", "path"})
+        location = ".".join(
+            str(part) for part in error.get("loc", ()) if part not in {"query", "body", "path"}
+        )
         fields.append({"field": location, "message": error.get("msg", "")})
     names = "、".join(field["field"] for field in fields if field["field"]) or "请求"
     return _error(request, 400, "invalid_input", f"参数不合法：{names}", {"fields": fields})

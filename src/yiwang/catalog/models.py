@@ -49,23 +49,38 @@ class ServiceItem(TimeStampedModel):
     code = models.CharField(_("事项编码"), max_length=64, unique=True)
     name = models.CharField(_("事项名称"), max_length=200)
     kind = models.CharField(_("层级"), max_length=16, choices=ItemKind.choices, default=ItemKind.SUB)
-    handling_type = models.CharField(_("业务办理项类型"), max_length=16, choices=HandlingType.choices,
-                                     blank=True, default=HandlingType.NONE)
-    parent = models.ForeignKey("self", verbose_name=_("上级事项"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    handling_type = models.CharField(
+        _("业务办理项类型"),
+        max_length=16,
+        choices=HandlingType.choices,
+        blank=True,
+        default=HandlingType.NONE,
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     item_type = models.PositiveSmallIntegerField(_("事项类型"), choices=ItemType.choices)
-    exercise_level = models.PositiveSmallIntegerField(_("行使层级"), choices=ExerciseLevel.choices,
-                                                      default=ExerciseLevel.COUNTY)
+    exercise_level = models.PositiveSmallIntegerField(
+        _("行使层级"), choices=ExerciseLevel.choices, default=ExerciseLevel.COUNTY
+    )
     competent_department = models.CharField(_("主管部门"), max_length=100, blank=True)
     audiences = models.JSONField(_("服务对象"), default=list, help_text=_('如 ["person"] 或 ["enterprise"]'))
     topics = models.ManyToManyField(Topic, verbose_name=_("主题"), blank=True, related_name="items")
     legal_basis = models.TextField(_("设定依据"), blank=True)
     implementation_basis = models.TextField(_("实施依据"), blank=True)
     required_assurance_level = models.PositiveSmallIntegerField(
-        _("所需实名等级"), default=2, help_text=_("2 格式校验，3 两项比对加短信，4 人像比对，5 证书或现场核验")
+        _("所需实名等级"),
+        default=2,
+        help_text=_("2 格式校验，3 两项比对加短信，4 人像比对，5 证书或现场核验"),
     )
-    keywords = models.CharField(_("检索关键词"), max_length=300, blank=True,
-                                help_text=_("群众常用的说法，用空格分隔"))
+    keywords = models.CharField(
+        _("检索关键词"), max_length=300, blank=True, help_text=_("群众常用的说法，用空格分隔")
+    )
     is_active = models.BooleanField(_("有效"), default=True)
 
     class Meta:
@@ -81,16 +96,21 @@ class Implementation(TimeStampedModel):
     """An item as implemented by one body in one region (实施清单), carrying the whole guide."""
 
     code = models.CharField(_("实施编码"), max_length=100, unique=True)
-    item = models.ForeignKey(ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT,
-                             related_name="implementations")
+    item = models.ForeignKey(
+        ServiceItem, verbose_name=_("事项"), on_delete=models.PROTECT, related_name="implementations"
+    )
     name = models.CharField(_("实施名称"), max_length=200)
-    region = models.ForeignKey(Region, verbose_name=_("实施区划"), on_delete=models.PROTECT,
-                               related_name="implementations")
-    department = models.ForeignKey(Department, verbose_name=_("实施主体"), on_delete=models.PROTECT,
-                                   related_name="implementations")
+    region = models.ForeignKey(
+        Region, verbose_name=_("实施区划"), on_delete=models.PROTECT, related_name="implementations"
+    )
+    department = models.ForeignKey(
+        Department, verbose_name=_("实施主体"), on_delete=models.PROTECT, related_name="implementations"
+    )
     conditions = models.TextField(_("受理条件"), blank=True)
     process_description = models.TextField(_("办理流程说明"), blank=True)
-    statutory_limit_days = models.PositiveSmallIntegerField(_("法定办结时限（工作日）"), null=True, blank=True)
+    statutory_limit_days = models.PositiveSmallIntegerField(
+        _("法定办结时限（工作日）"), null=True, blank=True
+    )
     promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
     is_free = models.BooleanField(_("不收费"), default=True)
     fee_basis = models.TextField(_("收费依据"), blank=True)
@@ -98,10 +118,12 @@ class Implementation(TimeStampedModel):
     hours = models.CharField(_("办理时间"), max_length=200, blank=True)
     phone = models.CharField(_("咨询电话"), max_length=100, blank=True)
     complaint_channel = models.CharField(_("监督投诉渠道"), max_length=300, blank=True)
-    online_depth = models.PositiveSmallIntegerField(_("网上办理深度"), choices=OnlineDepth.choices,
-                                                    null=True, blank=True)
-    visits = models.PositiveSmallIntegerField(_("到现场次数"), null=True, blank=True,
-                                              choices=[(0, "0 次"), (1, "1 次"), (2, "2 次")])
+    online_depth = models.PositiveSmallIntegerField(
+        _("网上办理深度"), choices=OnlineDepth.choices, null=True, blank=True
+    )
+    visits = models.PositiveSmallIntegerField(
+        _("到现场次数"), null=True, blank=True, choices=[(0, "0 次"), (1, "1 次"), (2, "2 次")]
+    )
     result_name = models.CharField(_("审批结果名称"), max_length=200, blank=True)
     result_license_type = models.CharField(_("结果电子证照类型代码"), max_length=64, blank=True)
     completeness = models.PositiveSmallIntegerField(_("要素完整度（%）"), default=0, db_index=True)
@@ -128,16 +150,26 @@ class Material(models.Model):
 
     implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="materials")
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
-    key = models.SlugField(_("材料标识"), max_length=64, blank=True,
-                           help_text=_("同一种材料在不同事项中使用同一标识，用于“一件事”去重"))
+    key = models.SlugField(
+        _("材料标识"),
+        max_length=64,
+        blank=True,
+        help_text=_("同一种材料在不同事项中使用同一标识，用于“一件事”去重"),
+    )
     name = models.CharField(_("材料名称"), max_length=200)
-    form = models.CharField(_("材料形式"), max_length=24, choices=MaterialForm.choices, default=MaterialForm.ORIGINAL)
+    form = models.CharField(
+        _("材料形式"), max_length=24, choices=MaterialForm.choices, default=MaterialForm.ORIGINAL
+    )
     copies = models.PositiveSmallIntegerField(_("份数"), default=1)
-    medium = models.CharField(_("载体"), max_length=16, choices=MaterialMedium.choices, default=MaterialMedium.BOTH)
-    requirement = models.CharField(_("必要性"), max_length=16, choices=MaterialRequirement.choices,
-                                   default=MaterialRequirement.REQUIRED)
-    source = models.CharField(_("来源渠道"), max_length=16, choices=MaterialSource.choices,
-                              default=MaterialSource.APPLICANT)
+    medium = models.CharField(
+        _("载体"), max_length=16, choices=MaterialMedium.choices, default=MaterialMedium.BOTH
+    )
+    requirement = models.CharField(
+        _("必要性"), max_length=16, choices=MaterialRequirement.choices, default=MaterialRequirement.REQUIRED
+    )
+    source = models.CharField(
+        _("来源渠道"), max_length=16, choices=MaterialSource.choices, default=MaterialSource.APPLICANT
+    )
     source_detail = models.CharField(_("出具单位"), max_length=200, blank=True)
     blank_form_url = models.CharField(_("空白表格"), max_length=300, blank=True)
     sample_url = models.CharField(_("示例样表"), max_length=300, blank=True)
@@ -229,14 +261,22 @@ class SituationQuestion(models.Model):
     code = models.SlugField(_("编码"), max_length=64)
     text = models.CharField(_("问题"), max_length=200)
     help_text = models.CharField(_("说明"), max_length=300, blank=True)
-    shown_when = models.ForeignKey("SituationOption", verbose_name=_("仅在选择该选项时显示"), null=True,
-                                   blank=True, on_delete=models.SET_NULL, related_name="follow_up_questions")
+    shown_when = models.ForeignKey(
+        "SituationOption",
+        verbose_name=_("仅在选择该选项时显示"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="follow_up_questions",
+    )
 
     class Meta:
         verbose_name = _("情形问题")
         verbose_name_plural = _("情形问题")
         ordering = ["implementation_id", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["implementation", "code"], name="question_code_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["implementation", "code"], name="question_code_unique")
+        ]
 
     def __str__(self) -> str:
         return self.text
@@ -249,15 +289,20 @@ class SituationOption(models.Model):
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     code = models.SlugField(_("编码"), max_length=64)
     label = models.CharField(_("选项"), max_length=200)
-    explanation = models.CharField(_("原因说明"), max_length=300, blank=True,
-                                   help_text=_("向申请人解释为什么需要或不需要这些材料"))
-    adds_materials = models.ManyToManyField(Material, verbose_name=_("增加材料"), blank=True,
-                                            related_name="added_by")
-    removes_materials = models.ManyToManyField(Material, verbose_name=_("免交材料"), blank=True,
-                                               related_name="removed_by")
+    explanation = models.CharField(
+        _("原因说明"), max_length=300, blank=True, help_text=_("向申请人解释为什么需要或不需要这些材料")
+    )
+    adds_materials = models.ManyToManyField(
+        Material, verbose_name=_("增加材料"), blank=True, related_name="added_by"
+    )
+    removes_materials = models.ManyToManyField(
+        Material, verbose_name=_("免交材料"), blank=True, related_name="removed_by"
+    )
     adds_fees = models.ManyToManyField(Fee, verbose_name=_("增加收费"), blank=True, related_name="added_by")
     waives_fees = models.BooleanField(_("免收全部费用"), default=False)
-    promised_limit_days = models.PositiveSmallIntegerField(_("此情形承诺时限（工作日）"), null=True, blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField(
+        _("此情形承诺时限（工作日）"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("情形选项")
@@ -276,12 +321,15 @@ class Bundle(TimeStampedModel):
     name = models.CharField(_("名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
     audience = models.CharField(_("服务对象"), max_length=16, choices=Audience.choices)
-    region = models.ForeignKey(Region, verbose_name=_("实施区划"), on_delete=models.PROTECT,
-                               related_name="bundles")
-    lead_department = models.ForeignKey(Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT,
-                                        related_name="led_bundles")
-    implementations = models.ManyToManyField(Implementation, through="BundleItem", related_name="bundles",
-                                             verbose_name=_("包含事项"))
+    region = models.ForeignKey(
+        Region, verbose_name=_("实施区划"), on_delete=models.PROTECT, related_name="bundles"
+    )
+    lead_department = models.ForeignKey(
+        Department, verbose_name=_("牵头部门"), on_delete=models.PROTECT, related_name="led_bundles"
+    )
+    implementations = models.ManyToManyField(
+        Implementation, through="BundleItem", related_name="bundles", verbose_name=_("包含事项")
+    )
     topics = models.ManyToManyField(Topic, verbose_name=_("主题"), blank=True, related_name="bundles")
     keywords = models.CharField(_("检索关键词"), max_length=300, blank=True)
     promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
@@ -308,4 +356,6 @@ class BundleItem(models.Model):
         verbose_name = _("一件事包含事项")
         verbose_name_plural = _("一件事包含事项")
         ordering = ["bundle_id", "order"]
-        constraints = [models.UniqueConstraint(fields=["bundle", "implementation"], name="bundle_item_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "implementation"], name="bundle_item_unique")
+        ]

@@ -1,11 +1,11 @@
-"""System checks (run with `check --database default`): tell administrators when the working-day calendar lacks the current or next year."""
+"""System checks: warn administrators when the working-day calendar lacks this year or the next."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.core.checks import Warning as CheckWarning
 from django.core.checks import Tags, register
+from django.core.checks import Warning as CheckWarning
 from django.db import DatabaseError
 
 

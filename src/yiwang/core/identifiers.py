@@ -17,13 +17,23 @@ from .errors import InvalidInput
 
 _RIC_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _RIC_CHECK = "10X98765432"
-_RIC18 = re.compile(r"^\d{17}[\dX]$")
-_RIC15 = re.compile(r"^\d{15}$")
-_USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_RIC18 = re.compile(r"[0-9]{17}[0-9X]")
+_RIC15 = re.compile(r"[0-9]{15}")
+_USCC = re.compile(r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}")
 # GB 32100-2015 table 1: registering authority code and, per authority, the entity kinds.
 _USCC_AUTHORITY_KINDS = {
-    "1": "1239", "2": "19", "3": "12345", "4": "19", "5": "1239", "6": "129", "7": "129",
-    "8": "19", "9": "123", "A": "19", "N": "1239", "Y": "1",
+    "1": "1239",
+    "2": "19",
+    "3": "12345",
+    "4": "19",
+    "5": "1239",
+    "6": "129",
+    "7": "129",
+    "8": "19",
+    "9": "123",
+    "A": "19",
+    "N": "1239",
+    "Y": "1",
 }
 
 
@@ -59,12 +69,12 @@ def parse_resident_id(number: str, *, today: dt.date | None = None) -> ResidentI
     """Validate a resident ID number (18 digits, or the legacy 15) and return what it encodes."""
     today = today or dt.date.today()
     value = (number or "").strip().upper()
-    if _RIC18.match(value):
+    if _RIC18.fullmatch(value):
         if resident_id_check_digit(value[:17]) != value[17]:
             raise InvalidIdentifier("身份证号码校验位不正确", code="invalid_id_checksum")
         birth = _parse_birth_date(value[6:14], today=today)
         return ResidentId(value, birth, int(value[16]) % 2 == 1, value[:6])
-    if _RIC15.match(value):
+    if _RIC15.fullmatch(value):
         birth = _parse_birth_date("19" + value[6:12], today=today)
         return ResidentId(value, birth, int(value[14]) % 2 == 1, value[:6])
     raise InvalidIdentifier("身份证号码应为18位（最后一位可为X）或15位数字", code="invalid_id_format")
@@ -81,13 +91,15 @@ def is_valid_resident_id(number: str) -> bool:
 def normalize_credit_code(code: str) -> str:
     """Validate a unified social credit code and return it in upper case."""
     value = (code or "").strip().upper()
-    if not _USCC.match(value):
+    if not _USCC.fullmatch(value):
         raise InvalidIdentifier(
             "统一社会信用代码应为18位，由数字和大写字母组成（不含I、O、S、V、Z）", code="invalid_uscc_format"
         )
     kinds = _USCC_AUTHORITY_KINDS.get(value[0])
     if kinds is None or value[1] not in kinds:
-        raise InvalidIdentifier("统一社会信用代码的登记管理部门或机构类别代码无效", code="invalid_uscc_format")
+        raise InvalidIdentifier(
+            "统一社会信用代码的登记管理部门或机构类别代码无效", code="invalid_uscc_format"
+        )
     try:
         stdnum_uscc.validate(value)
     except StdnumError:

@@ -14,7 +14,7 @@ class ErrorBody(Schema):
 
 
 class ErrorOut(Schema):
-    """Every 4xx/5xx answer of the API: a stable ``code`` for machines and a Chinese ``message`` for people."""
+    """Every error answer of the API: a stable ``code`` for machines, a Chinese ``message`` for people."""
 
     error: ErrorBody
 

@@ -37,7 +37,10 @@ class DepartmentOut(Schema):
 def get_region(request, code: str):
     region = selectors.get_region(code=code)
     return {
-        "code": region.code, "name": region.name, "level": region.level, "full_name": region.full_name,
+        "code": region.code,
+        "name": region.name,
+        "level": region.level,
+        "full_name": region.full_name,
         "parent": region.parent,
         "ancestors": selectors.list_region_ancestors(region=region)[:-1],
         "children": list(selectors.list_child_regions(region=region)),
@@ -49,7 +52,13 @@ def list_departments(request, region: str | None = None):
     if region:
         selectors.get_region(code=region)
     return [
-        {"credit_code": d.credit_code, "name": d.name, "region_code": d.region_id, "region_name": d.region.name,
-         "phone": d.phone, "address": d.address}
+        {
+            "credit_code": d.credit_code,
+            "name": d.name,
+            "region_code": d.region_id,
+            "region_name": d.region.name,
+            "phone": d.phone,
+            "address": d.address,
+        }
         for d in selectors.list_departments(region_code=region)
     ]

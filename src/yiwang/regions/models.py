@@ -16,7 +16,11 @@ class Region(models.Model):
     full_name = models.CharField(_("全称"), max_length=300, help_text=_("从省级起的完整名称"))
     level = models.PositiveSmallIntegerField(_("层级"), choices=RegionLevel.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区划"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("上级区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
 
@@ -35,10 +39,17 @@ class Department(TimeStampedModel):
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     short_name = models.CharField(_("简称"), max_length=50, blank=True)
-    region = models.ForeignKey(Region, verbose_name=_("所在区划"), on_delete=models.PROTECT,
-                               related_name="departments")
-    parent = models.ForeignKey("self", verbose_name=_("上级部门"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    region = models.ForeignKey(
+        Region, verbose_name=_("所在区划"), on_delete=models.PROTECT, related_name="departments"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     phone = models.CharField(_("咨询电话"), max_length=50, blank=True)
     address = models.CharField(_("办公地址"), max_length=200, blank=True)
     description = models.TextField(_("职能简介"), blank=True)
@@ -47,7 +58,9 @@ class Department(TimeStampedModel):
         verbose_name = _("部门")
         verbose_name_plural = _("部门")
         ordering = ["region_id", "name"]
-        constraints = [models.UniqueConstraint(fields=["region", "name"], name="department_unique_name_in_region")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="department_unique_name_in_region")
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -26,8 +26,13 @@ def list_child_regions(*, region: Region | None) -> QuerySet[Region]:
 def list_region_ancestors(*, region: Region) -> list[Region]:
     """The chain from the province down to ``region`` itself (one query: codes are prefixes)."""
     code = region.code
-    prefixes = {code[:2].ljust(12, "0"), code[:4].ljust(12, "0"), code[:6].ljust(12, "0"),
-                code[:9].ljust(12, "0"), code}
+    prefixes = {
+        code[:2].ljust(12, "0"),
+        code[:4].ljust(12, "0"),
+        code[:6].ljust(12, "0"),
+        code[:9].ljust(12, "0"),
+        code,
+    }
     return list(Region.objects.filter(code__in=prefixes, level__lte=region.level).order_by("level"))
 
 

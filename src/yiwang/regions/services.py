@@ -53,7 +53,9 @@ def load_regions(*, with_villages: bool = True) -> int:
         full_names[code] = _join(full_names.get(parent, ""), name) if parent else name
         if code in existing:
             return
-        pending.append(Region(code=code, name=name, level=level, parent_id=parent, full_name=full_names[code]))
+        pending.append(
+            Region(code=code, name=name, level=level, parent_id=parent, full_name=full_names[code])
+        )
         created += 1
         if len(pending) >= _BATCH:
             Region.objects.bulk_create(pending)
@@ -76,8 +78,15 @@ def load_regions(*, with_villages: bool = True) -> int:
 
 @transaction.atomic
 def upsert_department(
-    *, credit_code: str, name: str, region_code: str, parent: Department | None = None,
-    short_name: str = "", phone: str = "", address: str = "", description: str = "",
+    *,
+    credit_code: str,
+    name: str,
+    region_code: str,
+    parent: Department | None = None,
+    short_name: str = "",
+    phone: str = "",
+    address: str = "",
+    description: str = "",
 ) -> Department:
     """Create or update a department, keyed by its (validated) credit code."""
     credit_code = normalize_credit_code(credit_code)
@@ -86,8 +95,13 @@ def upsert_department(
     department, _ = Department.objects.update_or_create(
         credit_code=credit_code,
         defaults={
-            "name": name, "region_id": region_code, "parent": parent, "short_name": short_name,
-            "phone": phone, "address": address, "description": description,
+            "name": name,
+            "region_id": region_code,
+            "parent": parent,
+            "short_name": short_name,
+            "phone": phone,
+            "address": address,
+            "description": description,
         },
     )
     return department
