@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
+from yiwang.core.errors import InvalidInput
 from yiwang.core.schemas import ERROR_RESPONSES
 
 from . import selectors
@@ -49,8 +50,8 @@ def get_region(request, code: str):
 
 @router.get("/departments", response={200: list[DepartmentOut], **ERROR_RESPONSES}, summary="部门列表")
 def list_departments(request, region: str | None = None):
-    if region:
-        selectors.get_region(code=region)
+    if region and not selectors.region_exists(code=region):
+        raise InvalidInput(f"行政区划代码 {region} 不存在", code="unknown_region")
     return [
         {
             "credit_code": d.credit_code,

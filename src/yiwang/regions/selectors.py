@@ -16,6 +16,10 @@ def get_region(*, code: str) -> Region:
         raise NotFound(f"行政区划代码 {code} 不存在", code="unknown_region") from None
 
 
+def region_exists(*, code: str) -> bool:
+    return Region.objects.filter(code=code).exists()
+
+
 def list_child_regions(*, region: Region | None) -> QuerySet[Region]:
     """Direct children of a region, or the provinces when ``region`` is None."""
     if region is None:
