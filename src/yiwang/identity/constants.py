@@ -23,3 +23,49 @@ class StaffRole(models.TextChoices):
     LICENSE_ADMIN = "license_admin", _("证照管理员")
     SUPERVISOR = "supervisor", _("效能监察人员")
     PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+
+
+class AuditAction(models.TextChoices):
+    """Past-tense names of every state change the identity services make."""
+
+    USER_REGISTERED = "user_registered", _("注册账号")
+    LOGGED_IN = "logged_in", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    LOGGED_OUT = "logged_out", _("退出登录")
+    ASSURANCE_RAISED = "assurance_raised", _("实名等级提升")
+    ASSURANCE_REFUSED = "assurance_refused", _("实名核验未通过")
+    PHONE_CODE_SENT = "phone_code_sent", _("发送手机验证码")
+    PHONE_CODE_REFUSED = "phone_code_refused", _("手机验证码校验失败")
+    PHONE_VERIFIED = "phone_verified", _("手机号已验证")
+    ENTERPRISE_BOUND = "enterprise_bound", _("绑定企业")
+    ENTERPRISE_BIND_REFUSED = "enterprise_bind_refused", _("绑定企业被拒绝")
+    MANDATE_GRANTED = "mandate_granted", _("授权委托")
+    MANDATE_REVOKED = "mandate_revoked", _("撤销委托")
+    MANDATE_REFUSED = "mandate_refused", _("委托范围外操作被拒绝")
+    STAFF_CREATED = "staff_created", _("创建工作人员账号")
+    STAFF_ROLE_GRANTED = "staff_role_granted", _("授予工作人员角色")
+    STAFF_ROLE_REVOKED = "staff_role_revoked", _("撤销工作人员角色")
+    TOTP_DEVICE_CONFIRMED = "totp_confirmed", _("绑定动态口令")
+    CLIENT_SIGNED_IN = "client_signed_in", _("单点登录到业务系统")
+    SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("全网退出")
+
+
+class PhoneCodePurpose(models.TextChoices):
+    VERIFY_PHONE = "verify_phone", _("验证手机号")
+    STEP_UP = "step_up", _("提升实名等级")
+
+
+class PrincipalKind(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业")
+    PERSON = "person", _("个人")
+
+
+# Staff permissions, each granted by roles; a role's permissions apply only within its department and region.
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    StaffRole.WINDOW_CLERK: frozenset({"application.accept", "application.view", "register.read"}),
+    StaffRole.APPROVER: frozenset({"application.view", "application.decide", "register.read"}),
+    StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage"}),
+    StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
+    StaffRole.SUPERVISOR: frozenset({"supervision.view", "application.view", "staff.view"}),
+    StaffRole.PLATFORM_ADMIN: frozenset({"staff.manage", "staff.view", "client.manage"}),
+}

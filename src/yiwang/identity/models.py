@@ -9,7 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .constants import AssuranceLevel
+from yiwang.core.models import TimeStampedModel
+
+from .constants import AssuranceLevel, AuditAction, PhoneCodePurpose, PrincipalKind, StaffRole
 
 
 class User(AbstractUser):
@@ -47,3 +49,153 @@ class User(AbstractUser):
     def full_name(self) -> str:
         """Chinese order: surname then given name, no space."""
         return f"{self.surname}{self.given_name}"
+
+
+class StaffAssignment(TimeStampedModel):
+    """A staff member's role in one department, scoped to a region (the department's by default)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("工作人员"), on_delete=models.CASCADE, related_name="staff_assignments"
+    )
+    department = models.ForeignKey(
+        "regions.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="staff_assignments",
+    )
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("管辖区划"), on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(_("角色"), max_length=30, choices=StaffRole.choices)
+
+    class Meta:
+        verbose_name = _("工作人员角色")
+        verbose_name_plural = _("工作人员角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "department", "role"], name="staff_role_once_per_department"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.department} {self.get_role_display()}"
+
+
+class Enterprise(TimeStampedModel):
+    """A legal person bound to the platform by its legal representative, checked against the register."""
+
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, unique=True)
+    name = models.CharField(_("名称"), max_length=200)
+    representative = models.ForeignKey(
+        User, verbose_name=_("法定代表人"), on_delete=models.PROTECT, related_name="represented_enterprises"
+    )
+
+    class Meta:
+        verbose_name = _("企业")
+        verbose_name_plural = _("企业")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mandate(TimeStampedModel):
+    """An authorization (委托) for an agent to act for an enterprise or a person, within a scope and dates."""
+
+    principal_kind = models.CharField(_("委托方类型"), max_length=20, choices=PrincipalKind.choices)
+    enterprise = models.ForeignKey(
+        Enterprise,
+        verbose_name=_("委托企业"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mandates",
+    )
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("授权人"), on_delete=models.PROTECT, related_name="mandates_given"
+    )
+    agent = models.ForeignKey(
+        User, verbose_name=_("经办人"), on_delete=models.PROTECT, related_name="mandates_received"
+    )
+    covers_all_items = models.BooleanField(_("全部事项"), default=False)
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", verbose_name=_("授权事项"), blank=True, related_name="+"
+    )
+    valid_from = models.DateField(_("生效日期"))
+    valid_until = models.DateField(_("截止日期"))
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("授权委托")
+        verbose_name_plural = _("授权委托")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__gte=models.F("valid_from")), name="mandate_dates_in_order"
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(principal_kind="enterprise", enterprise__isnull=False)
+                    | models.Q(principal_kind="person", enterprise__isnull=True)
+                ),
+                name="mandate_principal_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_label} → {self.agent}"
+
+    @property
+    def principal_label(self) -> str:
+        return self.enterprise.name if self.enterprise_id else str(self.granted_by)
+
+
+class PhoneCode(models.Model):
+    """A one-time code sent to a phone; only its hash is kept."""
+
+    phone = models.CharField(_("手机号码"), max_length=20, db_index=True)
+    purpose = models.CharField(_("用途"), max_length=20, choices=PhoneCodePurpose.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    failed_attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+
+    class Meta:
+        verbose_name = _("手机验证码")
+        verbose_name_plural = _("手机验证码")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.get_purpose_display()}"
+
+
+class AuditEvent(models.Model):
+    """Append-only record of a state change (or refused attempt) in the identity domain."""
+
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    mandate = models.ForeignKey(
+        Mandate, verbose_name=_("依据委托"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acting_for = models.CharField(_("代表"), max_length=200, blank=True)
+    action = models.CharField(_("动作"), max_length=40, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(_("对象类型"), max_length=40, blank=True)
+    target_id = models.CharField(_("对象标识"), max_length=64, blank=True, db_index=True)
+    details = models.JSONField(_("详情"), default=dict, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("身份审计事件")
+        verbose_name_plural = _("身份审计事件")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"

@@ -1,0 +1,120 @@
+"""Words of the base registers: which register, the coded values each holds, access outcomes."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RegisterCode(models.TextChoices):
+    POPULATION = "population", _("人口库")
+    LEGAL_PERSON = "legal_person", _("法人库")
+    REAL_ESTATE = "real_estate", _("不动产登记")
+    SOCIAL_INSURANCE = "social_insurance", _("社会保险")
+    HOUSING_FUND = "housing_fund", _("住房公积金")
+    CREDIT = "credit", _("信用信息")
+
+
+class Gender(models.TextChoices):
+    MALE = "1", _("男")
+    FEMALE = "2", _("女")
+
+
+class MaritalStatus(models.TextChoices):
+    UNMARRIED = "10", _("未婚")
+    MARRIED = "20", _("已婚")
+    WIDOWED = "30", _("丧偶")
+    DIVORCED = "40", _("离婚")
+
+
+class HouseholdRelation(models.TextChoices):
+    """Relation to the head of household (与户主关系) as the household register records it."""
+
+    HEAD = "02", _("户主")
+    SPOUSE = "10", _("配偶")
+    CHILD = "20", _("子女")
+    PARENT = "50", _("父母")
+
+
+class LegalPersonType(models.TextChoices):
+    LIMITED_COMPANY = "llc", _("有限责任公司")
+    JOINT_STOCK = "jsc", _("股份有限公司")
+    SOLE_PROPRIETOR = "sole", _("个人独资企业")
+    PARTNERSHIP = "partnership", _("合伙企业")
+    INDIVIDUAL_BUSINESS = "individual", _("个体工商户")
+    COOPERATIVE = "coop", _("农民专业合作社")
+
+
+class LegalPersonStatus(models.TextChoices):
+    ACTIVE = "active", _("存续")
+    REVOKED = "revoked", _("吊销")
+    DEREGISTERED = "deregistered", _("注销")
+
+
+class PropertyUse(models.TextChoices):
+    RESIDENTIAL = "residential", _("住宅")
+    COMMERCIAL = "commercial", _("商业")
+    INDUSTRIAL = "industrial", _("工业")
+    OFFICE = "office", _("办公")
+
+
+class InsuranceType(models.TextChoices):
+    PENSION = "pension", _("基本养老保险")
+    MEDICAL = "medical", _("基本医疗保险")
+    UNEMPLOYMENT = "unemployment", _("失业保险")
+    INJURY = "injury", _("工伤保险")
+
+
+class EnrolmentStatus(models.TextChoices):
+    CONTRIBUTING = "contributing", _("正常参保")
+    SUSPENDED = "suspended", _("暂停缴费")
+    ENDED = "ended", _("终止参保")
+
+
+class CreditRecordKind(models.TextChoices):
+    DISHONEST_DEBTOR = "dishonest", _("失信被执行人")
+    ADMINISTRATIVE_PENALTY = "penalty", _("行政处罚")
+    SERIOUS_DISHONESTY = "serious", _("严重失信主体名单")
+
+
+class AccessOutcome(models.TextChoices):
+    GRANTED = "granted", _("已提供")
+    REFUSED = "refused", _("拒绝")
+    NOT_FOUND = "not_found", _("无此记录")
+
+
+# The personal fields a caller may ask the population gate for; anything else is refused.
+PERSON_FIELDS = frozenset(
+    {
+        "id_number",
+        "name",
+        "surname",
+        "given_name",
+        "gender",
+        "birth_date",
+        "ethnicity",
+        "household_address",
+        "region_code",
+        "phone",
+        "marital_status",
+        "household_number",
+        "household_relation",
+        "is_deceased",
+    }
+)
+LEGAL_PERSON_FIELDS = frozenset(
+    {
+        "credit_code",
+        "name",
+        "entity_type",
+        "legal_representative_name",
+        "legal_representative_id_number",
+        "registered_capital",
+        "address",
+        "region_code",
+        "status",
+        "established_on",
+        "approved_on",
+        "business_scope",
+    }
+)
