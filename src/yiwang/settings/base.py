@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yiwang.search",
     "yiwang.api",
     "yiwang.portal",
+    "yiwang.demo",
 ]
 
 MIDDLEWARE = [

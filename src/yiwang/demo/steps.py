@@ -1,0 +1,59 @@
+"""The steps that build the demo data set, in order. Each step is idempotent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    run: Callable[[], object]
+
+
+def _regions():
+    from yiwang.regions.services import load_regions
+
+    return f"{load_regions()} regions created"
+
+
+def _holidays():
+    from yiwang.core.services import load_bundled_holidays
+
+    years = load_bundled_holidays()
+    return ", ".join(f"{row.year}{'' if row.is_published else '（未发布，按周末计算）'}" for row in years)
+
+
+def _real_items():
+    from yiwang.catalog.importers import import_real_items
+
+    return import_real_items()
+
+
+def _guides():
+    from yiwang.catalog.guides import load_demo_guides
+
+    return load_demo_guides()
+
+
+def _completeness():
+    from yiwang.catalog.services import recompute_completeness
+
+    return f"{recompute_completeness()} implementations scored"
+
+
+def _search_index():
+    from yiwang.search.services import rebuild_index
+
+    return rebuild_index()
+
+
+STEPS: list[Step] = [
+    Step("行政区划 regions", _regions),
+    Step("法定节假日 holidays", _holidays),
+    Step("真实事项 real service items", _real_items),
+    Step("办事指南与一件事 guides and bundles", _guides),
+    Step("要素完整度 completeness", _completeness),
+    Step("搜索索引 search index", _search_index),
+]
