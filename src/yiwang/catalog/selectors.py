@@ -1,0 +1,223 @@
+"""Reads of the catalog: guides, situations, bundles, topics and the lists the portal shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils.translation import gettext as _
+
+from yiwang.core.errors import NotFound
+from yiwang.regions.models import Department
+
+from .bundle_guides import BundleGuide, build_bundle_guide
+from .models import Bundle, BundleItem, Implementation, Material, SituationQuestion, Topic
+from .situations import (  # re-exported: the situation wizard is part of the catalog's read surface
+    FeeNeed,
+    MaterialNeed,
+    RemovedMaterial,
+    SituationResult,
+    evaluate_situation,
+)
+
+__all__ = [
+    "BundleGuide",
+    "FeeNeed",
+    "MaterialNeed",
+    "RemovedMaterial",
+    "SituationResult",
+    "TopicEntries",
+    "count_department_implementations",
+    "evaluate_situation",
+    "get_bundle_guide",
+    "get_implementation_guide",
+    "get_topic",
+    "list_department_implementations",
+    "list_incomplete_implementations",
+    "list_popular_bundles",
+    "list_popular_implementations",
+    "list_searchable_bundles",
+    "list_searchable_implementations",
+    "list_topic_entries",
+    "list_topics",
+    "region_scope",
+]
+
+
+def region_scope(region_code: str) -> list[str]:
+    """The region and its ancestors, most specific first (codes are prefixes, so no query is needed)."""
+    code = region_code.strip()
+    scope: list[str] = []
+    for length in (12, 9, 6, 4, 2):
+        candidate = code[:length].ljust(12, "0")
+        if candidate not in scope:
+            scope.append(candidate)
+    return scope
+
+
+def _audience_filter(audience: str, *, prefix: str = "item__") -> Q:
+    # JSON `contains` is not available on SQLite; an item has at most two audiences, so look at both slots.
+    return Q(**{f"{prefix}audiences__0": audience}) | Q(**{f"{prefix}audiences__1": audience})
+
+
+def _guide_prefetches() -> list[Prefetch | str]:
+    return [
+        "materials",
+        "fees",
+        "steps",
+        "special_steps",
+        "faqs",
+        Prefetch("questions", queryset=SituationQuestion.objects.order_by("order", "id")),
+        "questions__options",
+        "questions__options__adds_materials",
+        "questions__options__removes_materials",
+        "questions__options__adds_fees",
+        Prefetch("bundles", queryset=Bundle.objects.filter(is_active=True).order_by("code")),
+    ]
+
+
+def _pick_for_region(candidates: list[Implementation], region_code: str | None) -> Implementation | None:
+    by_region: dict[str, Implementation] = {}
+    for candidate in sorted(candidates, key=lambda impl: impl.code):
+        by_region.setdefault(candidate.region_id, candidate)
+    preferred = region_scope(region_code) if region_code else []
+    for code in [*preferred, *region_scope(settings.DEFAULT_REGION_CODE)]:
+        if code in by_region:
+            return by_region[code]
+    return min(candidates, key=lambda impl: impl.code) if candidates else None
+
+
+def get_implementation_guide(*, code: str, region_code: str | None = None) -> Implementation:
+    """The implementation with its whole guide prefetched; an item code picks the region's implementation."""
+    candidates = list(
+        Implementation.objects.filter(Q(code=code) | Q(item__code=code), is_active=True).select_related(
+            "item", "item__parent", "region", "department", "department__region"
+        )
+    )
+    exact = [candidate for candidate in candidates if candidate.code == code]
+    implementation = exact[0] if exact else _pick_for_region(candidates, region_code)
+    if implementation is None:
+        raise NotFound(_("未找到编码为“%(code)s”的事项") % {"code": code}, code="unknown_item")
+    prefetch_related_objects([implementation], *_guide_prefetches())
+    return implementation
+
+
+def get_bundle_guide(*, code: str) -> BundleGuide:
+    """The bundle with its implementations in order and one de-duplicated set of materials."""
+    items = BundleItem.objects.select_related(
+        "implementation", "implementation__item", "implementation__department", "implementation__region"
+    ).prefetch_related("implementation__materials", "implementation__fees")
+    bundle = (
+        Bundle.objects.filter(code=code, is_active=True)
+        .select_related("region", "lead_department")
+        .prefetch_related(Prefetch("bundle_items", queryset=items.order_by("order", "id")), "topics")
+        .first()
+    )
+    if bundle is None:
+        raise NotFound(_("未找到编码为“%(code)s”的一件事") % {"code": code}, code="unknown_bundle")
+    return build_bundle_guide(bundle=bundle)
+
+
+def list_popular_implementations(
+    *, region_code: str | None = None, audience: str | None = None, limit: int = 10
+) -> list[Implementation]:
+    """The most viewed active implementations serving the region (the region itself and its ancestors)."""
+    implementations = Implementation.objects.filter(is_active=True).select_related(
+        "item", "region", "department"
+    )
+    if region_code:
+        implementations = implementations.filter(region_id__in=region_scope(region_code))
+    if audience:
+        implementations = implementations.filter(_audience_filter(audience))
+    return list(implementations.order_by("-view_count", "code")[:limit])
+
+
+def list_popular_bundles(*, limit: int = 6) -> list[Bundle]:
+    return list(
+        Bundle.objects.filter(is_active=True)
+        .select_related("region", "lead_department")
+        .order_by("-view_count", "code")[:limit]
+    )
+
+
+def list_topics(*, audience: str | None = None) -> list[Topic]:
+    topics = Topic.objects.all()
+    if audience:
+        topics = topics.filter(audience=audience)
+    return list(topics.order_by("audience", "order", "code"))
+
+
+def get_topic(*, code: str) -> Topic:
+    try:
+        return Topic.objects.get(code=code)
+    except Topic.DoesNotExist:
+        raise NotFound(_("未找到编码为“%(code)s”的主题") % {"code": code}, code="unknown_topic") from None
+
+
+@dataclass(frozen=True)
+class TopicEntries:
+    topic: Topic
+    bundles: list[Bundle]
+    implementations: list[Implementation]
+
+
+def list_topic_entries(*, topic: Topic, region_code: str | None = None) -> TopicEntries:
+    """Bundles and implementations filed under a topic, for the region when given."""
+    bundles = topic.bundles.filter(is_active=True).select_related("region", "lead_department")
+    implementations = Implementation.objects.filter(item__topics=topic, is_active=True).select_related(
+        "item", "region", "department"
+    )
+    if region_code:
+        scope = region_scope(region_code)
+        bundles = bundles.filter(region_id__in=scope)
+        implementations = implementations.filter(region_id__in=scope)
+    return TopicEntries(
+        topic=topic,
+        bundles=list(bundles.order_by("-view_count", "code")),
+        implementations=list(implementations.distinct().order_by("-view_count", "code")),
+    )
+
+
+def list_department_implementations(
+    *, department: Department, limit: int = 50, offset: int = 0
+) -> list[Implementation]:
+    implementations = Implementation.objects.filter(department=department, is_active=True)
+    implementations = implementations.select_related("item", "region").order_by("item__item_type", "code")
+    return list(implementations[offset : offset + limit])
+
+
+def count_department_implementations(*, department: Department) -> int:
+    return Implementation.objects.filter(department=department, is_active=True).count()
+
+
+def list_incomplete_implementations(*, limit: int = 50) -> list[Implementation]:
+    """The least complete guides first: what administrators should fill in next."""
+    implementations = Implementation.objects.filter(is_active=True, completeness__lt=100)
+    implementations = implementations.select_related("item", "region", "department")
+    return list(implementations.order_by("completeness", "code")[:limit])
+
+
+def list_searchable_implementations(
+    *, implementation_ids: list[int] | None = None
+) -> QuerySet[Implementation]:
+    """Implementations (inactive ones too, so the indexer can drop them) with what a search document needs."""
+    implementations = Implementation.objects.select_related(
+        "item", "item__parent", "region", "department"
+    ).prefetch_related(
+        "item__topics",
+        Prefetch("materials", queryset=Material.objects.only("id", "implementation_id", "name", "order")),
+    )
+    if implementation_ids is not None:
+        implementations = implementations.filter(pk__in=implementation_ids)
+    return implementations.order_by("pk")
+
+
+def list_searchable_bundles(*, bundle_ids: list[int] | None = None) -> QuerySet[Bundle]:
+    """Bundles with their topics and implementation names (for the search indexer)."""
+    bundles = Bundle.objects.select_related("region", "lead_department").prefetch_related(
+        "topics", "implementations"
+    )
+    if bundle_ids is not None:
+        bundles = bundles.filter(pk__in=bundle_ids)
+    return bundles.order_by("pk")
