@@ -24,6 +24,9 @@ from yiwang.core.crypto import (
     sm3_hex,
     verify,
 )
+from yiwang.core.crypto.sm2 import (
+    user_hash,
+)
 from yiwang.core.crypto.sm4 import DecryptionFailed
 
 VECTORS = json.loads((Path(__file__).parent / "data" / "sm2_sm3_sm4_vectors.json").read_text("utf-8"))
@@ -97,7 +100,9 @@ def _sm2_z(public_key: bytes, user_id: bytes) -> bytes:
     curve = VECTORS["sm2_recommended_curve"]
     entl = (len(user_id) * 8).to_bytes(2, "big")
     parts = [bytes.fromhex(curve[name]) for name in ("a", "b", "gx", "gy")]
-    return sm3_digest(entl + user_id + b"".join(parts) + public_key)
+    z = sm3_digest(entl + user_id + b"".join(parts) + public_key)
+    assert z == user_hash(public_key, user_id)  # our cached Z is the annex's Z
+    return z
 
 
 @pytest.mark.parametrize("vector", VECTORS["sm2_sign"], ids=lambda v: v["ref"])
@@ -176,3 +181,11 @@ def test_canonical_json_follows_rfc8785():
         == '{"a":[true,null],"b":1,"中":"文"}'.encode()
     )
     assert canonicalize({"n": 1e21, "m": 0.000001}) == b'{"m":0.000001,"n":1e+21}'
+
+
+def test_our_fast_signature_verifies_with_gmssl_own_z_computation():
+    # given a signature made over e = SM3(Z || M) with our cached Z
+    keypair = generate_keypair()
+    signature = sign(private_key=keypair.private_key, public_key=keypair.public_key, message=b"license")
+    # then gmssl_pyx, computing Z itself from the default user id, accepts it
+    assert gmssl_pyx.sm2_verify(keypair.public_key, b"license", signature)
