@@ -1,0 +1,236 @@
+"""The one gate to the base registers: every read is checked, narrowed to the fields asked for, and logged.
+
+Missing and forbidden answer alike (NotFound), so a caller cannot probe who is registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+
+from yiwang.core.errors import InvalidInput, NotFound
+
+from .constants import LEGAL_PERSON_FIELDS, PERSON_FIELDS, AccessOutcome, RegisterCode
+from .models import AccessLog, LegalPerson, Person, Register
+from .policy import may_read_record
+
+if TYPE_CHECKING:
+    from yiwang.identity.models import User
+
+# Values stored as codes are returned as the codes; dates as ISO strings are left to the caller's schema.
+_PERSON_SOURCES = {"region_code": "region_id"}
+_LEGAL_PERSON_SOURCES = {"region_code": "region_id"}
+
+
+def _checked_fields(fields: Iterable[str], allowed: frozenset[str]) -> list[str]:
+    requested = sorted(set(fields))
+    unknown = [name for name in requested if name not in allowed]
+    if not requested or unknown:
+        raise InvalidInput("请求的字段不在该基础库的目录中", code="unknown_register_field", fields=unknown)
+    return requested
+
+
+def _check_purpose(purpose: str) -> str:
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise InvalidInput("查询基础库必须说明用途", code="purpose_required")
+    return purpose[:200]
+
+
+def _write_log(
+    *,
+    actor: User | None,
+    register: str,
+    subject: str,
+    fields: list[str],
+    purpose: str,
+    system: str | None,
+    acting_for: str,
+    outcome: str,
+) -> None:
+    AccessLog.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        acting_for=acting_for[:200],
+        system=(system or "")[:100],
+        register=register,
+        subject=subject[:18],
+        fields=fields,
+        purpose=purpose,
+        outcome=outcome,
+    )
+
+
+def _read_record(
+    *,
+    actor: User | None,
+    register: str,
+    model: type,
+    key_field: str,
+    key: str,
+    fields: list[str],
+    sources: dict[str, str],
+    purpose: str,
+    system: str | None,
+    acting_for: str,
+    requested_by: User | None = None,
+) -> dict[str, Any] | None:
+    columns = [sources.get(name, name) for name in fields]
+    with transaction.atomic():
+        row = model.objects.filter(**{key_field: key}).values(*columns, "region_id").first()
+        allowed = row is not None and may_read_record(
+            actor=actor,
+            register=register,
+            subject=key,
+            region_code=row["region_id"],
+            system=system,
+        )
+        outcome = (
+            AccessOutcome.GRANTED
+            if allowed
+            else (AccessOutcome.NOT_FOUND if row is None else AccessOutcome.REFUSED)
+        )
+        _write_log(
+            actor=actor or requested_by,
+            register=register,
+            subject=key,
+            fields=fields,
+            purpose=purpose,
+            system=system,
+            acting_for=acting_for,
+            outcome=outcome,
+        )
+    if not allowed:
+        return None
+    return {name: row[sources.get(name, name)] for name in fields}
+
+
+def access_person_by_id_number(
+    *,
+    actor: User | None,
+    id_number: str,
+    purpose: str,
+    fields: Iterable[str],
+    system: str | None = None,
+    acting_for: str = "",
+    requested_by: User | None = None,
+) -> dict[str, Any]:
+    """Return the asked-for fields of a resident's record if the actor may read it; log the read.
+
+    ``actor=None`` with a ``system`` is the platform itself; ``requested_by`` names the person it serves.
+    """
+    checked = _checked_fields(fields, PERSON_FIELDS)
+    record = _read_record(
+        actor=actor,
+        register=RegisterCode.POPULATION,
+        model=Person,
+        key_field="id_number",
+        key=(id_number or "").strip().upper(),
+        fields=checked,
+        sources=_PERSON_SOURCES,
+        purpose=_check_purpose(purpose),
+        system=system,
+        acting_for=acting_for,
+        requested_by=requested_by,
+    )
+    if record is None:
+        raise NotFound("人口库中未找到该记录", code="person_not_found")
+    return record
+
+
+def access_legal_person_by_credit_code(
+    *,
+    actor: User | None,
+    credit_code: str,
+    purpose: str,
+    fields: Iterable[str],
+    system: str | None = None,
+    acting_for: str = "",
+    requested_by: User | None = None,
+) -> dict[str, Any]:
+    """Return the asked-for fields of a legal person's record if the actor may read it; log the read."""
+    checked = _checked_fields(fields, LEGAL_PERSON_FIELDS)
+    record = _read_record(
+        actor=actor,
+        register=RegisterCode.LEGAL_PERSON,
+        model=LegalPerson,
+        key_field="credit_code",
+        key=(credit_code or "").strip().upper(),
+        fields=checked,
+        sources=_LEGAL_PERSON_SOURCES,
+        purpose=_check_purpose(purpose),
+        system=system,
+        acting_for=acting_for,
+        requested_by=requested_by,
+    )
+    if record is None:
+        raise NotFound("法人库中未找到该记录", code="legal_person_not_found")
+    return record
+
+
+def verify_person_name(
+    *,
+    actor: User | None,
+    id_number: str,
+    name: str,
+    purpose: str,
+    system: str | None = None,
+    requested_by: User | None = None,
+) -> bool:
+    """Answer yes or no: does the register hold this ID number under this name (no data handed over)."""
+    try:
+        record = access_person_by_id_number(
+            actor=actor,
+            id_number=id_number,
+            purpose=purpose,
+            fields=["name", "is_deceased"],
+            system=system,
+            requested_by=requested_by,
+        )
+    except NotFound:
+        return False
+    return record["name"] == (name or "").strip() and not record["is_deceased"]
+
+
+def list_household_members(
+    *, actor: User | None, id_number: str, purpose: str, system: str | None = None
+) -> list[dict[str, Any]]:
+    """The members of a resident's household (family links), each read through the gate and logged."""
+    head = access_person_by_id_number(
+        actor=actor,
+        id_number=id_number,
+        purpose=purpose,
+        fields=["household_number"],
+        system=system,
+    )
+    numbers = Person.objects.filter(household_number=head["household_number"]).values_list(
+        "id_number", flat=True
+    )
+    members = []
+    for number in numbers:
+        try:
+            members.append(
+                access_person_by_id_number(
+                    actor=actor,
+                    id_number=number,
+                    purpose=purpose,
+                    system=system,
+                    fields=["id_number", "name", "gender", "birth_date", "household_relation"],
+                )
+            )
+        except NotFound:
+            continue  # a member this actor may not see is left out, not revealed
+    return members
+
+
+def get_register(*, code: str) -> Register:
+    try:
+        return Register.objects.select_related("department").get(code=code)
+    except Register.DoesNotExist:
+        raise NotFound("未找到该基础库", code="register_not_found") from None
+
+
+def list_access_log(*, subject: str, limit: int = 100) -> list[AccessLog]:
+    """Recent reads of one subject's records, newest first (for the data-exchange and audit views)."""
+    return list(AccessLog.objects.filter(subject=subject).select_related("actor")[:limit])
