@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yiwang.search",
     "yiwang.api",
     "yiwang.portal",
+    "yiwang.licenses",
     "yiwang.demo",
 ]
 
@@ -183,3 +184,11 @@ LOGGING = {
 }
 
 ADMIN_SITE_HEADER = _("一网通办 管理后台")
+
+# E-licenses: SM2 keys sealed at rest with SM4 under a key-encryption key (32 hex characters) from the
+# environment; without it, development generates var/keys/license-kek.hex once (production disallows that
+# by setting YIWANG_LICENSE_KEK_FILE_ALLOWED=0).
+LICENSE_SIGNING_BACKEND = os.environ.get("YIWANG_LICENSE_SIGNING_BACKEND", "database")
+LICENSE_KEK = os.environ.get("YIWANG_LICENSE_KEK", "")
+LICENSE_KEK_FILE = Path(os.environ.get("YIWANG_LICENSE_KEK_FILE", VAR_DIR / "keys" / "license-kek.hex"))
+LICENSE_KEK_FILE_ALLOWED = env_bool("YIWANG_LICENSE_KEK_FILE_ALLOWED", True)
