@@ -1,0 +1,49 @@
+"""The guide page of one implementation (办事指南) and its situation wizard (情形引导)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from yiwang.catalog.selectors import evaluate_situation, get_implementation_guide
+from yiwang.catalog.services import record_view
+
+from ..forms import SituationForm
+from ..preferences import current_region
+from .responses import not_found_as_404
+
+
+def _guide_context(request: HttpRequest, code: str, *, with_result: bool) -> dict:
+    region = current_region(request)
+    implementation = get_implementation_guide(code=code, region_code=region.code if region else None)
+    form = SituationForm(implementation=implementation, data=request.GET)
+    result = evaluate_situation(implementation=implementation, answers=form.answers)
+    form.show_only(result.visible_questions)
+    return {
+        "implementation": implementation,
+        "item": implementation.item,
+        "wizard": form,
+        "result": result if with_result or form.is_bound else None,
+    }
+
+
+@require_GET
+@not_found_as_404
+def guide(request: HttpRequest, code: str) -> HttpResponse:
+    context = _guide_context(request, code, with_result=False)
+    if context["implementation"].code != code:
+        # An item code was given: send the visitor to the chosen region's implementation.
+        return redirect("portal:guide", code=context["implementation"].code)
+    record_view(implementation=context["implementation"])
+    return render(request, "portal/guide.html", context)
+
+
+@require_GET
+@not_found_as_404
+def situation(request: HttpRequest, code: str) -> HttpResponse:
+    """The wizard's answer: the result region for htmx, the whole guide page with the result otherwise."""
+    context = _guide_context(request, code, with_result=True)
+    if request.htmx:
+        return render(request, "portal/includes/situation_result.html", context)
+    return render(request, "portal/guide.html", context)

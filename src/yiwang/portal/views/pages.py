@@ -1,0 +1,109 @@
+"""Browsing pages: home, topic, life-event bundle and department."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from yiwang.catalog.constants import Audience, TopicKind
+from yiwang.catalog.models import Topic
+from yiwang.catalog.selectors import (
+    count_department_implementations,
+    get_bundle_guide,
+    get_topic,
+    list_department_implementations,
+    list_popular_bundles,
+    list_popular_implementations,
+    list_topic_entries,
+    list_topics,
+)
+from yiwang.catalog.services import record_view
+from yiwang.regions.constants import RegionLevel
+from yiwang.regions.models import Region
+from yiwang.regions.selectors import get_department, list_departments, list_region_ancestors
+
+from ..preferences import current_region
+from ..region_picker import build_picker
+from .responses import not_found_as_404
+
+DEPARTMENT_PAGE_SIZE = 50
+
+
+def _split_by_kind(topics: list[Topic]) -> dict[str, list[Topic]]:
+    return {
+        "themes": [topic for topic in topics if topic.kind == TopicKind.THEME],
+        "life_events": [topic for topic in topics if topic.kind == TopicKind.LIFE_EVENT],
+    }
+
+
+def department_region(region: Region | None) -> Region | None:
+    """Departments sit at county level and above: a town or village shows its county's departments."""
+    if region is None or region.level <= RegionLevel.COUNTY:
+        return region
+    ancestors = list_region_ancestors(region=region)
+    return next((r for r in reversed(ancestors) if r.level <= RegionLevel.COUNTY), region)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    region = current_region(request)
+    region_code = region.code if region else None
+    departments_at = department_region(region)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "popular_items": list_popular_implementations(region_code=region_code, limit=10),
+            "popular_bundles": list_popular_bundles(limit=6),
+            "person_topics": _split_by_kind(list_topics(audience=Audience.PERSON)),
+            "enterprise_topics": _split_by_kind(list_topics(audience=Audience.ENTERPRISE)),
+            "departments": list(list_departments(region_code=departments_at.code)[:40])
+            if departments_at
+            else [],
+            "departments_region": departments_at,
+            "picker": build_picker(selected=region),
+        },
+    )
+
+
+@require_GET
+@not_found_as_404
+def topic(request: HttpRequest, code: str) -> HttpResponse:
+    region = current_region(request)
+    entries = list_topic_entries(topic=get_topic(code=code), region_code=region.code if region else None)
+    return render(request, "portal/topic.html", {"topic": entries.topic, "entries": entries})
+
+
+@require_GET
+@not_found_as_404
+def bundle(request: HttpRequest, code: str) -> HttpResponse:
+    guide = get_bundle_guide(code=code)
+    record_view(bundle=guide.bundle)
+    return render(request, "portal/bundle.html", {"guide": guide, "bundle": guide.bundle})
+
+
+@require_GET
+@not_found_as_404
+def department(request: HttpRequest, credit_code: str) -> HttpResponse:
+    found = get_department(credit_code=credit_code)
+    total = count_department_implementations(department=found)
+    pages = max(1, -(-total // DEPARTMENT_PAGE_SIZE))
+    try:
+        page = min(max(1, int(request.GET.get("page", "1"))), pages)
+    except ValueError:
+        page = 1
+    implementations = list_department_implementations(
+        department=found, limit=DEPARTMENT_PAGE_SIZE, offset=(page - 1) * DEPARTMENT_PAGE_SIZE
+    )
+    return render(
+        request,
+        "portal/department.html",
+        {
+            "department": found,
+            "implementations": implementations,
+            "total": total,
+            "page": page,
+            "pages": pages,
+        },
+    )
