@@ -1,0 +1,228 @@
+"""Reads of the licenses domain: the access gate, holder lists, published keys, verification."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from yiwang.core.crypto import public_key_from_pem, public_key_to_pem
+from yiwang.core.crypto.sm2 import InvalidKey
+from yiwang.core.errors import NotFound
+
+from .actors import holder_codes_for, holder_filter, license_admin_department_ids, own_holder_codes
+from .constants import LicenseStatus, UseOutcome
+from .identifiers import is_valid_identifier
+from .models import Consent, License, LicenseStatusChange, LicenseType, LicenseUse, SigningKey
+from .signed_form import MalformedBundle, build_bundle, open_bundle, signature_is_valid
+
+
+def effective_status(license: License, *, today: dt.date | None = None) -> str:
+    """The status a reader must act on: a valid license past its last day is expired."""
+    today = today or timezone.localdate()
+    if license.status == LicenseStatus.VALID and license.valid_until and license.valid_until < today:
+        return LicenseStatus.EXPIRED
+    return license.status
+
+
+def _log_third_party_read(actor, license: License) -> None:
+    LicenseUse.objects.create(
+        license=license,
+        holder_code=license.holder_code,
+        actor=actor,
+        purpose="经办人/签发部门查看",
+        outcome=UseOutcome.GRANTED,
+    )
+
+
+def access_license_by_identifier(*, actor, identifier: str) -> License:
+    """The license if the actor holds it, acts for its holder or administers its issuer; else NotFound."""
+    license = (
+        License.objects.select_related("license_type", "issuer", "signing_key")
+        .filter(identifier=(identifier or "").strip().upper())
+        .first()
+    )
+    if license is None:
+        raise NotFound("未找到该电子证照", code="license_not_found")
+    if license.holder_code in own_holder_codes(actor):
+        return license
+    if license.holder_code in holder_codes_for(actor) or license.issuer_id in license_admin_department_ids(
+        actor
+    ):
+        _log_third_party_read(actor, license)  # the holder sees agents and staff reading their license
+        return license
+    raise NotFound("未找到该电子证照", code="license_not_found")
+
+
+def list_licenses_for_actor(*, actor, holder_code: str | None = None) -> QuerySet[License]:
+    """Licenses of the holders the actor may act for (one holder if given)."""
+    codes = holder_codes_for(actor)
+    if holder_code is not None:
+        codes = codes & {holder_code}
+    return License.objects.filter(holder_filter(codes)).select_related("license_type", "issuer")
+
+
+def list_license_types() -> QuerySet[LicenseType]:
+    return LicenseType.objects.filter(is_active=True).order_by("code")
+
+
+def list_status_history(*, license: License) -> QuerySet[LicenseStatusChange]:
+    return license.status_changes.order_by("created_at", "id")
+
+
+def list_consents_for_actor(*, actor) -> QuerySet[Consent]:
+    return Consent.objects.filter(holder_filter(holder_codes_for(actor))).select_related(
+        "license", "license_type", "requester"
+    )
+
+
+def list_uses_for_actor(*, actor) -> QuerySet[LicenseUse]:
+    return LicenseUse.objects.filter(holder_filter(holder_codes_for(actor))).select_related(
+        "license", "requester", "consent"
+    )
+
+
+def list_published_keys() -> QuerySet[SigningKey]:
+    """Every issuer key ever used, active or retired: what verifiers need."""
+    return SigningKey.objects.select_related("department").order_by(
+        "department__credit_code", "-activated_at"
+    )
+
+
+def get_published_key(*, key_id: str) -> SigningKey:
+    key = SigningKey.objects.select_related("department").filter(key_id=key_id).first()
+    if key is None:
+        raise NotFound("未找到该签名公钥", code="key_not_found")
+    return key
+
+
+def key_pem(key: SigningKey) -> str:
+    return public_key_to_pem(bytes.fromhex(key.public_key))
+
+
+def get_bundle(*, license: License) -> dict[str, Any]:
+    """The verification bundle of a license obtained through the access gate."""
+    return build_bundle(
+        payload=license.payload,
+        signature=bytes(license.signature),
+        public_key=bytes.fromhex(license.signing_key.public_key),
+    )
+
+
+@dataclass
+class Verification:
+    """The outcome of a verification: each check, and the minimal fields a verifier may see."""
+
+    is_valid: bool = False
+    signature_ok: bool = False
+    key_status: str = "unknown"
+    status: str = "unknown"
+    within_validity: bool = False
+    problems: list[str] = field(default_factory=list)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _mask_name(name: str) -> str:
+    """A person's name with all but the surname's first character hidden (张*, 欧阳**)."""
+    return name[:1] + "*" * (len(name) - 1)
+
+
+def _summary(payload: dict[str, Any], status: str) -> dict[str, Any]:
+    holder = payload.get("holder", {})
+    name = holder.get("name", "")
+    return {
+        "identifier": payload.get("identifier"),
+        "type_name": payload.get("type", {}).get("name"),
+        "issuer_name": payload.get("issuer", {}).get("name"),
+        "holder_name": _mask_name(name) if holder.get("kind") == "person" else name,
+        "issued_on": payload.get("issued_on"),
+        "valid_until": payload.get("valid_until"),
+        "status": status,
+    }
+
+
+def _finish(result: Verification, payload: dict[str, Any], license: License | None) -> Verification:
+    today = timezone.localdate().isoformat()
+    valid_until = payload.get("valid_until")
+    result.within_validity = (payload.get("valid_from") or "") <= today and (
+        valid_until is None or valid_until >= today
+    )
+    result.status = effective_status(license) if license else "unknown"
+    if license is None:
+        result.problems.append("平台未登记该证照")
+    elif result.status != LicenseStatus.VALID:
+        result.problems.append(f"证照状态：{LicenseStatus(result.status).label}")
+    if not result.within_validity:
+        result.problems.append("不在有效期内")
+    result.is_valid = (
+        result.signature_ok and result.key_status != "unknown" and result.status == LicenseStatus.VALID
+    )
+    result.is_valid = result.is_valid and result.within_validity
+    result.summary = _summary(payload, result.status)
+    return result
+
+
+def verify_canonical(
+    *, canonical: bytes, signature: bytes, payload: dict[str, Any], key_id: str
+) -> Verification:
+    """Check signature under the published key named in the payload, key, status and validity."""
+    result = Verification()
+    key = SigningKey.objects.filter(key_id=key_id).first()
+    if key is None:
+        result.problems.append("签名公钥不是平台公布的签发机构公钥")
+    else:
+        result.key_status = key.status
+        result.signature_ok = signature_is_valid(
+            canonical=canonical, signature=signature, public_key=bytes.fromhex(key.public_key)
+        )
+        if not result.signature_ok:
+            result.problems.append("签名验证未通过：内容被篡改或签名无效")
+    identifier = str(payload.get("identifier", ""))
+    license = (
+        License.objects.filter(identifier=identifier).first() if is_valid_identifier(identifier) else None
+    )
+    if license is not None and key is not None and license.signing_key_id != key.pk:
+        result.signature_ok = False
+        result.problems.append("签名密钥与平台登记不一致")
+    return _finish(result, payload, license)
+
+
+def verify_license_identifier(*, identifier: str) -> Verification:
+    """Verify what the platform holds under ``identifier`` (signature re-checked, not trusted)."""
+    from yiwang.core.crypto import canonicalize
+
+    license = (
+        License.objects.select_related("signing_key").filter(identifier=identifier.strip().upper()).first()
+    )
+    if license is None:
+        raise NotFound("未找到该电子证照", code="license_not_found")
+    return verify_canonical(
+        canonical=canonicalize(license.payload),
+        signature=bytes(license.signature),
+        payload=license.payload,
+        key_id=license.signing_key.key_id,
+    )
+
+
+def verify_bundle(*, bundle: dict[str, Any]) -> Verification:
+    """Verify a holder's bundle: its key must be a published key, whatever key the bundle carries."""
+    try:
+        opened = open_bundle(bundle)
+    except MalformedBundle:
+        return Verification(problems=["验证包格式不正确"])
+    if opened.public_key_pem:
+        try:
+            carried = public_key_from_pem(opened.public_key_pem)
+        except InvalidKey:
+            return Verification(problems=["验证包中的公钥格式不正确"])
+        published = (
+            SigningKey.objects.filter(key_id=opened.key_id).values_list("public_key", flat=True).first()
+        )
+        if published and published != carried.hex():
+            return Verification(problems=["验证包中的公钥与平台公布的公钥不一致"])
+    return verify_canonical(
+        canonical=opened.canonical, signature=opened.signature, payload=opened.payload, key_id=opened.key_id
+    )

@@ -1,0 +1,198 @@
+"""Consent (用证授权): granted by the holder or a mandated agent, revocable, every read logged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.licenses.actors import holder_codes_for, staff_department_ids
+from yiwang.licenses.constants import (
+    CONSENT_MAX_DAYS,
+    WINDOW_REQUEST_SECONDS,
+    AuditAction,
+    ConsentChannel,
+    UseOutcome,
+)
+from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseType, LicenseUse
+from yiwang.regions.models import Department
+
+from .audit import record_event
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _check_expiry(expires_at: dt.datetime) -> None:
+    now = timezone.now()
+    if timezone.is_naive(expires_at):
+        raise InvalidInput("授权截止时间须带时区", code="naive_datetime")
+    if expires_at <= now or expires_at > now + dt.timedelta(days=CONSENT_MAX_DAYS):
+        raise InvalidInput(
+            f"授权截止时间须在现在之后、{CONSENT_MAX_DAYS}天以内", code="invalid_consent_expiry"
+        )
+
+
+@transaction.atomic
+def grant_consent(
+    *,
+    actor,
+    holder_code: str,
+    requester: Department,
+    purpose: str,
+    expires_at: dt.datetime,
+    license: License | None = None,
+    license_type: LicenseType | None = None,
+    requester_system: str = "",
+    channel: str = ConsentChannel.PORTAL,
+) -> Consent:
+    """The holder (or a mandated agent) lets ``requester`` read one license, or any of one type."""
+    if holder_code not in holder_codes_for(actor):
+        raise PermissionDenied("只有持证人本人或受托经办人可以授权用证")
+    if (license is None) == (license_type is None):
+        raise InvalidInput("授权须指明一本证照或一类证照", code="consent_scope_required")
+    if license is not None and license.holder_code != holder_code:
+        raise NotFound("未找到该电子证照", code="license_not_found")
+    if not purpose.strip():
+        raise InvalidInput("请填写用证用途", code="purpose_required")
+    _check_expiry(expires_at)
+    consent = Consent.objects.create(
+        holder_code=holder_code,
+        license=license,
+        license_type=license_type,
+        requester=requester,
+        requester_system=requester_system[:100],
+        purpose=purpose.strip()[:200],
+        expires_at=expires_at,
+        channel=channel,
+        granted_by=actor,
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CONSENT_GRANTED,
+        target=str(consent.pk),
+        requester=requester.credit_code,
+        scope=license.identifier if license else license_type.code,
+    )
+    return consent
+
+
+@transaction.atomic
+def revoke_consent(*, actor, consent_id: int) -> Consent:
+    """Withdraw a consent at once; later reads under it are refused."""
+    consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
+    if consent is None or consent.holder_code not in holder_codes_for(actor):
+        raise NotFound("未找到该授权", code="consent_not_found")
+    if consent.revoked_at is None:
+        consent.revoked_at = timezone.now()
+        consent.save(update_fields=["revoked_at"])
+        record_event(actor=actor, action=AuditAction.CONSENT_REVOKED, target=str(consent.pk))
+    return consent
+
+
+@transaction.atomic
+def create_consent_request(
+    *, actor, requester: Department, license_type: LicenseType, purpose: str, consent_days: int = 1
+) -> tuple[ConsentRequest, str]:
+    """A window clerk asks for consent; the returned token goes into the QR code the holder scans."""
+    if requester.pk not in staff_department_ids(actor):
+        raise PermissionDenied("只能以本人所在部门的名义申请用证授权")
+    if not 1 <= consent_days <= CONSENT_MAX_DAYS or not purpose.strip():
+        raise InvalidInput("请填写用途，授权天数须在1至366天之间", code="invalid_consent_request")
+    token = secrets.token_urlsafe(24)
+    request = ConsentRequest.objects.create(
+        token_hash=token_hash(token),
+        requester=requester,
+        requested_by=actor,
+        license_type=license_type,
+        purpose=purpose.strip()[:200],
+        consent_days=consent_days,
+        expires_at=timezone.now() + dt.timedelta(seconds=WINDOW_REQUEST_SECONDS),
+    )
+    record_event(
+        actor=actor,
+        action=AuditAction.CONSENT_REQUESTED,
+        target=str(request.pk),
+        requester=requester.credit_code,
+        license_type=license_type.code,
+    )
+    return request, token
+
+
+def get_pending_consent_request(*, token: str) -> ConsentRequest:
+    request = (
+        ConsentRequest.objects.select_related("requester", "license_type")
+        .filter(token_hash=token_hash(token), consent__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if request is None:
+        raise NotFound("授权二维码无效或已过期", code="consent_request_not_found")
+    return request
+
+
+@transaction.atomic
+def accept_consent_request(*, actor, token: str, holder_code: str) -> Consent:
+    """The holder scans the window's code and grants the consent it describes."""
+    request = get_pending_consent_request(token=token)
+    request = ConsentRequest.objects.select_for_update().get(pk=request.pk)
+    if request.consent_id:
+        raise NotFound("授权二维码无效或已过期", code="consent_request_not_found")
+    consent = grant_consent(
+        actor=actor,
+        holder_code=holder_code,
+        requester=request.requester,
+        purpose=request.purpose,
+        license_type=request.license_type,
+        channel=ConsentChannel.WINDOW_CODE,
+        expires_at=timezone.now() + dt.timedelta(days=request.consent_days),
+    )
+    request.consent = consent
+    request.save(update_fields=["consent"])
+    return consent
+
+
+def _matching_consent(*, license: License, requester: Department) -> Consent | None:
+    return (
+        Consent.objects.filter(
+            Q(license=license) | Q(license_type_id=license.license_type_id, holder_code=license.holder_code),
+            requester=requester,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def read_license_with_consent(*, actor, identifier: str, requester_credit_code: str) -> License:
+    """A requester's read: only under a consent in force, logged either way; refusals look like 404."""
+    requester = Department.objects.filter(credit_code=requester_credit_code).first()
+    if requester is None or requester.pk not in staff_department_ids(actor):
+        raise NotFound("未找到该电子证照", code="license_not_found")
+    license = (
+        License.objects.select_related("license_type", "issuer")
+        .filter(identifier=identifier.strip().upper())
+        .first()
+    )
+    if license is None:
+        raise NotFound("未找到该电子证照", code="license_not_found")
+    with transaction.atomic():
+        consent = _matching_consent(license=license, requester=requester)
+        LicenseUse.objects.create(
+            license=license,
+            holder_code=license.holder_code,
+            consent=consent,
+            requester=requester,
+            actor=actor,
+            purpose=consent.purpose if consent else "",
+            outcome=UseOutcome.GRANTED if consent else UseOutcome.REFUSED,
+        )
+    if consent is None:
+        raise NotFound("未找到该电子证照，或持证人未授权本部门使用", code="license_not_found")
+    return license

@@ -1,0 +1,179 @@
+"""Issuing licenses: identifier, checks, signature; by staff, by another capability, or in bulk."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.core.crypto import canonicalize
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.licenses.actors import is_license_admin
+from yiwang.licenses.constants import AuditAction, LicenseStatus, TrustLevel
+from yiwang.licenses.identifiers import MAX_SERIAL, format_identifier
+from yiwang.licenses.models import License, LicenseSerial, LicenseStatusChange, LicenseType, SigningKey
+from yiwang.licenses.signed_form import build_payload
+from yiwang.licenses.signing import get_backend
+from yiwang.regions.models import Department
+
+from .audit import record_event
+from .keys import ensure_signing_key
+from .validation import check_surface, normalize_holder_code, validity_end
+
+
+@dataclass(frozen=True)
+class LicenseDraft:
+    """One license to sign: everything but identifier, key and signature."""
+
+    holder_code: str
+    holder_name: str
+    surface: dict[str, Any]
+    issued_on: dt.date
+    valid_until: dt.date | None = None
+    trust_level: str = TrustLevel.A
+
+
+def allocate_serials(*, license_type: LicenseType, issuer: Department, year: int, count: int) -> range:
+    """Reserve ``count`` consecutive serials for the type, issuer and year (call inside a transaction)."""
+    counter, _ = LicenseSerial.objects.get_or_create(license_type=license_type, department=issuer, year=year)
+    counter = LicenseSerial.objects.select_for_update().get(pk=counter.pk)
+    first = counter.last_serial + 1
+    if counter.last_serial + count > MAX_SERIAL:
+        raise InvalidInput("本年度该类证照流水号已用尽", code="serials_exhausted")
+    LicenseSerial.objects.filter(pk=counter.pk).update(last_serial=F("last_serial") + count)
+    return range(first, first + count)
+
+
+def check_issuer(*, license_type: LicenseType, issuer: Department) -> None:
+    if not license_type.is_active:
+        raise InvalidInput("该证照类型已停用", code="license_type_inactive")
+    issuers = list(license_type.issuing_departments.values_list("pk", flat=True))
+    if issuers and issuer.pk not in issuers:
+        raise PermissionDenied("该部门不是此类证照的签发部门", code="not_an_issuer")
+
+
+def build_license(
+    *,
+    license_type: LicenseType,
+    issuer: Department,
+    key: SigningKey,
+    draft: LicenseDraft,
+    serial: int,
+    issued_by=None,
+) -> License:
+    """Validate a draft and return the signed, unsaved License."""
+    holder_code = normalize_holder_code(holder_kind=license_type.holder_kind, holder_code=draft.holder_code)
+    check_surface(license_type=license_type, surface=draft.surface)
+    valid_until = validity_end(
+        license_type=license_type, issued_on=draft.issued_on, valid_until=draft.valid_until
+    )
+    if not draft.holder_name.strip():
+        raise InvalidInput("持证主体名称不能为空", code="holder_name_required")
+    identifier = format_identifier(
+        type_code=license_type.code,
+        issuer_credit_code=issuer.credit_code,
+        year=draft.issued_on.year,
+        serial=serial,
+    )
+    payload = build_payload(
+        identifier=identifier,
+        type_code=license_type.code,
+        type_name=license_type.name,
+        issuer_code=issuer.credit_code,
+        issuer_name=issuer.name,
+        holder_kind=license_type.holder_kind,
+        holder_code=holder_code,
+        holder_name=draft.holder_name.strip(),
+        surface=draft.surface,
+        issued_on=draft.issued_on,
+        valid_from=draft.issued_on,
+        valid_until=valid_until,
+        trust_level=draft.trust_level,
+        key_id=key.key_id,
+    )
+    signature = get_backend(key.backend).sign(key=key, message=canonicalize(payload))
+    return License(
+        identifier=identifier,
+        license_type=license_type,
+        issuer=issuer,
+        holder_kind=license_type.holder_kind,
+        holder_code=holder_code,
+        holder_name=draft.holder_name.strip(),
+        surface=draft.surface,
+        issued_on=draft.issued_on,
+        valid_from=draft.issued_on,
+        valid_until=valid_until,
+        status=LicenseStatus.VALID,
+        trust_level=draft.trust_level,
+        signing_key=key,
+        payload=payload,
+        signature=signature,
+        issued_by=issued_by if getattr(issued_by, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def issue_license(
+    *,
+    license_type: LicenseType,
+    issuer: Department,
+    holder_code: str,
+    holder_name: str,
+    surface: dict[str, Any],
+    issued_by=None,
+    issued_on: dt.date | None = None,
+    valid_until: dt.date | None = None,
+    trust_level: str = TrustLevel.A,
+) -> License:
+    """Issue and sign one license; the entry point other capabilities (application results) call."""
+    check_issuer(license_type=license_type, issuer=issuer)
+    issued_on = issued_on or timezone.localdate()
+    key = ensure_signing_key(department=issuer, actor=issued_by)
+    (serial,) = allocate_serials(license_type=license_type, issuer=issuer, year=issued_on.year, count=1)
+    draft = LicenseDraft(holder_code, holder_name, surface, issued_on, valid_until, trust_level)
+    license = build_license(
+        license_type=license_type, issuer=issuer, key=key, draft=draft, serial=serial, issued_by=issued_by
+    )
+    license.save()
+    LicenseStatusChange.objects.create(
+        license=license, to_status=LicenseStatus.VALID, reason="签发", changed_by=license.issued_by
+    )
+    record_event(
+        actor=issued_by,
+        action=AuditAction.LICENSE_ISSUED,
+        target=license.identifier,
+        issuer=issuer.credit_code,
+    )
+    return license
+
+
+def issue_license_by_staff(
+    *,
+    actor,
+    type_code: str,
+    issuer_credit_code: str,
+    holder_code: str,
+    holder_name: str,
+    surface: dict[str, Any],
+    valid_until: dt.date | None = None,
+) -> License:
+    """Issue as a license administrator of the issuing department (form and API)."""
+    issuer = Department.objects.filter(credit_code=issuer_credit_code).first()
+    if issuer is None or not is_license_admin(actor, issuer.pk):
+        raise PermissionDenied("只有签发部门的证照管理员可以签发证照")
+    license_type = LicenseType.objects.filter(code=type_code).first()
+    if license_type is None:
+        raise NotFound("未找到该证照类型", code="license_type_not_found")
+    return issue_license(
+        license_type=license_type,
+        issuer=issuer,
+        holder_code=holder_code,
+        holder_name=holder_name,
+        surface=surface,
+        issued_by=actor,
+        valid_until=valid_until,
+    )
