@@ -1,0 +1,108 @@
+"""How complete a guide is (要素完整度): which of the guide elements an implementation carries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, QuerySet
+
+from .constants import GUIDE_ELEMENTS
+from .models import FAQ, Fee, Implementation, Material, ProcessStep
+
+_BATCH = 500
+
+
+def _annotated(implementations: QuerySet[Implementation]) -> QuerySet[Implementation]:
+    """Add one EXISTS per related guide part, so the whole catalog is scored in one query."""
+    own = OuterRef("pk")
+    return implementations.select_related("item").annotate(
+        has_materials=Exists(Material.objects.filter(implementation=own)),
+        has_steps=Exists(ProcessStep.objects.filter(implementation=own)),
+        has_faqs=Exists(FAQ.objects.filter(implementation=own)),
+        has_fees=Exists(Fee.objects.filter(implementation=own)),
+        has_fee_with_basis=Exists(Fee.objects.filter(implementation=own).exclude(basis="")),
+    )
+
+
+def _present(implementation: Implementation) -> dict[str, bool]:
+    item = implementation.item
+    has_fees = implementation.has_fees
+    return {
+        "legal_basis": bool(item.legal_basis.strip() or item.implementation_basis.strip()),
+        "conditions": bool(implementation.conditions.strip()),
+        "materials": implementation.has_materials,
+        "process": implementation.has_steps or bool(implementation.process_description.strip()),
+        "time_limits": implementation.statutory_limit_days is not None
+        and implementation.promised_limit_days is not None,
+        "fees": implementation.is_free
+        or implementation.has_fee_with_basis
+        or (has_fees and bool(implementation.fee_basis.strip())),
+        "place": bool(implementation.place.strip()),
+        "hours": bool(implementation.hours.strip()),
+        "phone": bool(implementation.phone.strip()),
+        "online_depth": implementation.online_depth is not None,
+        "visits": implementation.visits is not None,
+        "complaint": bool(implementation.complaint_channel.strip()),
+        "faq": implementation.has_faqs,
+        "result": bool(implementation.result_name.strip()),
+    }
+
+
+def score(implementation: Implementation) -> tuple[int, list[str]]:
+    """Completeness in percent and the missing element keys, for an implementation from ``_annotated``."""
+    present = _present(implementation)
+    missing = [key for key in GUIDE_ELEMENTS if not present[key]]
+    return round(100 * (len(GUIDE_ELEMENTS) - len(missing)) / len(GUIDE_ELEMENTS)), missing
+
+
+def _changed(implementations: Iterable[Implementation]) -> list[Implementation]:
+    changed = []
+    for implementation in implementations:
+        completeness, missing = score(implementation)
+        if (completeness, missing) != (implementation.completeness, implementation.missing_elements):
+            implementation.completeness, implementation.missing_elements = completeness, missing
+            changed.append(implementation)
+    return changed
+
+
+@transaction.atomic
+def update_completeness(*, implementation: Implementation) -> Implementation:
+    """Recompute one implementation's completeness and missing elements, and store them."""
+    scored = _annotated(Implementation.objects.filter(pk=implementation.pk)).get()
+    completeness, missing = score(scored)
+    if (completeness, missing) != (implementation.completeness, implementation.missing_elements):
+        implementation.completeness, implementation.missing_elements = completeness, missing
+        implementation.save(update_fields=["completeness", "missing_elements", "updated_at"])
+    return implementation
+
+
+@transaction.atomic
+def recompute_completeness(*, implementation_ids: Iterable[int] | None = None) -> int:
+    """Recompute completeness of the given implementations (all when None); return how many changed."""
+    implementations = Implementation.objects.all()
+    if implementation_ids is not None:
+        implementations = implementations.filter(pk__in=list(implementation_ids))
+    fields = [
+        "id",
+        "completeness",
+        "missing_elements",
+        "conditions",
+        "process_description",
+        "statutory_limit_days",
+        "promised_limit_days",
+        "is_free",
+        "fee_basis",
+        "place",
+        "hours",
+        "phone",
+        "online_depth",
+        "visits",
+        "complaint_channel",
+        "result_name",
+        "item__legal_basis",
+        "item__implementation_basis",
+    ]
+    changed = _changed(_annotated(implementations).only(*fields).iterator(chunk_size=2000))
+    Implementation.objects.bulk_update(changed, ["completeness", "missing_elements"], batch_size=_BATCH)
+    return len(changed)

@@ -1,0 +1,193 @@
+"""Writes of the catalog. Every write refreshes guide completeness and announces CATALOG_CHANGED."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+
+from yiwang.core.changes import CATALOG_CHANGED, announce
+from yiwang.core.errors import InvalidInput
+
+from .bundle_guides import material_identity
+from .completeness import recompute_completeness, update_completeness
+from .models import (
+    FAQ,
+    Bundle,
+    BundleItem,
+    Fee,
+    Implementation,
+    Material,
+    ProcessStep,
+    ServiceItem,
+    SituationOption,
+    SituationQuestion,
+    SpecialStep,
+    Topic,
+)
+
+# Implementation fields a caller may set from a validated dict (the Excel import, seed data).
+IMPLEMENTATION_FIELDS = (
+    "name",
+    "conditions",
+    "process_description",
+    "statutory_limit_days",
+    "promised_limit_days",
+    "is_free",
+    "fee_basis",
+    "place",
+    "hours",
+    "phone",
+    "complaint_channel",
+    "online_depth",
+    "visits",
+    "result_name",
+    "result_license_type",
+    "is_active",
+)
+MATERIAL_FIELDS = (
+    "order",
+    "key",
+    "name",
+    "form",
+    "copies",
+    "medium",
+    "requirement",
+    "source",
+    "source_detail",
+    "blank_form_url",
+    "sample_url",
+    "license_type_code",
+    "license_type_name",
+    "notes",
+)
+_GUIDE_PART_MODELS = (Material, Fee, ProcessStep, SpecialStep, FAQ, SituationQuestion)
+
+
+def announce_catalog_change(
+    *, implementation_ids: Iterable[int] = (), bundle_ids: Iterable[int] = ()
+) -> None:
+    """Tell subscribers (search) which implementations and bundles changed, once the transaction commits."""
+    implementation_ids, bundle_ids = sorted(set(implementation_ids)), sorted(set(bundle_ids))
+    if implementation_ids or bundle_ids:
+        announce(CATALOG_CHANGED, implementation_ids=implementation_ids, bundle_ids=bundle_ids)
+
+
+def _sync_materials(*, implementation: Implementation, materials: Sequence[dict[str, Any]]) -> None:
+    """Make the materials match ``materials``; same-identity ones are updated in place (keeps situations)."""
+    existing = {material_identity(material): material for material in implementation.materials.all()}
+    kept: set[int] = set()
+    for position, values in enumerate(materials, start=1):
+        values = {"order": position, **values}
+        probe = Material(key=values.get("key", ""), name=values["name"])
+        material = existing.pop(material_identity(probe), None) or Material(implementation=implementation)
+        for name in MATERIAL_FIELDS:
+            if name in values:
+                setattr(material, name, values[name])
+        material.save()
+        kept.add(material.pk)
+    implementation.materials.exclude(pk__in=kept).delete()
+
+
+def _upsert_one(data: dict[str, Any]) -> tuple[Implementation, bool]:
+    unknown = set(data) - {"code", "item", "region", "department", "materials", *IMPLEMENTATION_FIELDS}
+    if unknown:
+        raise InvalidInput(f"未知的实施清单字段：{'、'.join(sorted(unknown))}", code="unknown_field")
+    defaults = {name: data[name] for name in IMPLEMENTATION_FIELDS if name in data}
+    defaults.update(item=data["item"], region=data["region"], department=data["department"])
+    defaults.setdefault("name", data["item"].name)
+    implementation, created = Implementation.objects.update_or_create(code=data["code"], defaults=defaults)
+    if data.get("materials") is not None:
+        _sync_materials(implementation=implementation, materials=data["materials"])
+    return implementation, created
+
+
+@transaction.atomic
+def upsert_implementations(*, rows: Sequence[dict[str, Any]]) -> tuple[int, int]:
+    """Create or update implementations (keyed by code) with their materials; return (created, updated).
+
+    Each row holds ``code``, resolved ``item``, ``region`` and ``department`` objects, any of
+    IMPLEMENTATION_FIELDS, and optionally ``materials`` (a list of dicts of MATERIAL_FIELDS) that
+    replaces the implementation's materials.
+    """
+    ids, created = [], 0
+    for data in rows:
+        implementation, is_new = _upsert_one(data)
+        ids.append(implementation.pk)
+        created += is_new
+    recompute_completeness(implementation_ids=ids)
+    announce_catalog_change(implementation_ids=ids)
+    return created, len(ids) - created
+
+
+@transaction.atomic
+def upsert_implementation(*, data: dict[str, Any]) -> Implementation:
+    """Create or update one implementation with its materials from a validated dict."""
+    implementation, _created = _upsert_one(data)
+    update_completeness(implementation=implementation)
+    announce_catalog_change(implementation_ids=[implementation.pk])
+    return implementation
+
+
+def record_view(*, implementation: Implementation | None = None, bundle: Bundle | None = None) -> None:
+    """Count a guide view (popularity). Counters only: search reads them when it reindexes."""
+    if implementation is not None:
+        Implementation.objects.filter(pk=implementation.pk).update(view_count=F("view_count") + 1)
+    if bundle is not None:
+        Bundle.objects.filter(pk=bundle.pk).update(view_count=F("view_count") + 1)
+
+
+def _affected(record: models.Model) -> tuple[list[int], list[int]]:
+    """Implementation and bundle ids whose guide or search document depends on ``record``."""
+    if isinstance(record, Implementation):
+        return [record.pk], list(record.bundle_items.values_list("bundle_id", flat=True))
+    if isinstance(record, _GUIDE_PART_MODELS):
+        return [record.implementation_id], []
+    if isinstance(record, SituationOption):
+        return [record.question.implementation_id], []
+    if isinstance(record, ServiceItem):
+        return list(record.implementations.values_list("pk", flat=True)), []
+    if isinstance(record, Bundle):
+        return [], [record.pk]
+    if isinstance(record, BundleItem):
+        return [record.implementation_id], [record.bundle_id]
+    if isinstance(record, Topic):
+        implementation_ids = Implementation.objects.filter(item__topics=record).values_list("pk", flat=True)
+        return list(implementation_ids), list(record.bundles.values_list("pk", flat=True))
+    raise TypeError(f"not a catalog record: {type(record).__name__}")
+
+
+@transaction.atomic
+def settle_catalog_change(*, record: models.Model) -> None:
+    """After a record and its parts were edited: refresh completeness of what it touches and announce."""
+    implementation_ids, bundle_ids = _affected(record)
+    recompute_completeness(implementation_ids=implementation_ids)
+    announce_catalog_change(implementation_ids=implementation_ids, bundle_ids=bundle_ids)
+
+
+@transaction.atomic
+def save_catalog_record(*, record: models.Model) -> models.Model:
+    """Save a catalog record edited by staff (admin form), then settle the change."""
+    record.save()
+    settle_catalog_change(record=record)
+    return record
+
+
+@transaction.atomic
+def delete_catalog_records(*, records: Iterable[models.Model]) -> int:
+    """Delete catalog records edited away by staff; what they touched is refreshed and announced."""
+    implementation_ids: set[int] = set()
+    bundle_ids: set[int] = set()
+    deleted = 0
+    for record in records:
+        affected_implementations, affected_bundles = _affected(record)
+        implementation_ids.update(affected_implementations)
+        bundle_ids.update(affected_bundles)
+        record.delete()
+        deleted += 1
+    recompute_completeness(implementation_ids=implementation_ids)
+    # Ids of deleted implementations and bundles are announced too: subscribers drop what no longer exists.
+    announce_catalog_change(implementation_ids=implementation_ids, bundle_ids=bundle_ids)
+    return deleted
