@@ -168,6 +168,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # Search: the tantivy index is derived from the database; every process reads it.
+SEARCH_BACKEND = os.environ.get("YIWANG_SEARCH_BACKEND", "tantivy")
 SEARCH_INDEX_DIR = Path(os.environ.get("YIWANG_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))
 SEARCH_MAX_QUERY_LENGTH = 200
 

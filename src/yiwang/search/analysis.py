@@ -1,0 +1,174 @@
+"""Chinese text analysis: jieba with a government dictionary, stop words and everyday-word synonyms.
+
+Documents are segmented in jieba's search mode (a compound and its dictionary parts); queries are
+segmented precisely, stripped of stop words, and everyday phrases are mapped to official terms.
+Segmentation runs without HMM so that the same string always yields the same tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import jieba
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# Characters that mean nothing to search: controls, surrogates, private use, unassigned.
+_DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
+_WHITESPACE = re.compile(r"\s+")
+_GOVERNMENT_WORD_FREQUENCY = 3000
+
+
+@dataclass(frozen=True)
+class QueryWord:
+    """A query word and the search-mode parts that, all present together, also stand for it."""
+
+    text: str
+    parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QueryClause:
+    """One thing the user asked for: any alternative may match, every word of an alternative must."""
+
+    alternatives: tuple[tuple[QueryWord, ...], ...]
+
+
+@dataclass(frozen=True)
+class AnalyzedQuery:
+    normalized: str
+    clauses: tuple[QueryClause, ...]
+    terms: tuple[str, ...]
+    expanded_terms: tuple[str, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.clauses
+
+
+def _data_lines(name: str) -> list[str]:
+    lines = (DATA_DIR / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+@cache
+def government_words() -> tuple[str, ...]:
+    return tuple(line.split()[0] for line in _data_lines("government_words.txt"))
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    return frozenset(_data_lines("stop_words.txt"))
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Everyday phrase → official terms, from data/synonyms.tsv."""
+    mapping: dict[str, tuple[str, ...]] = {}
+    for line in _data_lines("synonyms.tsv"):
+        everyday, _, official = line.partition("\t")
+        mapping[normalize_text(everyday)] = tuple(normalize_text(official).split())
+    return mapping
+
+
+@cache
+def official_terms() -> tuple[str, ...]:
+    """The official phrases synonyms lead to (suggested alongside catalog names)."""
+    return tuple(sorted({"".join(terms) for terms in synonyms().values()}))
+
+
+@cache
+def _synonym_pattern() -> re.Pattern[str]:
+    keys = sorted(synonyms(), key=len, reverse=True)
+    return re.compile("|".join(re.escape(key) for key in keys))
+
+
+@cache
+def tokenizer() -> jieba.Tokenizer:
+    """The process's jieba tokenizer with the government dictionary (loaded once, on first use)."""
+    jieba.setLogLevel(logging.WARNING)
+    instance = jieba.Tokenizer()
+    instance.initialize()
+    for line in _data_lines("government_words.txt"):
+        word, *frequency = line.split()
+        instance.add_word(word, int(frequency[0]) if frequency else _GOVERNMENT_WORD_FREQUENCY)
+    return instance
+
+
+def normalize_text(text: str) -> str:
+    """NFKC (full-width to half-width), lower case, no control characters, single spaces."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = "".join(" " if unicodedata.category(char) in _DROPPED_CATEGORIES else char for char in text)
+    return _WHITESPACE.sub(" ", text).strip().lower()
+
+
+def _is_word(token: str) -> bool:
+    return any(char.isalnum() for char in token)
+
+
+@lru_cache(maxsize=200_000)
+def index_tokens(text: str) -> str:
+    """Search-mode tokens of a document field, space-separated (catalog strings repeat: memoized)."""
+    normalized = normalize_text(text)
+    if not normalized:
+        return ""
+    tokens = tokenizer().cut_for_search(normalized, HMM=False)
+    return " ".join(token for token in tokens if _is_word(token))
+
+
+@lru_cache(maxsize=4096)
+def _query_word(word: str) -> QueryWord:
+    parts = tuple(
+        dict.fromkeys(
+            part for part in tokenizer().cut_for_search(word, HMM=False) if part != word and _is_word(part)
+        )
+    )
+    return QueryWord(text=word, parts=parts)
+
+
+def _segment(text: str, *, keep_stop_words: bool = False) -> list[str]:
+    words = [word.strip() for word in tokenizer().cut(text, HMM=False)]
+    words = [word for word in words if word and _is_word(word)]
+    if keep_stop_words:
+        return words
+    return [word for word in words if word not in stop_words()]
+
+
+def _word_clauses(words: list[str]) -> list[QueryClause]:
+    return [QueryClause(alternatives=((_query_word(word),),)) for word in dict.fromkeys(words)]
+
+
+def _synonym_clause(everyday: str) -> QueryClause:
+    official = tuple(_query_word(term) for term in synonyms()[everyday])
+    own_words = tuple(_query_word(word) for word in _segment(everyday))
+    alternatives = (official, own_words) if own_words and own_words != official else (official,)
+    return QueryClause(alternatives=alternatives)
+
+
+def analyze_query(query: str) -> AnalyzedQuery:
+    """Segment a query, map everyday phrases to official terms and drop stop words."""
+    normalized = normalize_text(query)
+    clauses: list[QueryClause] = []
+    expanded: list[str] = []
+    position = 0
+    for match in _synonym_pattern().finditer(normalized):
+        clauses += _word_clauses(_segment(normalized[position : match.start()]))
+        clauses.append(_synonym_clause(match.group()))
+        expanded += synonyms()[match.group()]
+        position = match.end()
+    clauses += _word_clauses(_segment(normalized[position:]))
+    clauses = list(dict.fromkeys(clauses))
+    if not clauses and normalized:
+        # Only stop words ("办理"): search for them rather than for nothing.
+        clauses = _word_clauses(_segment(normalized, keep_stop_words=True))
+    terms = tuple(dict.fromkeys(word.text for clause in clauses for word in clause.alternatives[0]))
+    return AnalyzedQuery(
+        normalized=normalized,
+        clauses=tuple(clauses),
+        terms=terms,
+        expanded_terms=tuple(dict.fromkeys(expanded)),
+    )

@@ -1,0 +1,157 @@
+"""What a search backend does, whatever engine answers: index, delete, search and suggest."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..analysis import QueryClause
+
+IMPLEMENTATION = "implementation"
+BUNDLE = "bundle"
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """One searchable implementation or bundle, flattened from the catalog."""
+
+    kind: str
+    pk: int
+    code: str
+    name: str
+    url: str
+    item_name: str = ""
+    keywords: str = ""
+    department_name: str = ""
+    department_code: str = ""
+    region_code: str = ""
+    region_name: str = ""
+    region_full_name: str = ""
+    region_path: tuple[str, ...] = ()  # the region and every ancestor
+    audiences: tuple[str, ...] = ()
+    item_type: int | None = None
+    topics: tuple[str, ...] = ()
+    is_online: bool = False
+    visits: int | None = None
+    popularity: int = 0
+
+    @property
+    def key(self) -> str:
+        return document_key(kind=self.kind, pk=self.pk)
+
+    @property
+    def code_key(self) -> str:
+        return code_key(kind=self.kind, code=self.code)
+
+    @property
+    def is_zero_visit(self) -> bool:
+        return self.visits == 0
+
+    @property
+    def suggestion_names(self) -> tuple[str, ...]:
+        """The names this document lends to suggestions (its own and its item's)."""
+        return tuple(dict.fromkeys(name for name in (self.name, self.item_name) if name))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A phrase offered while typing, with the popularity that orders it."""
+
+    text: str
+    popularity: int = 0
+    is_catalog_name: bool = True  # False: an official term from the synonyms, kept until the next rebuild
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    audience: str | None = None
+    department_code: str | None = None
+    item_type: int | None = None
+    topic: str | None = None
+    is_online: bool | None = None
+    is_zero_visit: bool | None = None
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    clauses: tuple[QueryClause, ...]
+    match_all: bool = True
+    region_code: str | None = None
+    region_ancestors: tuple[str, ...] = ()  # codes of the chosen region's ancestors
+    filters: SearchFilters = field(default_factory=SearchFilters)
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class BackendHit:
+    kind: str
+    code: str
+    name: str
+    department: str
+    region: str
+    region_code: str
+    url: str
+    score: float
+    item_type: int | None
+    is_online: bool
+    visits: int | None
+
+
+@dataclass(frozen=True)
+class BackendPage:
+    count: int
+    hits: list[BackendHit]
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    documents: int
+    suggestions: int
+    seconds: float
+    size_bytes: int
+    location: str
+
+
+def document_key(*, kind: str, pk: int) -> str:
+    """The key of a document by database id (what change notices carry)."""
+    return f"{kind}#{pk}"
+
+
+def code_key(*, kind: str, code: str) -> str:
+    """The key of a document by code (what people and other systems use)."""
+    return f"{kind}:{code}"
+
+
+class SearchBackend(ABC):
+    """A search engine over the catalog; the index it keeps is derived from the database."""
+
+    def __init__(self, *, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+
+    @abstractmethod
+    def rebuild(
+        self,
+        *,
+        documents: Iterable[SearchDocument],
+        suggestions: Callable[[], Iterable[Suggestion]],
+    ) -> IndexStats:
+        """Replace the whole index; readers switch to it atomically when it is complete."""
+
+    @abstractmethod
+    def index(self, *, documents: Sequence[SearchDocument], suggestions: Sequence[Suggestion] = ()) -> None:
+        """Add or replace these documents and suggestions."""
+
+    @abstractmethod
+    def delete(self, *, keys: Sequence[str]) -> None:
+        """Remove documents by ``document_key`` or ``code_key``; unused names leave the suggestions."""
+
+    @abstractmethod
+    def search(self, *, request: SearchRequest) -> BackendPage:
+        """One page of matching documents, best first, and how many match in all."""
+
+    @abstractmethod
+    def suggest(self, *, prefix: str, limit: int) -> list[str]:
+        """Suggestions whose text, full pinyin or pinyin initials start with ``prefix``."""

@@ -1,0 +1,102 @@
+"""Tantivy queries for an analyzed search: words over weighted fields, filters, region first."""
+
+from __future__ import annotations
+
+import tantivy
+from tantivy import Occur, Query
+
+from ..analysis import QueryClause, QueryWord
+from .base import SearchFilters, SearchRequest
+from .tantivy_documents import CHARACTER_FIELD_WEIGHT, NO, TEXT_FIELD_WEIGHTS, YES
+
+# Documents of the chosen region (or below it) get this constant on top of their text score, those of the
+# regions above it half of it: BM25 over a few words, even lifted by popularity, never reaches either, so
+# local implementations come first, then provincial and national ones, then the rest, each by text score.
+REGION_SCORE = 2000.0
+ANCESTOR_SCORE = 1000.0
+
+
+def _any(queries: list[Query]) -> Query:
+    return (
+        queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Should, query) for query in queries])
+    )
+
+
+def _all(queries: list[Query]) -> Query:
+    return (
+        queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Must, query) for query in queries])
+    )
+
+
+def _token_query(schema: tantivy.Schema, token: str) -> Query:
+    """A token in any text field, each field with its weight."""
+    queries = [
+        Query.boost_query(Query.term_query(schema, field, token, index_option="freq"), weight)
+        for field, weight in TEXT_FIELD_WEIGHTS.items()
+    ]
+    if len(token) == 1:
+        # Single characters are rarely tokens of their own: look them up among the name's characters.
+        queries.append(
+            Query.boost_query(Query.term_query(schema, "characters", token), CHARACTER_FIELD_WEIGHT)
+        )
+    return _any(queries)
+
+
+def _word_query(schema: tantivy.Schema, word: QueryWord) -> Query:
+    direct = _token_query(schema, word.text)
+    if not word.parts:
+        return direct
+    return _any([direct, _all([_token_query(schema, part) for part in word.parts])])
+
+
+def _clause_query(schema: tantivy.Schema, clause: QueryClause) -> Query:
+    return _any(
+        [_all([_word_query(schema, word) for word in alternative]) for alternative in clause.alternatives]
+    )
+
+
+def text_query(schema: tantivy.Schema, request: SearchRequest) -> Query:
+    clauses = [_clause_query(schema, clause) for clause in request.clauses]
+    return _all(clauses) if request.match_all else _any(clauses)
+
+
+def _term(schema: tantivy.Schema, field: str, value: str) -> Query:
+    return Query.term_query(schema, field, value)
+
+
+def filter_queries(schema: tantivy.Schema, filters: SearchFilters) -> list[Query]:
+    queries = []
+    if filters.audience:
+        queries.append(_term(schema, "audience", filters.audience))
+    if filters.department_code:
+        queries.append(_term(schema, "department_code", filters.department_code))
+    if filters.item_type is not None:
+        queries.append(_term(schema, "item_type", str(filters.item_type)))
+    if filters.topic:
+        queries.append(_term(schema, "topic", filters.topic))
+    if filters.is_online is not None:
+        queries.append(_term(schema, "online", YES if filters.is_online else NO))
+    if filters.is_zero_visit is not None:
+        queries.append(_term(schema, "zero_visit", YES if filters.is_zero_visit else NO))
+    return queries
+
+
+def region_queries(schema: tantivy.Schema, request: SearchRequest) -> list[Query]:
+    """Implementations in the chosen region or below it first, then those of the regions above it."""
+    if not request.region_code:
+        return []
+    queries = [Query.const_score_query(_term(schema, "region_path", request.region_code), REGION_SCORE)]
+    if request.region_ancestors:
+        ancestors = Query.term_set_query(schema, "region_code", list(request.region_ancestors))
+        queries.append(Query.const_score_query(ancestors, ANCESTOR_SCORE))
+    return queries
+
+
+def build_query(schema: tantivy.Schema, request: SearchRequest) -> Query:
+    subqueries = [(Occur.Must, text_query(schema, request))]
+    # Filters select without scoring, so they do not shift the ranking.
+    subqueries += [
+        (Occur.Must, Query.const_score_query(query, 0.0)) for query in filter_queries(schema, request.filters)
+    ]
+    subqueries += [(Occur.Should, query) for query in region_queries(schema, request)]
+    return Query.boolean_query(subqueries)
