@@ -1,0 +1,332 @@
+"""Writing a validated guide catalog: upsert by code, child rows synced in place, nothing written twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+
+from yiwang.regions.models import Department, Region
+from yiwang.regions.services import upsert_department
+
+from ..models import (
+    FAQ,
+    Bundle,
+    BundleItem,
+    Fee,
+    Implementation,
+    Material,
+    ProcessStep,
+    ServiceItem,
+    SituationOption,
+    SituationQuestion,
+    SpecialStep,
+    Topic,
+)
+from .reading import GuideCatalog, GuideDataError
+from .schema import BundleSpec, DepartmentSpec, GuideSpec
+
+
+@dataclass
+class GuideLoadSummary:
+    """What a load did; ``rows_written`` is 0 when the database already matched the files."""
+
+    files: int = 0
+    topics: int = 0
+    items: int = 0
+    implementations: int = 0
+    bundles: int = 0
+    departments_created: int = 0
+    implementations_created: int = 0
+    implementations_changed: int = 0
+    rows_written: int = 0
+    implementation_ids: list[int] = field(default_factory=list)
+    bundle_ids: list[int] = field(default_factory=list)
+
+
+class _Writer:
+    """Holds the lookups of one load and counts every row it creates, changes or deletes."""
+
+    def __init__(self, catalog: GuideCatalog) -> None:
+        self.catalog = catalog
+        self.summary = GuideLoadSummary(files=len(catalog.files))
+        self.departments: dict[str, Department] = {}
+        self.topics: dict[str, Topic] = {}
+        self.implementations: dict[str, Implementation] = {}
+
+    def write(self) -> GuideLoadSummary:
+        self._check_regions()
+        for spec in self.catalog.departments.values():
+            self.departments[spec.short_name] = self._department(spec)
+        for spec in self.catalog.topics.values():
+            values = spec.model_dump(mode="json", exclude={"code"})
+            self.topics[spec.code] = self._save(
+                Topic, Topic.objects.filter(code=spec.code).first(), {"code": spec.code}, values
+            )
+        for guide in self.catalog.guides:
+            self._guide(guide)
+        for bundle in self.catalog.bundles:
+            self._bundle(bundle)
+        self.summary.topics = len(self.topics)
+        return self.summary
+
+    def _check_regions(self) -> None:
+        wanted = {spec.region_code for spec in self.catalog.departments.values()}
+        wanted |= {guide.implementation.region_code for guide in self.catalog.guides}
+        wanted |= {bundle.region_code for bundle in self.catalog.bundles}
+        missing = wanted - set(Region.objects.filter(code__in=wanted).values_list("code", flat=True))
+        if missing:
+            raise GuideDataError(
+                f"行政区划 {'、'.join(sorted(missing))} 不存在，请先运行 load_regions", code="unknown_region"
+            )
+
+    def _department(self, spec: DepartmentSpec) -> Department:
+        """The department the county data already has under this short name, or a fallback created now."""
+        found = (
+            Department.objects.filter(region_id=spec.region_code, short_name=spec.short_name).first()
+            or Department.objects.filter(credit_code=spec.credit_code).first()
+            or Department.objects.filter(region_id=spec.region_code, name=spec.name).first()
+        )
+        if found is not None:
+            return found
+        self.summary.departments_created += 1
+        self.summary.rows_written += 1
+        return upsert_department(
+            credit_code=spec.credit_code,
+            name=spec.name,
+            region_code=spec.region_code,
+            short_name=spec.short_name,
+            phone=spec.phone,
+            address=spec.address,
+        )
+
+    def _guide(self, guide: GuideSpec) -> None:
+        before = self.summary.rows_written
+        item = self._item(guide)
+        spec = guide.implementation
+        existing = Implementation.objects.filter(code=spec.code).first()
+        values = spec.model_dump(exclude={"code", "region_code", "department"})
+        values |= {
+            "item_id": item.pk,
+            "region_id": spec.region_code,
+            "is_active": True,
+            "department_id": self.departments[spec.department].pk,
+            "is_free": not any(not fee.by_situation for fee in guide.fees),
+        }
+        implementation = self._save(Implementation, existing, {"code": spec.code}, values)
+        self._children(implementation, guide)
+        self.implementations[spec.code] = implementation
+        self.summary.implementations += 1
+        self.summary.implementation_ids.append(implementation.pk)
+        if existing is None:
+            self.summary.implementations_created += 1
+        elif self.summary.rows_written > before:
+            self.summary.implementations_changed += 1
+
+    def _item(self, guide: GuideSpec) -> ServiceItem:
+        spec = guide.item
+        parent_id = None
+        if spec.parent is not None:
+            parent, created = ServiceItem.objects.get_or_create(
+                code=spec.parent.code,
+                defaults={
+                    "name": spec.parent.name,
+                    "kind": spec.parent.kind,
+                    "item_type": spec.item_type,
+                    "exercise_level": spec.exercise_level,
+                    "competent_department": spec.competent_department,
+                    "audiences": [str(audience) for audience in spec.audiences],
+                },
+            )
+            self.summary.rows_written += int(created)
+            parent_id = parent.pk
+        values = spec.model_dump(mode="json", exclude={"code", "parent", "topics", "keywords"})
+        values |= {"parent_id": parent_id, "keywords": " ".join(spec.keywords), "is_active": True}
+        item = self._save(
+            ServiceItem, ServiceItem.objects.filter(code=spec.code).first(), {"code": spec.code}, values
+        )
+        self._set_related(item.topics, [self.topics[code] for code in spec.topics])
+        self.summary.items += 1
+        return item
+
+    def _children(self, implementation: Implementation, guide: GuideSpec) -> None:
+        owner = {"implementation": implementation}
+        license_names = self.catalog.license_types
+        materials = self._sync(
+            Material,
+            owner,
+            "key",
+            [
+                {
+                    **material.model_dump(mode="json", exclude={"blank_form", "sample"}),
+                    "order": order,
+                    "blank_form_url": material.blank_form,
+                    "sample_url": material.sample,
+                    "license_type_name": license_names.get(material.license_type_code, ""),
+                }
+                for order, material in enumerate(guide.materials)
+            ],
+        )
+        fees = self._sync(
+            Fee,
+            owner,
+            "name",
+            [
+                {
+                    **fee.model_dump(exclude={"by_situation"}),
+                    "is_by_situation": fee.by_situation,
+                    "order": order,
+                }
+                for order, fee in enumerate(guide.fees)
+            ],
+        )
+        self._sync(
+            ProcessStep,
+            owner,
+            "order",
+            [{**step.model_dump(), "order": order} for order, step in enumerate(guide.steps)],
+        )
+        self._sync(SpecialStep, owner, "name", [step.model_dump() for step in guide.special_steps])
+        self._sync(
+            FAQ,
+            owner,
+            "order",
+            [{**faq.model_dump(), "order": order} for order, faq in enumerate(guide.faqs)],
+        )
+        self._questions(implementation, guide, materials, fees)
+
+    def _questions(
+        self,
+        implementation: Implementation,
+        guide: GuideSpec,
+        materials: dict[Any, Material],
+        fees: dict[Any, Fee],
+    ) -> None:
+        existing = {question.code: question for question in implementation.questions.all()}
+        options_by_ref: dict[str, SituationOption] = {}
+        for order, spec in enumerate(guide.questions):
+            shown_when = options_by_ref[spec.shown_when].pk if spec.shown_when else None
+            values = {
+                "order": order,
+                "text": spec.text,
+                "help_text": spec.help_text,
+                "shown_when_id": shown_when,
+            }
+            question = self._save(
+                SituationQuestion,
+                existing.pop(spec.code, None),
+                {"implementation": implementation, "code": spec.code},
+                values,
+            )
+            options = self._sync(
+                SituationOption,
+                {"question": question},
+                "code",
+                [
+                    {
+                        "code": option.code,
+                        "order": position,
+                        "label": option.label,
+                        "explanation": option.explanation,
+                        "waives_fees": option.waives_fees,
+                        "promised_limit_days": option.promised_limit_days,
+                    }
+                    for position, option in enumerate(spec.options)
+                ],
+            )
+            for option_spec in spec.options:
+                option = options[option_spec.code]
+                self._set_related(
+                    option.adds_materials, [materials[key] for key in option_spec.adds_materials]
+                )
+                self._set_related(
+                    option.removes_materials, [materials[key] for key in option_spec.removes_materials]
+                )
+                self._set_related(option.adds_fees, [fees[name] for name in option_spec.adds_fees])
+                options_by_ref[f"{spec.code}.{option_spec.code}"] = option
+        self._delete([question.pk for question in existing.values()], SituationQuestion)
+
+    def _bundle(self, spec: BundleSpec) -> None:
+        values = spec.model_dump(
+            mode="json",
+            exclude={"code", "region_code", "lead_department", "implementations", "topics", "keywords"},
+        )
+        values |= {
+            "region_id": spec.region_code,
+            "lead_department_id": self.departments[spec.lead_department].pk,
+            "keywords": " ".join(spec.keywords),
+            "is_active": True,
+        }
+        bundle = self._save(
+            Bundle, Bundle.objects.filter(code=spec.code).first(), {"code": spec.code}, values
+        )
+        self._sync(
+            BundleItem,
+            {"bundle": bundle},
+            "implementation_id",
+            [
+                {"implementation_id": self.implementations[code].pk, "order": order}
+                for order, code in enumerate(spec.implementations)
+            ],
+        )
+        self._set_related(bundle.topics, [self.topics[code] for code in spec.topics])
+        self.summary.bundles += 1
+        self.summary.bundle_ids.append(bundle.pk)
+
+    def _save(
+        self,
+        model: type[models.Model],
+        instance: models.Model | None,
+        identity: dict[str, Any],
+        values: dict[str, Any],
+    ) -> Any:
+        """Create the row, or update only the fields whose value differs."""
+        if instance is None:
+            self.summary.rows_written += 1
+            return model.objects.create(**identity, **values)
+        changed = [name for name, value in values.items() if getattr(instance, name) != value]
+        if changed:
+            for name in changed:
+                setattr(instance, name, values[name])
+            stamp = ["updated_at"] if any(f.name == "updated_at" for f in model._meta.fields) else []
+            instance.save(update_fields=changed + stamp)
+            self.summary.rows_written += 1
+        return instance
+
+    def _sync(
+        self, model: type[models.Model], owner: dict[str, Any], key: str, rows: list[dict[str, Any]]
+    ) -> dict[Any, Any]:
+        """Make the owner's rows of ``model`` exactly ``rows``, matched on ``key``; return them by key."""
+        existing: dict[Any, models.Model] = {}
+        surplus: list[int] = []
+        for instance in model.objects.filter(**owner).order_by("pk"):
+            bucket = surplus if getattr(instance, key) in existing else None
+            if bucket is not None:
+                bucket.append(instance.pk)
+            else:
+                existing[getattr(instance, key)] = instance
+        result = {}
+        for row in rows:
+            values = {name: value for name, value in row.items() if name != key}
+            result[row[key]] = self._save(
+                model, existing.pop(row[key], None), {**owner, key: row[key]}, values
+            )
+        self._delete(surplus + [instance.pk for instance in existing.values()], model)
+        return result
+
+    def _delete(self, pks: list[int], model: type[models.Model]) -> None:
+        if pks:
+            model.objects.filter(pk__in=pks).delete()
+            self.summary.rows_written += len(pks)
+
+    def _set_related(self, manager: Any, targets: list[models.Model]) -> None:
+        wanted = {target.pk for target in targets}
+        if set(manager.values_list("pk", flat=True)) != wanted:
+            manager.set(targets)
+            self.summary.rows_written += 1
+
+
+def write_guide_catalog(*, catalog: GuideCatalog) -> GuideLoadSummary:
+    """Write the catalog; the caller holds the transaction."""
+    return _Writer(catalog).write()
