@@ -12,18 +12,12 @@ from yiwang.catalog.constants import Audience, ItemType
 from yiwang.catalog.models import Implementation, SituationOption, SituationQuestion
 
 SEARCH_PAGE_SIZE = 20
-ALL_REGIONS = "all"
 
 
 class SearchForm(forms.Form):
     """The search box and its filters; every filter is optional."""
 
     q = forms.CharField(label=_("搜索事项"), required=False, strip=True)
-    scope = forms.ChoiceField(
-        label=_("范围"),
-        required=False,
-        choices=[("", _("当前地区")), (ALL_REGIONS, _("全部地区"))],
-    )
     audience = forms.ChoiceField(
         label=_("服务对象"), required=False, choices=[("", _("不限")), *Audience.choices]
     )

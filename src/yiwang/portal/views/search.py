@@ -11,7 +11,7 @@ from yiwang.core.errors import InvalidInput
 from yiwang.regions.selectors import list_departments
 from yiwang.search.selectors import search_catalog, suggest
 
-from ..forms import ALL_REGIONS, SEARCH_PAGE_SIZE, SearchForm
+from ..forms import SEARCH_PAGE_SIZE, SearchForm
 from ..preferences import current_region
 from .pages import department_region
 
@@ -33,11 +33,11 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"]:
         query = form.cleaned_data["q"]
         context["query"] = query
-        scope_all = form.cleaned_data.get("scope") == ALL_REGIONS
         try:
             page = search_catalog(
                 query=query,
-                region_code=None if scope_all or region is None else region.code,
+                # The chosen region ranks first; other regions' services still show below.
+                region_code=region.code if region else None,
                 limit=SEARCH_PAGE_SIZE,
                 offset=(form.page_number - 1) * SEARCH_PAGE_SIZE,
                 **form.filters(),

@@ -1,0 +1,148 @@
+"""Home, bundle, topic and department pages; region, elder mode and language preferences."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from yiwang.catalog.models import Bundle
+from yiwang.catalog.tests.factories import DepartmentFactory, ImplementationFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def test_home_shows_popular_items_bundles_topics_departments_and_region(client, bundle, guide):
+    # given an enterprise theme besides the person life event of the fixtures
+    TopicFactory(code="kaiban", name="开办企业", enterprise=True)
+    # when
+    response = client.get(reverse("portal:home"))
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="zh-Hans"' in html
+    assert "四川省广安市广安区政务服务" in html
+    for text in [guide.name, bundle.name, "生育收养", "开办企业", guide.department.short_name, "切换地区"]:
+        assert text in html, text
+
+
+def test_home_of_a_zhejiang_village_offers_the_five_levels(client):
+    # given a visitor who chose a village of Hangzhou
+    client.cookies["region"] = "330106002051"
+    # when
+    html = client.get(reverse("portal:home")).content.decode()
+    # then the picker shows province, city, county, town and village selects with the village selected
+    for field in ["region-l1", "region-l2", "region-l3", "region-l4", "region-l5"]:
+        assert f'id="{field}"' in html
+    assert 'value="330106002051" selected' in html
+
+
+def test_home_falls_back_to_the_default_region_for_a_bad_cookie(client):
+    client.cookies["region"] = "999999999999"
+    html = client.get(reverse("portal:home")).content.decode()
+    assert "四川省广安市广安区政务服务" in html
+
+
+def test_choosing_a_region_sets_the_cookie_and_returns(client):
+    # when the visitor picks 浙江 → 杭州 → 西湖区 and a city of another province by mistake at level 4
+    response = client.post(
+        reverse("portal:choose_region"),
+        {
+            "l1": "330000000000",
+            "l2": "330100000000",
+            "l3": "330106000000",
+            "l4": "511602001000",
+            "next": "/search",
+        },
+    )
+    # then the consistent part is kept
+    assert response.status_code == 302
+    assert response["Location"] == "/search"
+    assert response.cookies["region"].value == "330106000000"
+
+
+def test_choose_region_refuses_other_sites_as_next(client):
+    response = client.post(
+        reverse("portal:choose_region"), {"l1": "330000000000", "next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("portal:home")
+
+
+def test_region_picker_partial_shows_the_next_level(client):
+    # when the province select changes (htmx)
+    response = client.get(
+        reverse("portal:region_picker"), {"l1": "330000000000", "l2": "511600000000"}, **HTMX
+    )
+    # then the cities of Zhejiang are offered and the stale city of Sichuan is dropped
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "杭州市" in html
+    assert 'id="region-l3"' not in html
+
+
+def test_region_page_without_script(client):
+    html = client.get(reverse("portal:region"), {"next": "/search"}).content.decode()
+    assert "逐级选择省、市、区县、乡镇街道和村社区" in html
+    assert 'href="/search"' in html
+
+
+def test_elder_mode_is_remembered(client):
+    # when
+    response = client.post(reverse("portal:elder_mode"), {"enabled": "1", "next": "/"})
+    # then the cookie is set and the next pages use the large layout
+    assert response.cookies["elder"].value == "1"
+    html = client.get(reverse("portal:home")).content.decode()
+    assert 'class="elder"' in html
+    assert 'aria-pressed="true"' in html
+    # and it can be switched off
+    client.post(reverse("portal:elder_mode"), {"enabled": "0", "next": "/"})
+    assert 'class="elder"' not in client.get(reverse("portal:home")).content.decode()
+
+
+def test_english_interface(client, guide):
+    # when the visitor switches language
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    html = client.get(reverse("portal:guide", args=[guide.code])).content.decode()
+    # then the interface is English while the data stays Chinese
+    assert '<html lang="en"' in html
+    assert "Answer a few questions to see the materials you need" in html
+    assert "Elder mode" in html
+    assert guide.name in html
+
+
+def test_bundle_page_lists_one_set_of_materials(client, bundle):
+    response = client.get(reverse("portal:bundle", args=[bundle.code]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "出生一件事" in html
+    assert "多个事项共用，只交一次" in html
+    assert "出生医学证明办理" in html
+    assert Bundle.objects.get(pk=bundle.pk).view_count == 1
+
+
+def test_topic_page_lists_bundles_and_items(client, bundle, guide, topic):
+    html = client.get(reverse("portal:topic", args=[topic.code])).content.decode()
+    assert topic.name in html
+    assert bundle.name in html
+    assert guide.name in html
+
+
+def test_department_page_lists_its_items(client, guide):
+    # given another department's item
+    ImplementationFactory(name="别的部门的事项", department=DepartmentFactory())
+    # when
+    response = client.get(reverse("portal:department", args=[guide.department.credit_code]))
+    # then
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert guide.department.name in html
+    assert guide.name in html
+    assert "别的部门的事项" not in html
+
+
+@pytest.mark.parametrize("name, code", [("bundle", "nope"), ("topic", "nope"), ("department", "123")])
+def test_unknown_pages_are_404(client, name, code):
+    response = client.get(reverse(f"portal:{name}", args=[code]))
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
