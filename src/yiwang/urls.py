@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from yiwang.api.api import api
+from yiwang.identity.oidc.discovery import PlatformDiscoveryView
 
 admin.site.site_header = settings.ADMIN_SITE_HEADER
 admin.site.site_title = settings.ADMIN_SITE_HEADER
@@ -10,6 +11,9 @@ admin.site.site_title = settings.ADMIN_SITE_HEADER
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("accounts/", include("yiwang.identity.urls")),
+    path("o/", include("yiwang.identity.oidc.urls")),
+    path(".well-known/openid-configuration", PlatformDiscoveryView.as_view(), name="openid-configuration"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     """Past-tense names of every state change the identity services make."""
 
     USER_REGISTERED = "user_registered", _("注册账号")
+    REGISTRATION_REFUSED = "registration_refused", _("注册被拒绝")
     LOGGED_IN = "logged_in", _("登录")
     LOGIN_FAILED = "login_failed", _("登录失败")
     LOGGED_OUT = "logged_out", _("退出登录")
@@ -42,9 +43,12 @@ class AuditAction(models.TextChoices):
     MANDATE_GRANTED = "mandate_granted", _("授权委托")
     MANDATE_REVOKED = "mandate_revoked", _("撤销委托")
     MANDATE_REFUSED = "mandate_refused", _("委托范围外操作被拒绝")
+    MANDATE_GRANT_REFUSED = "mandate_grant_refused", _("授权委托被拒绝")
+    ACTED_FOR = "acted_for", _("代办操作")
     STAFF_CREATED = "staff_created", _("创建工作人员账号")
     STAFF_ROLE_GRANTED = "staff_role_granted", _("授予工作人员角色")
     STAFF_ROLE_REVOKED = "staff_role_revoked", _("撤销工作人员角色")
+    STAFF_ACTION_REFUSED = "staff_action_refused", _("工作人员越权操作被拒绝")
     TOTP_DEVICE_CONFIRMED = "totp_confirmed", _("绑定动态口令")
     CLIENT_SIGNED_IN = "client_signed_in", _("单点登录到业务系统")
     SIGNED_OUT_EVERYWHERE = "signed_out_everywhere", _("全网退出")

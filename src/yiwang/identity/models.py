@@ -199,3 +199,17 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+
+from .oidc.models import ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
+
+__all__ = [
+    "AuditEvent",
+    "ClientProfile",
+    "ClientSession",
+    "Enterprise",
+    "Mandate",
+    "PhoneCode",
+    "StaffAssignment",
+    "User",
+]

@@ -45,6 +45,10 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "oauth2_provider",
+    "axes",
     "yiwang.core",
     "yiwang.regions",
     "yiwang.registers",
@@ -68,6 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # django-axes must be last: it turns a locked-out login into the lockout response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -134,6 +141,74 @@ TASKS = {
 }
 
 AUTH_USER_MODEL = "identity.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "identity:account"
+
+# Login throttling for everyone (django-axes): lock a username+IP pair after repeated failures.
+AXES_ENABLED = env_bool("YIWANG_AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("YIWANG_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
+AXES_HANDLER = os.environ.get("YIWANG_AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler")
+
+# Identity: one-time codes, SMS and face-verification backends (registries in yiwang.identity).
+IDENTITY_SMS_BACKEND = os.environ.get("YIWANG_SMS_BACKEND", "console")
+IDENTITY_SMS_FILE = os.environ.get("YIWANG_SMS_FILE", str(VAR_DIR / "sms-outbox.jsonl"))
+IDENTITY_PHONE_CODE_SECONDS = int(os.environ.get("YIWANG_PHONE_CODE_SECONDS", "300"))
+IDENTITY_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("YIWANG_PHONE_CODE_RESEND_SECONDS", "60"))
+# Empty: level 4 is unavailable. "test" is a deterministic stand-in, refused with DEBUG off unless allowed.
+IDENTITY_FACE_PROVIDER = os.environ.get("YIWANG_FACE_PROVIDER", "")
+IDENTITY_ALLOW_TEST_FACE_PROVIDER = env_bool("YIWANG_ALLOW_TEST_FACE_PROVIDER", False)
+# Key for pairwise OIDC subject identifiers; changing it changes every `sub` every client has seen.
+IDENTITY_PAIRWISE_SECRET = os.environ.get("YIWANG_PAIRWISE_SECRET", SECRET_KEY)
+OTP_TOTP_ISSUER = "一网通办"
+
+# Single sign-on: the platform is an OpenID Connect provider (django-oauth-toolkit), RFC 9700 settings.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"  # named so our models can reference it
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": SITE_URL,
+    "OIDC_RSA_PRIVATE_KEY": "",  # filled below from the environment or the development key file
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_SUBJECT_TYPES_SUPPORTED": ["pairwise"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "OAUTH2_VALIDATOR_CLASS": "yiwang.identity.oidc.validator.YiwangOIDCValidator",
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": env_list("YIWANG_OIDC_REDIRECT_SCHEMES", "https,http"),
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    "SCOPES": {
+        "openid": "身份标识（不同系统得到不同的标识）与实名等级",
+        "profile": "姓名",
+        "phone": "手机号码",
+        "id_number": "公民身份号码",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -174,6 +249,10 @@ SEARCH_MAX_QUERY_LENGTH = 200
 
 # The region whose implementations the portal shows first when the visitor has chosen none.
 DEFAULT_REGION_CODE = os.environ.get("YIWANG_DEFAULT_REGION", "511602000000")
+
+from yiwang.identity.oidc.keys import load_oidc_private_key  # noqa: E402  (needs VAR_DIR above)
+
+OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = load_oidc_private_key(var_dir=VAR_DIR)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,75 @@
+"""What the platform keeps about each departmental system (client) and the sign-ins to it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..constants import AssuranceLevel
+
+
+class ClientProfile(models.Model):
+    """Platform-specific settings of an OIDC client: its department, scopes, level and logout endpoint."""
+
+    application = models.OneToOneField(
+        "oauth2_provider.Application",
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("业务系统"),
+    )
+    department = models.ForeignKey(
+        "regions.Department",
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    allowed_scopes = models.CharField(
+        _("允许的授权范围"),
+        max_length=200,
+        default="openid profile",
+        help_text=_("空格分隔：openid profile phone id_number"),
+    )
+    min_assurance_level = models.PositiveSmallIntegerField(
+        _("最低实名等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.FORMAT_CHECKED
+    )
+    backchannel_logout_uri = models.URLField(_("后端通道退出地址"), blank=True)
+
+    class Meta:
+        app_label = "identity"
+        verbose_name = _("业务系统设置")
+        verbose_name_plural = _("业务系统设置")
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+    @property
+    def scope_set(self) -> set[str]:
+        return set(self.allowed_scopes.split())
+
+
+class ClientSession(models.Model):
+    """One sign-in of a user to a client within a platform session (``sid``), until logout ends it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="client_sessions"
+    )
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("业务系统")
+    )
+    sid = models.CharField(_("会话标识"), max_length=64, db_index=True)
+    created_at = models.DateTimeField(_("登录时间"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
+    notified_at = models.DateTimeField(_("已通知退出"), null=True, blank=True)
+    notify_error = models.CharField(_("通知失败原因"), max_length=200, blank=True)
+
+    class Meta:
+        app_label = "identity"
+        verbose_name = _("单点登录记录")
+        verbose_name_plural = _("单点登录记录")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.application}"

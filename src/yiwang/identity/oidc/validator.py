@@ -1,0 +1,43 @@
+"""django-oauth-toolkit validator: pairwise subjects, scope limits per client, acr and sid in id_tokens."""
+
+from __future__ import annotations
+
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from .claims import CLAIM_SCOPES, user_claims
+from .models import ClientProfile, ClientSession
+
+_DEFAULT_CLIENT_SCOPES = {"openid", "profile"}
+
+
+class YiwangOIDCValidator(OAuth2Validator):
+    oidc_claim_scope = CLAIM_SCOPES
+
+    def get_claim_dict(self, request):
+        return user_claims(user=request.user, client_id=request.client.client_id)
+
+    def get_discovery_claims(self, request):
+        return sorted(CLAIM_SCOPES)
+
+    def get_additional_claims(self, request):
+        return {}
+
+    def get_id_token_dictionary(self, token, token_handler, request):
+        claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        sid = (
+            ClientSession.objects.filter(user=request.user, application=request.client, ended_at__isnull=True)
+            .order_by("-created_at")
+            .values_list("sid", flat=True)
+            .first()
+        )
+        if sid:
+            claims["sid"] = sid
+        return claims, expiration_time
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        """Only the scopes this client was registered for (the ID number needs its own grant)."""
+        if not super().validate_scopes(client_id, scopes, client, request, *args, **kwargs):
+            return False
+        profile = ClientProfile.objects.filter(application=client).first()
+        allowed = profile.scope_set if profile is not None else _DEFAULT_CLIENT_SCOPES
+        return set(scopes) <= allowed

@@ -1,0 +1,23 @@
+"""The identity domain's writes; each public service runs in one transaction and records its audit event."""
+
+from .accounts import create_staff_member, grant_staff_role, register_citizen, revoke_staff_role
+from .assurance import confirm_register_verification, start_register_verification, verify_face
+from .mandates import authorize_agent_action, bind_enterprise, grant_mandate, mandate_problem, revoke_mandate
+from .phone_codes import consume_phone_code, send_phone_code
+
+__all__ = [
+    "authorize_agent_action",
+    "bind_enterprise",
+    "confirm_register_verification",
+    "consume_phone_code",
+    "create_staff_member",
+    "grant_mandate",
+    "grant_staff_role",
+    "mandate_problem",
+    "register_citizen",
+    "revoke_mandate",
+    "revoke_staff_role",
+    "send_phone_code",
+    "start_register_verification",
+    "verify_face",
+]

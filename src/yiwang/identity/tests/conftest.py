@@ -1,0 +1,21 @@
+"""Fixtures of the identity tests: a populated register row for the citizen, the console SMS outbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from yiwang.identity.sms.backends import outbox
+
+
+@pytest.fixture
+def sms_outbox(settings):
+    settings.IDENTITY_SMS_BACKEND = "console"
+    outbox.clear()
+    return outbox
+
+
+def last_code(box) -> str:
+    """The six-digit code in the newest message."""
+    return re.search(r"(\d{6})", box[-1]["message"]).group(1)
