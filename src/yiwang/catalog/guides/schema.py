@@ -178,6 +178,7 @@ class ItemSpec(Spec):
 
 class ImplementationSpec(Spec):
     code: Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]+-\d{12}-\d{3}-[0-9A-Za-z]{8,20}-\d-\d{2}$")]
+    published: bool = False
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     region_code: RegionCode = COUNTY_REGION
     department: Text

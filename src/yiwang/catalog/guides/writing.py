@@ -25,7 +25,19 @@ from ..models import (
     Topic,
 )
 from .reading import GuideCatalog, GuideDataError
-from .schema import BundleSpec, DepartmentSpec, GuideSpec
+from .schema import BundleSpec, DepartmentSpec, GuideSpec, ItemSpec
+
+# The catalog importer (importers.py) owns these fields of the real, published items and implementations:
+# once such a row exists the guides only write their content, so the two loaders never undo each other.
+IMPORTER_ITEM_FIELDS = {
+    "name",
+    "kind",
+    "handling_type",
+    "item_type",
+    "exercise_level",
+    "competent_department",
+}
+IMPORTER_IMPLEMENTATION_FIELDS = {"item_id", "name", "region_id", "department_id"}
 
 
 @dataclass
@@ -106,14 +118,18 @@ class _Writer:
         item = self._item(guide)
         spec = guide.implementation
         existing = Implementation.objects.filter(code=spec.code).first()
-        values = spec.model_dump(exclude={"code", "region_code", "department"})
+        values = spec.model_dump(exclude={"code", "published", "region_code", "department"})
         values |= {
             "item_id": item.pk,
             "region_id": spec.region_code,
-            "is_active": True,
             "department_id": self.departments[spec.department].pk,
-            "is_free": not any(not fee.by_situation for fee in guide.fees),
+            "is_free": not guide.fees,
+            "is_active": True,
         }
+        if spec.published and existing is not None:
+            values = {
+                name: value for name, value in values.items() if name not in IMPORTER_IMPLEMENTATION_FIELDS
+            }
         implementation = self._save(Implementation, existing, {"code": spec.code}, values)
         self._children(implementation, guide)
         self.implementations[spec.code] = implementation
@@ -126,29 +142,34 @@ class _Writer:
 
     def _item(self, guide: GuideSpec) -> ServiceItem:
         spec = guide.item
-        parent_id = None
-        if spec.parent is not None:
-            parent, created = ServiceItem.objects.get_or_create(
-                code=spec.parent.code,
-                defaults={
-                    "name": spec.parent.name,
-                    "kind": spec.parent.kind,
-                    "item_type": spec.item_type,
-                    "exercise_level": spec.exercise_level,
-                    "competent_department": spec.competent_department,
-                    "audiences": [str(audience) for audience in spec.audiences],
-                },
-            )
-            self.summary.rows_written += int(created)
-            parent_id = parent.pk
+        existing = ServiceItem.objects.filter(code=spec.code).first()
         values = spec.model_dump(mode="json", exclude={"code", "parent", "topics", "keywords"})
-        values |= {"parent_id": parent_id, "keywords": " ".join(spec.keywords), "is_active": True}
-        item = self._save(
-            ServiceItem, ServiceItem.objects.filter(code=spec.code).first(), {"code": spec.code}, values
-        )
+        values |= {"keywords": " ".join(spec.keywords), "is_active": True}
+        if guide.implementation.published and existing is not None:
+            values = {name: value for name, value in values.items() if name not in IMPORTER_ITEM_FIELDS}
+        else:
+            values["parent_id"] = self._parent(spec).pk if spec.parent else None
+        item = self._save(ServiceItem, existing, {"code": spec.code}, values)
         self._set_related(item.topics, [self.topics[code] for code in spec.topics])
         self.summary.items += 1
         return item
+
+    def _parent(self, spec: ItemSpec) -> ServiceItem:
+        """The parent item as found, or created with what the guide knows about it."""
+        assert spec.parent is not None
+        parent, created = ServiceItem.objects.get_or_create(
+            code=spec.parent.code,
+            defaults={
+                "name": spec.parent.name,
+                "kind": spec.parent.kind,
+                "item_type": spec.item_type,
+                "exercise_level": spec.exercise_level,
+                "competent_department": spec.competent_department,
+                "audiences": [str(audience) for audience in spec.audiences],
+            },
+        )
+        self.summary.rows_written += int(created)
+        return parent
 
     def _children(self, implementation: Implementation, guide: GuideSpec) -> None:
         owner = {"implementation": implementation}

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from yiwang.catalog import importers
 from yiwang.catalog.constants import GUIDE_ELEMENTS, MaterialRequirement
 from yiwang.catalog.guides import GUIDES_DIR, GuideDataError, load_demo_guides, read_guide_files
 from yiwang.catalog.models import (
@@ -122,6 +123,31 @@ def test_real_items_keep_the_code_of_the_published_catalog(catalog):
         assert guide.implementation.code.split("-")[0] == guide.item.code
 
 
+def test_guide_departments_are_the_ones_the_catalog_importer_creates(catalog):
+    # The same credit code and name on both sides, so whichever loader runs first, the other finds the row.
+    importer_codes = importers._department_codes(importers.load_items())
+    importer_departments = importers._load_json(importers.DEPARTMENTS_FILE)["departments"]
+    expected = {
+        entry["short_name"]: (
+            entry["name"],
+            importer_codes.get(entry["short_name"])
+            or importers.synthetic_credit_code(seed=entry["name"], region_code=entry["region_code"]),
+        )
+        for entry in importer_departments
+    }
+    for short_name, department in catalog.departments.items():
+        assert (department.name, department.credit_code) == expected[short_name], short_name
+
+
+def test_guides_of_real_items_are_marked_published_and_keep_the_real_names(catalog):
+    real = {row["itemCode"]: row for row in importers.load_items()}
+    for guide in catalog.guides:
+        row = real.get(guide.implementation.code)
+        assert guide.implementation.published == (row is not None), guide.implementation.code
+        if row is not None:
+            assert guide.implementation.name == guide.item.name == row["name"]
+
+
 # --- the loader -----------------------------------------------------------------------------------------
 
 
@@ -195,6 +221,30 @@ def test_loader_uses_the_county_department_the_importer_created():
     assert police.exists()
     assert set(police.values_list("department_id", flat=True)) == {existing.pk}
     assert Department.objects.filter(short_name="区公安分局").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "importer_first", [True, False], ids=["importer-then-guides", "guides-then-importer"]
+)
+def test_guides_and_the_real_item_import_never_undo_each_other(importer_first):
+    # given both loaders run once, in either order
+    if importer_first:
+        importers.import_real_items()
+        load_demo_guides()
+    else:
+        load_demo_guides()
+        importers.import_real_items()
+    # when both run again
+    again = importers.import_real_items()
+    summary = load_demo_guides()
+    # then neither changes anything, and the guides completed the real implementations instead of copying them
+    assert not again.changed
+    assert summary.rows_written == 0
+    published = Implementation.objects.get(code="512B0070200003-511602000000-000-1151130108778239R-1-00")
+    assert published.name == "社会保障卡申领"
+    assert published.materials.exists()
+    assert Department.objects.filter(short_name="区人社局").count() == 1
 
 
 @pytest.mark.django_db
