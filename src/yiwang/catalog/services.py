@@ -168,10 +168,11 @@ def settle_catalog_change(*, record: models.Model) -> None:
 
 
 @transaction.atomic
-def save_catalog_record(*, record: models.Model) -> models.Model:
-    """Save a catalog record edited by staff (admin form), then settle the change."""
+def save_catalog_record(*, record: models.Model, settle: bool = True) -> models.Model:
+    """Save a catalog record edited by staff (admin form); settle now, or later once its parts are saved."""
     record.save()
-    settle_catalog_change(record=record)
+    if settle:
+        settle_catalog_change(record=record)
     return record
 
 
