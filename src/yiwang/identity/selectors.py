@@ -56,7 +56,7 @@ def list_staff_directory(*, actor: User, department: Department | None = None) -
     for assignment in own:
         if "staff.view" in ROLE_PERMISSIONS.get(assignment.role, frozenset()):
             prefix = assignment.region.code[: {1: 2, 2: 4, 3: 6, 4: 9}.get(assignment.region.level, 12)]
-            visible |= Q(department__region_id__startswith=prefix)
+            visible |= Q(department__region__code__startswith=prefix)
     rows = StaffAssignment.objects.filter(visible).select_related("user", "department", "region")
     if department is not None:
         rows = rows.filter(department=department)

@@ -1,0 +1,219 @@
+"""Demo accounts for every role and a demo departmental OIDC client (`make run` prints them)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from oauth2_provider.models import Application
+
+from yiwang.registers.constants import LegalPersonStatus
+from yiwang.registers.models import LegalPerson, Person
+
+from .constants import AssuranceLevel, PrincipalKind, StaffRole
+from .models import ClientProfile, Enterprise, Mandate, StaffAssignment, User
+
+DEMO_PASSWORD = "Yiwang-demo-2026"  # noqa: S105 (published demo credential)
+# Every demo staff account shares this TOTP secret so a demo visitor can add it to an authenticator app.
+DEMO_TOTP_KEY_HEX = "3132333435363738393031323334353637383930"  # RFC 6238 test secret "1234567890..."
+DEMO_CLIENT_ID = "demo-department-system"
+DEMO_CLIENT_SECRET = "demo-department-secret-change-me"  # noqa: S105 (published demo credential)
+DEMO_REDIRECT_PATH = "/demo-department/callback"
+STAFF_DEPARTMENTS = (("scj", "区市监局"), ("rsj", "区人社局"))
+STAFF_ROLES = (
+    ("clerk", StaffRole.WINDOW_CLERK),
+    ("approver", StaffRole.APPROVER),
+    ("data", StaffRole.DATA_ADMIN),
+    ("license", StaffRole.LICENSE_ADMIN),
+    ("supervisor", StaffRole.SUPERVISOR),
+    ("admin", StaffRole.PLATFORM_ADMIN),
+)
+STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    note: str
+
+
+def demo_totp_secret() -> str:
+    """The base32 secret authenticator apps take."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY_HEX)).decode()
+
+
+def _citizen(username: str, person: Person, level: int) -> User:
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "surname": person.surname,
+            "given_name": person.given_name,
+            "id_number": person.id_number,
+            "phone": person.phone,
+            "assurance_level": level,
+            "assurance_verified_at": timezone.now(),
+            "phone_verified_at": timezone.now() if level >= AssuranceLevel.REGISTER_VERIFIED else None,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _demo_people() -> list[Person]:
+    """Adults of 广安区 from the register, in a fixed order, skipping anyone who represents a company."""
+    representatives = set(LegalPerson.objects.values_list("legal_representative_id_number", flat=True))
+    adults = (
+        Person.objects.filter(
+            region__code__startswith="511602",
+            birth_date__lte=dt.date(2000, 1, 1),
+            birth_date__gte=dt.date(1960, 1, 1),
+            is_deceased=False,
+        )
+        .exclude(phone="")
+        .order_by("id")[:50]
+    )
+    return [person for person in adults if person.id_number not in representatives][:4]
+
+
+def _staff(departments: dict) -> list[DemoAccount]:
+    accounts = []
+    names = iter(STAFF_NAMES)
+    for key, short_name in STAFF_DEPARTMENTS:
+        department = departments.get(short_name)
+        if department is None:
+            continue
+        for role_key, role in STAFF_ROLES:
+            username = f"{key}_{role_key}"
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"surname": next(names), "given_name": "演示", "is_staff_member": True},
+            )
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.save(update_fields=["password"])
+                TOTPDevice.objects.create(
+                    user=user, name="演示动态口令", key=DEMO_TOTP_KEY_HEX, confirmed=True
+                )
+            StaffAssignment.objects.get_or_create(
+                user=user, department=department, role=role, defaults={"region": department.region}
+            )
+            accounts.append(
+                DemoAccount(
+                    str(role.label),
+                    username,
+                    DEMO_PASSWORD,
+                    f"{department.name}；动态口令密钥 {demo_totp_secret()}",
+                )
+            )
+    return accounts
+
+
+def ensure_demo_client(*, site_url: str | None = None) -> Application:
+    """The demo departmental system registered as a confidential OIDC client (code + PKCE S256)."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    application = Application.objects.filter(client_id=DEMO_CLIENT_ID).first()
+    if application is None:
+        application = Application(
+            client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, name="演示部门业务系统（不动产登记）"
+        )
+    application.client_type = Application.CLIENT_CONFIDENTIAL
+    application.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+    application.algorithm = Application.RS256_ALGORITHM
+    application.redirect_uris = f"{site_url}{DEMO_REDIRECT_PATH}"
+    application.post_logout_redirect_uris = f"{site_url}/"
+    application.save()
+    ClientProfile.objects.update_or_create(
+        application=application,
+        defaults={
+            "allowed_scopes": "openid profile phone",
+            "min_assurance_level": AssuranceLevel.REGISTER_VERIFIED,
+        },
+    )
+    return application
+
+
+def _agent_mandate(enterprise: Enterprise, agent: User) -> str:
+    from yiwang.catalog.models import ServiceItem
+
+    if Mandate.objects.filter(enterprise=enterprise, agent=agent).exists():
+        return ""
+    items = list(
+        ServiceItem.objects.filter(audiences__contains="enterprise").order_by("code")[:2]
+        if settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+        else [item for item in ServiceItem.objects.order_by("code")[:400] if "enterprise" in item.audiences][
+            :2
+        ]
+    )
+    mandate = Mandate.objects.create(
+        principal_kind=PrincipalKind.ENTERPRISE,
+        enterprise=enterprise,
+        granted_by=enterprise.representative,
+        agent=agent,
+        covers_all_items=not items,
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate() + dt.timedelta(days=365),
+        note="演示委托",
+    )
+    mandate.items.set(items)
+    return "、".join(item.code for item in items) or "全部事项"
+
+
+@transaction.atomic
+def create_demo_accounts() -> list[DemoAccount]:
+    """Citizens at levels 2-4, a legal representative, a mandated agent, staff of each role; idempotent."""
+    from yiwang.catalog.importers import ensure_demo_departments
+
+    people = _demo_people()
+    company = (
+        LegalPerson.objects.filter(region__code__startswith="511602", status=LegalPersonStatus.ACTIVE)
+        .order_by("id")
+        .first()
+    )
+    if len(people) < 4 or company is None:
+        raise LookupError("先生成基础库（generate_registers），再创建演示账号")
+    accounts = [
+        DemoAccount(
+            "二级实名个人",
+            _citizen("citizen_l2", people[0], 2).username,
+            DEMO_PASSWORD,
+            "已在人口库登记，可在线提升到三级（验证码打印在服务器控制台）",
+        ),
+        DemoAccount("三级实名个人", _citizen("citizen_l3", people[1], 3).username, DEMO_PASSWORD, ""),
+        DemoAccount("四级实名个人", _citizen("citizen_l4", people[2], 4).username, DEMO_PASSWORD, ""),
+    ]
+    representative = Person.objects.get(id_number=company.legal_representative_id_number)
+    legal_rep = _citizen("legal_rep", representative, 3)
+    enterprise, _ = Enterprise.objects.get_or_create(
+        credit_code=company.credit_code, defaults={"name": company.name, "representative": legal_rep}
+    )
+    agent = _citizen("agent", people[3], 3)
+    scope = _agent_mandate(enterprise, agent) or "见“我的账户”"
+    accounts += [
+        DemoAccount(
+            "企业法定代表人", legal_rep.username, DEMO_PASSWORD, f"{company.name}（{company.credit_code}）"
+        ),
+        DemoAccount("企业经办人", agent.username, DEMO_PASSWORD, f"受 {company.name} 委托，事项：{scope}"),
+    ]
+    accounts += _staff(ensure_demo_departments())
+    ensure_demo_client()
+    return accounts
+
+
+def demo_client_lines(*, site_url: str | None = None) -> list[str]:
+    """What the banner and README say about the demo departmental client."""
+    site_url = (site_url or settings.SITE_URL).rstrip("/")
+    return [
+        f"client_id {DEMO_CLIENT_ID}",
+        f"client_secret {DEMO_CLIENT_SECRET}",
+        f"redirect_uri {site_url}{DEMO_REDIRECT_PATH}",
+        f"discovery {site_url}/.well-known/openid-configuration",
+    ]

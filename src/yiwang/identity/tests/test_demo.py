@@ -1,0 +1,34 @@
+"""Demo accounts: every role present, logins work, and a second run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from yiwang.identity.constants import AssuranceLevel
+from yiwang.identity.demo import DEMO_CLIENT_ID, create_demo_accounts
+from yiwang.identity.models import Mandate, User
+from yiwang.registers.services import generate_registers
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_accounts_cover_every_role_and_are_idempotent():
+    # given
+    generate_registers(size="test")
+    # when
+    accounts = create_demo_accounts()
+    again = create_demo_accounts()
+    # then
+    assert [a.username for a in accounts] == [a.username for a in again]
+    levels = {a.username: User.objects.get(username=a.username).assurance_level for a in accounts[:3]}
+    assert levels == {"citizen_l2": 2, "citizen_l3": 3, "citizen_l4": 4}
+    staff = [a for a in accounts if "_" in a.username and a.username.split("_")[0] in {"scj", "rsj"}]
+    assert len(staff) == 12
+    mandate = Mandate.objects.get(agent__username="agent")
+    assert mandate.enterprise.representative.username == "legal_rep"
+    assert User.objects.get(username="legal_rep").assurance_level == AssuranceLevel.REGISTER_VERIFIED
+    user = User.objects.get(username="citizen_l2")
+    assert user.check_password(accounts[0].password)
+    from oauth2_provider.models import Application
+
+    assert Application.objects.filter(client_id=DEMO_CLIENT_ID).exists()
