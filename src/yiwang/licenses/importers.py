@@ -10,6 +10,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
@@ -23,17 +25,16 @@ from django.utils import timezone
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 
 from .actors import is_license_admin, license_admin_department_ids
-from .constants import AuditAction, ImportStatus, LicenseStatus
-from .models import ImportJob, License, LicenseStatusChange, LicenseType
+from .constants import AuditAction, ImportStatus
+from .models import ImportJob, LicenseType
 from .services.audit import record_event
-from .services.issuance import LicenseDraft, allocate_serials, build_license, check_issuer
-from .services.keys import ensure_signing_key
+from .services.issuance import LicenseDraft, check_issuer, issue_in_bulk
 from .services.validation import normalize_holder_code, schema_errors, validity_end
 
+logger = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 MAX_LISTED_ERRORS = 100
 PROGRESS_EVERY = 1000
-BATCH = 2000
 BASE_COLUMNS = ("holder_code", "holder_name", "issued_on", "valid_until")
 _XLSX_MAGIC = b"PK\x03\x04"
 
@@ -95,7 +96,10 @@ def start_import(*, actor, license_type: LicenseType, issuer, upload) -> ImportJ
             uploaded_by=actor,
             file_name=PurePath(upload.name).name[:200],
         )
-        default_storage.save(f"license-imports/{job.pk}.{kind}", ContentFile(content))
+        job.stored_file = default_storage.save(
+            f"license-imports/{uuid.uuid4().hex}.{kind}", ContentFile(content)
+        )
+        job.save(update_fields=["stored_file"])
         from .tasks import run_import_task
 
         transaction.on_commit(lambda: run_import_task.enqueue(job.pk))
@@ -222,45 +226,27 @@ def _validate(job: ImportJob, path: str) -> list[LicenseDraft]:
 @transaction.atomic
 def _insert(job: ImportJob, drafts: list[LicenseDraft]) -> int:
     """Phase 2: sign and insert every draft in one transaction."""
-    key = ensure_signing_key(department=job.department, actor=job.uploaded_by)
-    serials: dict[int, Iterator[int]] = {}
-    for year in sorted({draft.issued_on.year for draft in drafts}):
-        count = sum(1 for draft in drafts if draft.issued_on.year == year)
-        serials[year] = iter(
-            allocate_serials(license_type=job.license_type, issuer=job.department, year=year, count=count)
-        )
-    batch: list[License] = []
-    for index, draft in enumerate(drafts, start=1):
-        license = build_license(
-            license_type=job.license_type,
-            issuer=job.department,
-            key=key,
-            draft=draft,
-            serial=next(serials[draft.issued_on.year]),
-            issued_by=job.uploaded_by,
-        )
-        license.import_job = job
-        batch.append(license)
-        if len(batch) >= BATCH or index == len(drafts):
-            created = License.objects.bulk_create(batch)
-            LicenseStatusChange.objects.bulk_create(
-                LicenseStatusChange(license_id=item.pk, to_status=LicenseStatus.VALID, reason="历史证照导入")
-                for item in created
-            )
-            batch = []
-            cache.set(_progress_key(job.pk), index, timeout=3600)
+    count = issue_in_bulk(
+        license_type=job.license_type,
+        issuer=job.department,
+        drafts=drafts,
+        issued_by=job.uploaded_by,
+        import_job=job,
+        reason="历史证照导入",
+        on_progress=lambda done: cache.set(_progress_key(job.pk), done, timeout=3600),
+    )
     ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportStatus.SUCCEEDED, imported_count=len(drafts), finished_at=timezone.now()
+        status=ImportStatus.SUCCEEDED, imported_count=count, finished_at=timezone.now()
     )
     record_event(
         actor=job.uploaded_by,
         action=AuditAction.LICENSES_IMPORTED,
         target=str(job.pk),
-        count=len(drafts),
+        count=count,
         license_type=job.license_type.code,
         issuer=job.department.credit_code,
     )
-    return len(drafts)
+    return count
 
 
 def run_import(*, job_id: int) -> ImportJob:
@@ -269,16 +255,14 @@ def run_import(*, job_id: int) -> ImportJob:
     if job.status != ImportStatus.PENDING:
         return job  # idempotent: a retried task does nothing
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
-    path = next(
-        f"license-imports/{job.pk}.{kind}"
-        for kind in ("xlsx", "csv")
-        if default_storage.exists(f"license-imports/{job.pk}.{kind}")
-    )
     try:
-        _insert(job, _validate(job, path))
-    except DomainError as error:
+        _insert(job, _validate(job, job.stored_file))
+    except (DomainError, Exception) as error:  # an unreadable file must fail the job, not leave it running
+        if not isinstance(error, DomainError):
+            logger.exception("license import %s failed", job.pk)
         job.refresh_from_db()
-        errors = job.errors or [{"row": 0, "problems": [error.message]}]
+        message = error.message if isinstance(error, DomainError) else "文件无法读取，请检查格式"
+        errors = job.errors or [{"row": 0, "problems": [message]}]
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED, errors=errors, finished_at=timezone.now(), imported_count=0
         )

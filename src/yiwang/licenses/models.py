@@ -108,6 +108,7 @@ class ImportJob(models.Model):
         _USER, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
     )
     file_name = models.CharField(_("文件名"), max_length=200)
+    stored_file = models.CharField(_("存储路径"), max_length=200, blank=True, editable=False)
     status = models.CharField(
         _("状态"), max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING
     )

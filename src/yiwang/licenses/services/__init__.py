@@ -9,7 +9,7 @@ from .consents import (
     read_license_with_consent,
     revoke_consent,
 )
-from .issuance import LicenseDraft, issue_license, issue_license_by_staff
+from .issuance import LicenseDraft, issue_in_bulk, issue_license, issue_license_by_staff
 from .keys import ensure_signing_key, rotate_signing_key
 from .showing import create_show_token, scan_show_token
 from .status import change_license_status, change_license_status_by_staff, expire_licenses
@@ -25,6 +25,7 @@ __all__ = [
     "expire_licenses",
     "get_pending_consent_request",
     "grant_consent",
+    "issue_in_bulk",
     "issue_license",
     "issue_license_by_staff",
     "load_license_type_catalog",

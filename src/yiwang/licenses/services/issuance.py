@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ from yiwang.regions.models import Department
 from .audit import record_event
 from .keys import ensure_signing_key
 from .validation import check_surface, normalize_holder_code, validity_end
+
+_BATCH = 2000
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,48 @@ def issue_license(
         issuer=issuer.credit_code,
     )
     return license
+
+
+def issue_in_bulk(
+    *,
+    license_type: LicenseType,
+    issuer: Department,
+    drafts: list[LicenseDraft],
+    issued_by=None,
+    import_job=None,
+    reason: str = "批量签发",
+    on_progress: Callable[[int], None] | None = None,
+) -> int:
+    """Sign and insert many checked drafts (call inside the caller's transaction); returns how many."""
+    key = ensure_signing_key(department=issuer, actor=issued_by)
+    serials: dict[int, Iterator[int]] = {}
+    for year in sorted({draft.issued_on.year for draft in drafts}):
+        count = sum(1 for draft in drafts if draft.issued_on.year == year)
+        serials[year] = iter(
+            allocate_serials(license_type=license_type, issuer=issuer, year=year, count=count)
+        )
+    batch: list[License] = []
+    for index, draft in enumerate(drafts, start=1):
+        license = build_license(
+            license_type=license_type,
+            issuer=issuer,
+            key=key,
+            draft=draft,
+            serial=next(serials[draft.issued_on.year]),
+            issued_by=issued_by,
+        )
+        license.import_job = import_job
+        batch.append(license)
+        if len(batch) >= _BATCH or index == len(drafts):
+            created = License.objects.bulk_create(batch)
+            LicenseStatusChange.objects.bulk_create(
+                LicenseStatusChange(license_id=item.pk, to_status=LicenseStatus.VALID, reason=reason)
+                for item in created
+            )
+            batch = []
+            if on_progress:
+                on_progress(index)
+    return len(drafts)
 
 
 def issue_license_by_staff(

@@ -31,13 +31,38 @@ def _validator(schema_json: str) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_json), format_checker=_FORMATS)
 
 
+def _missing_name(error: jsonschema.ValidationError) -> str:
+    parts = error.message.split("'")
+    return parts[1] if len(parts) > 2 else ""
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """A Chinese message for the schema keywords license types use; the validator's own otherwise."""
+    field = ".".join(str(part) for part in error.path) or "照面信息"
+    messages = {
+        "required": lambda: f"缺少必填项：{_missing_name(error)}",
+        "enum": lambda: f"{field}：须为以下之一：{'、'.join(map(str, error.validator_value))}",
+        "type": lambda: f"{field}：类型不正确",
+        "pattern": lambda: f"{field}：格式不正确",
+        "format": lambda: (
+            f"{field}：须为有效的{'日期（YYYY-MM-DD）' if error.validator_value == 'date' else '格式'}"
+        ),
+        "minLength": lambda: f"{field}：不能为空",
+        "maxLength": lambda: f"{field}：过长",
+        "minimum": lambda: f"{field}：不能小于{error.validator_value}",
+        "additionalProperties": lambda: f"{field}：含有证照类型未定义的字段",
+    }
+    builder = messages.get(str(error.validator))
+    return builder() if builder else f"{field}：{error.message}"
+
+
 def schema_errors(*, license_type: LicenseType, surface: Any) -> list[str]:
     """Human-readable schema violations of ``surface`` (empty when it is valid)."""
     import json
 
     validator = _validator(json.dumps(license_type.field_schema, sort_keys=True))
     errors = sorted(validator.iter_errors(surface), key=lambda error: list(error.path))
-    return [f"{'.'.join(str(p) for p in error.path) or '照面信息'}：{error.message}" for error in errors]
+    return [_message(error) for error in errors]
 
 
 def check_surface(*, license_type: LicenseType, surface: Any) -> None:

@@ -15,6 +15,12 @@ from yiwang.licenses.services import grant_consent, read_license_with_consent
 from .factories import DepartmentFactory, MandateFactory, StaffAssignmentFactory, UserFactory, make_license
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploads (bulk import files) go to a per-test folder, not var/media."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @dataclass
 class World:
     license: License
