@@ -28,25 +28,33 @@ def _holidays():
 def _real_items():
     from yiwang.catalog.importers import import_real_items
 
-    return import_real_items()
+    summary = import_real_items()
+    return (
+        f"{summary.implementations_total} implementations ({summary.implementations_created} new), "
+        f"{summary.departments} departments"
+    )
 
 
 def _guides():
     from yiwang.catalog.guides import load_demo_guides
 
-    return load_demo_guides()
+    summary = load_demo_guides()
+    return (
+        f"{summary.implementations} guides, {summary.bundles} bundles, {summary.topics} topics "
+        f"({summary.implementations_changed} changed)"
+    )
 
 
 def _completeness():
-    from yiwang.catalog.services import recompute_completeness
+    from yiwang.catalog.completeness import recompute_completeness
 
-    return f"{recompute_completeness()} implementations scored"
+    return f"{recompute_completeness()} implementations re-scored"
 
 
 def _search_index():
-    from yiwang.search.services import rebuild_index
+    from yiwang.search.services import rebuild_search_index
 
-    return rebuild_index()
+    return rebuild_search_index()
 
 
 STEPS: list[Step] = [
