@@ -15,5 +15,6 @@ urlpatterns = [
     path("o/", include("yiwang.identity.oidc.urls")),
     path(".well-known/openid-configuration", PlatformDiscoveryView.as_view(), name="openid-configuration"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("licenses/", include("yiwang.licenses.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+app_name = "licenses"
+urlpatterns = [
+    path("", views.my_licenses, name="mine"),
+    path("verify", views.verify_page, name="verify"),
+    path("show/<str:token>", views.scanned, name="scanned"),
+    path("consents/", views.my_consents, name="consents"),
+    path("consents/<int:consent_id>/revoke", views.revoke_consent, name="revoke_consent"),
+    path("consent-requests/<str:token>", views.consent_request, name="consent_request"),
+    path("issue", views.issue_page, name="issue"),
+    path("imports/new", views.import_page, name="import"),
+    path("imports/<int:job_id>", views.import_progress, name="import_progress"),
+    path("<str:identifier>/", views.license_detail, name="detail"),
+    path("<str:identifier>/show", views.show_license, name="show"),
+    path("<str:identifier>/pdf", views.download_pdf, name="pdf"),
+    path("<str:identifier>/bundle.json", views.download_bundle, name="bundle"),
+    path("<str:identifier>/consent", views.grant_consent, name="grant_consent"),
+]
