@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from yiwang.core import changes
 from yiwang.core.errors import Conflict
 from yiwang.licenses.constants import LICENSE_STATUS_CHANGED, LicenseStatus, NoticeKind
 from yiwang.licenses.models import LicenseNotice
@@ -42,19 +43,18 @@ def test_suspension_tells_every_consent_and_pending_request(
         purpose="窗口",
     )
     heard: list[dict] = []
-    listener = lambda **payload: heard.append(payload)  # noqa: E731
-    subscribe(LICENSE_STATUS_CHANGED, listener)
-    try:
-        # when the issuer suspends the license
-        with django_capture_on_commit_callbacks(execute=True):
-            change_license_status(
-                license=world.license,
-                to_status=LicenseStatus.SUSPENDED,
-                reason="核查中",
-                changed_by=world.issuer_staff,
-            )
-    finally:
-        subscribers(LICENSE_STATUS_CHANGED)  # the registry keeps it; harmless, topic-specific
+    # the notification hook: a subscriber of the topic, as the notifications app will be
+    monkeypatch.setitem(
+        changes._subscribers, LICENSE_STATUS_CHANGED, [lambda **payload: heard.append(payload)]
+    )
+    # when the issuer suspends the license
+    with django_capture_on_commit_callbacks(execute=True):
+        change_license_status(
+            license=world.license,
+            to_status=LicenseStatus.SUSPENDED,
+            reason="核查中",
+            changed_by=world.issuer_staff,
+        )
     # then both active consents (not the expired one) and the pending request got a notice
     notices = LicenseNotice.objects.filter(license=world.license, kind=NoticeKind.LICENSE_SUSPENDED)
     assert {notice.consent_id for notice in notices if notice.consent_id} == {world.consent.pk, by_type.pk}
