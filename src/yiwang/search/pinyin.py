@@ -21,16 +21,27 @@ def _load_phrases() -> None:
     pypinyin.load_phrases_dict(phrases)
 
 
-def _ascii_key(text: str) -> str:
-    return "".join(char for char in text if char.isascii() and char.isalnum())
+def _keep_characters(characters: str) -> list[str]:
+    return list(characters)
 
 
 @lru_cache(maxsize=50_000)
+def pinyin_syllables(text: str) -> tuple[str, ...]:
+    """One syllable per character of ``text`` (other characters stand for themselves), read in context."""
+    _load_phrases()
+    return tuple(pypinyin.lazy_pinyin(text, style=Style.NORMAL, errors=_keep_characters, v_to_u=False))
+
+
+def _ascii_key(parts) -> str:
+    return "".join(char for char in "".join(parts).lower() if char.isascii() and char.isalnum())
+
+
+def forms_from(syllables: tuple[str, ...], start: int = 0) -> tuple[str, str]:
+    """(full pinyin, initials) of the syllables from ``start`` on."""
+    tail = syllables[start:]
+    return _ascii_key(tail), _ascii_key(syllable[:1] for syllable in tail)
+
+
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of a text, lower case, letters and digits only: 公积金 → (gongjijin, gjj)."""
-    _load_phrases()
-    normalized = normalize_text(text)
-    syllables = pypinyin.lazy_pinyin(normalized, style=Style.NORMAL, errors="default", v_to_u=False)
-    full = _ascii_key("".join(syllables))
-    initials = _ascii_key("".join(syllable[:1] for syllable in syllables if syllable.strip()))
-    return full, initials
+    return forms_from(pinyin_syllables(normalize_text(text)))

@@ -9,7 +9,7 @@ from functools import cache
 import tantivy
 
 from ..analysis import index_tokens, normalize_text, tokenizer
-from ..pinyin import pinyin_forms
+from ..pinyin import forms_from, pinyin_forms, pinyin_syllables
 from .base import BackendHit, SearchDocument, Suggestion
 
 # Text fields hold jieba tokens joined by spaces: tantivy's whitespace tokenizer splits them again.
@@ -164,14 +164,12 @@ def suggestion_forms(text: str) -> tuple[str, str, str]:
 def suggestion_keys(text: str) -> list[str]:
     """The strings whose prefixes find a suggestion: its forms, and theirs from every later word on."""
     normalized = normalize_text(text)
-    keys = list(suggestion_forms(normalized))
-    starts = sorted(
-        {start for _word, start, _end in tokenizer().tokenize(normalized, mode="search", HMM=False)}
-    )
-    for start in starts:
-        tail = normalized[start:]
-        if start and tail[:1].isalnum():
-            keys += suggestion_forms(tail)
+    syllables = pinyin_syllables(normalized)
+    words = tokenizer().tokenize(normalized, mode="search", HMM=False)
+    keys = []
+    for start in sorted({0} | {start for _word, start, _end in words}):
+        if normalized[start : start + 1].isalnum():
+            keys += [compact_key(normalized[start:]), *forms_from(syllables, start)]
     return [key for key in dict.fromkeys(keys) if key]
 
 
