@@ -60,6 +60,13 @@ class ClientSession(models.Model):
         "oauth2_provider.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("业务系统")
     )
     sid = models.CharField(_("会话标识"), max_length=64, db_index=True)
+    code_digest = models.CharField(
+        _("授权码摘要"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("SHA-256 of the last authorization code, to put this sid in its id_token"),
+    )
     created_at = models.DateTimeField(_("登录时间"), auto_now_add=True)
     ended_at = models.DateTimeField(_("退出时间"), null=True, blank=True)
     notified_at = models.DateTimeField(_("已通知退出"), null=True, blank=True)

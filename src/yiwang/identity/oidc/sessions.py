@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from django.db import transaction
@@ -25,8 +26,12 @@ def session_sid(session) -> str:
     return sid
 
 
+def code_digest(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
 @transaction.atomic
-def record_client_sign_in(*, user: User, application, sid: str) -> ClientSession:
+def record_client_sign_in(*, user: User, application, sid: str, code: str = "") -> ClientSession:
     """Remember that this platform session signed in to the client (shown under "systems I've used")."""
     client_session, created = ClientSession.objects.get_or_create(
         user=user,
@@ -34,6 +39,9 @@ def record_client_sign_in(*, user: User, application, sid: str) -> ClientSession
         sid=sid,
         ended_at__isnull=True,
     )
+    if code:
+        client_session.code_digest = code_digest(code)
+        client_session.save(update_fields=["code_digest"])
     if created:
         record_event(
             action=AuditAction.CLIENT_SIGNED_IN,

@@ -6,6 +6,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from .claims import CLAIM_SCOPES, user_claims
 from .models import ClientProfile, ClientSession
+from .sessions import code_digest
 
 _DEFAULT_CLIENT_SCOPES = {"openid", "profile"}
 
@@ -24,11 +25,14 @@ class YiwangOIDCValidator(OAuth2Validator):
 
     def get_id_token_dictionary(self, token, token_handler, request):
         claims, expiration_time = super().get_id_token_dictionary(token, token_handler, request)
+        sessions = ClientSession.objects.filter(
+            user=request.user, application=request.client, ended_at__isnull=True
+        )
+        code = getattr(request, "code", None)
+        exact = sessions.filter(code_digest=code_digest(code)) if code else sessions.none()
         sid = (
-            ClientSession.objects.filter(user=request.user, application=request.client, ended_at__isnull=True)
-            .order_by("-created_at")
-            .values_list("sid", flat=True)
-            .first()
+            exact.values_list("sid", flat=True).first()
+            or sessions.order_by("-created_at").values_list("sid", flat=True).first()
         )
         if sid:
             claims["sid"] = sid

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, urlsplit
+
 from django.shortcuts import redirect
 from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
 
@@ -26,9 +28,13 @@ class PlatformAuthorizationView(AuthorizationView):
         return super().dispatch(request, *args, **kwargs)
 
     def redirect(self, redirect_to, application):
-        if application is not None and self.request.user.is_authenticated and "code=" in redirect_to:
+        code = dict(parse_qsl(urlsplit(redirect_to).query)).get("code", "")
+        if application is not None and self.request.user.is_authenticated and code:
             record_client_sign_in(
-                user=self.request.user, application=application, sid=session_sid(self.request.session)
+                user=self.request.user,
+                application=application,
+                sid=session_sid(self.request.session),
+                code=code,
             )
         return super().redirect(redirect_to, application)
 
