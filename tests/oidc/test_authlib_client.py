@@ -232,3 +232,14 @@ def test_rp_initiated_logout_returns_to_the_client(platform):
     assert answer.status_code == 302
     assert answer.headers["Location"] == bye + "?state=s1"
     assert browser.get(platform.url + "/accounts/", allow_redirects=False, timeout=10).status_code == 302
+
+
+def test_access_token_reads_the_api_in_the_header_only(platform):
+    result = _login_to(platform, browser_login(platform), "rp-one")
+    token = result["token"]["access_token"]
+    me = requests.get(platform.url + "/api/v1/me", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert me.status_code == 200 and me.json()["name"] == "欧阳小明"
+    in_query = requests.get(platform.url + "/api/v1/me", params={"access_token": token}, timeout=10)
+    assert in_query.status_code == 401
+    forged = requests.get(platform.url + "/api/v1/me", headers={"Authorization": "Bearer nope"}, timeout=10)
+    assert forged.status_code == 401

@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer
 
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.errors import DomainError
+from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 from yiwang.search.api import router as search_router
@@ -76,3 +77,4 @@ api.add_router("", search_router)
 api.add_router("", catalog_router)
 api.add_router("", regions_router)
 api.add_router("", licenses_router)
+api.add_router("", identity_router)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 
-from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.identifiers import InvalidIdentifier, normalize_credit_code, parse_resident_id
 from yiwang.registers.constants import LegalPersonStatus
 from yiwang.registers.selectors import access_legal_person_by_credit_code
@@ -170,7 +170,7 @@ def revoke_mandate(*, mandate: Mandate, revoked_by: User) -> Mandate:
 
 def mandate_problem(
     *, mandate: Mandate, agent: User, item_code: str | None, today: dt.date
-) -> InvalidInput | None:
+) -> DomainError | None:
     """Why this mandate does not let this agent act on this item today, or None when it does."""
     if mandate.agent_id != agent.pk:
         return PermissionDenied("您不是该委托的经办人", code="not_mandate_agent")
