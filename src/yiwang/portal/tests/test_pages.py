@@ -146,3 +146,17 @@ def test_unknown_pages_are_404(client, name, code):
     response = client.get(reverse(f"portal:{name}", args=[code]))
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_chinese_data_is_marked_in_the_english_interface(client, guide):
+    # given the English interface
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    # when
+    html = client.get(reverse("portal:guide", args=[guide.code])).content.decode()
+    # then the Chinese name carries its own language for screen readers
+    assert f'<h1 lang="zh-Hans">{guide.name}</h1>' in html
+
+
+def test_chinese_interface_needs_no_language_marks(client, guide):
+    html = client.get(reverse("portal:guide", args=[guide.code])).content.decode()
+    assert f"<h1>{guide.name}</h1>" in html

@@ -94,6 +94,10 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-combobox]").forEach(setupCombobox);
+    // Filters fold away on phones; on wide screens they sit open beside the results.
+    if (window.matchMedia("(min-width: 1000px)").matches) {
+      document.querySelectorAll("details.filters").forEach(function (details) { details.open = true; });
+    }
     var wizard = document.getElementById("situation-form");
     if (wizard) { setupWizard(wizard); }
   });
