@@ -64,6 +64,31 @@ def edit_guide_file(directory: Path, name: str, edit) -> None:
 # --- content of the files ---------------------------------------------------------------------------
 
 
+def test_catalog_has_at_least_forty_guides_and_the_named_bundles(catalog):
+    assert len(catalog.guides) >= 40
+    assert len(catalog.bundles) >= 5
+    assert {bundle.code for bundle in catalog.bundles} >= REQUIRED_BUNDLES
+
+
+def test_most_guides_ask_about_the_applicants_situation(catalog):
+    with_two_questions = [guide for guide in catalog.guides if len(guide.questions) >= 2]
+    follow_ups = [q for guide in catalog.guides for q in guide.questions if q.shown_when]
+    delegable = [guide for guide in catalog.guides if any(q.code == "applicant" for q in guide.questions)]
+    assert len(with_two_questions) >= 25
+    assert len(follow_ups) >= 3
+    assert len(delegable) >= 15
+    assert all(
+        option.explanation for guide in catalog.guides for q in guide.questions for option in q.options
+    )
+
+
+@pytest.mark.parametrize(
+    "words", ["身份证丢了", "补办身份证", "开饭店", "开餐馆", "生孩子", "上户口", "二手房过户"]
+)
+def test_everyday_words_lead_to_a_guide(catalog, words):
+    assert any(words in guide.item.keywords for guide in catalog.guides)
+
+
 def test_license_types_in_files_are_exactly_the_documented_ones(catalog):
     # given the table in docs/license-types.md, when the files are read, then they declare the same types
     assert catalog.license_types == documented_license_types()
