@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yiwang.catalog.models import Bundle
@@ -160,3 +162,19 @@ def test_chinese_data_is_marked_in_the_english_interface(client, guide):
 def test_chinese_interface_needs_no_language_marks(client, guide):
     html = client.get(reverse("portal:guide", args=[guide.code])).content.decode()
     assert f"<h1>{guide.name}</h1>" in html
+
+
+@pytest.mark.parametrize("page_name", ["home", "topic", "department"])
+def test_list_pages_do_not_query_per_item(client, guide, topic, page_name):
+    # given a department with a few items, then with many more
+    def count_queries() -> int:
+        args = {"home": [], "topic": [topic.code], "department": [guide.department.credit_code]}[page_name]
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(f"portal:{page_name}", args=args)).status_code == 200
+        return len(queries.captured_queries)
+
+    ImplementationFactory.create_batch(2, department=guide.department, item__topics=[topic], view_count=99)
+    few = count_queries()
+    ImplementationFactory.create_batch(8, department=guide.department, item__topics=[topic], view_count=99)
+    # then the page costs the same number of queries
+    assert count_queries() == few
