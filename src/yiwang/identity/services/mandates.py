@@ -187,6 +187,7 @@ def mandate_problem(
 
 def authorize_agent_action(*, agent: User, mandate: Mandate, item_code: str | None, action: str) -> Mandate:
     """Let an agent act for the principal within the mandate, recording it; refuse and log otherwise."""
+    mandate = Mandate.objects.select_related("enterprise", "granted_by").get(pk=mandate.pk)  # current state
     problem = mandate_problem(mandate=mandate, agent=agent, item_code=item_code, today=timezone.localdate())
     details = {"item": item_code or "", "action": action}
     if problem is not None:

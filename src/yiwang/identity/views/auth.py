@@ -55,11 +55,11 @@ def register(request):
     return render(request, "identity/register.html", {"form": form, "next": safe_next(request, "")})
 
 
-def _log_failure(request, username: str) -> None:
+def _log_failure(request, username: str, reason: str = "bad_credentials") -> None:
     with transaction.atomic():
         record_event(
             action=AuditAction.LOGIN_FAILED,
-            details={"username": username[:150]},
+            details={"username": username[:150], "reason": reason},
             ip_address=client_ip(request),
         )
 
@@ -73,6 +73,7 @@ def login_view(request):
             request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
         )
         if getattr(request, "axes_locked_out", False):
+            _log_failure(request, form.cleaned_data["username"], reason="locked_out")
             return render(request, "identity/locked_out.html", status=429)
         if user is None:
             _log_failure(request, form.cleaned_data["username"])

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -21,6 +22,7 @@ from ..selectors import (
 )
 from ..services import authorize_agent_action, bind_enterprise, grant_mandate, revoke_mandate
 from ..stepup import assurance_redirect
+from .common import safe_next
 
 ACTING_KEY = "identity_acting_mandate"
 
@@ -122,14 +124,15 @@ def choose_acting(request):
             request.session.pop(ACTING_KEY, None)
             messages.info(request, _("现在以本人身份办理。"))
         else:
-            mandate = (
-                access_mandate_by_id(actor=request.user, mandate_id=int(choice)) if choice.isdigit() else None
-            )
-            if mandate is None or mandate.agent_id != request.user.pk:
+            try:
+                mandate = access_mandate_by_id(actor=request.user, mandate_id=int(choice))
+            except (NotFound, ValueError):
+                raise Http404 from None
+            if mandate.agent_id != request.user.pk:
                 raise Http404
             request.session[ACTING_KEY] = mandate.pk
             messages.info(request, _("现在代表 %(name)s 办理。") % {"name": mandate.principal_label})
-        return redirect(request.POST.get("next") or "identity:enterprise")
+        return redirect(safe_next(request, reverse("identity:enterprise")))
     return render(
         request,
         "identity/acting.html",
