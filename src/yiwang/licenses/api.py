@@ -6,10 +6,10 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
-from ninja.security import django_auth
 
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
+from yiwang.identity.api_auth import session_or_bearer
 
 from . import importers, presenters, selectors, services
 from .models import LicenseType
@@ -83,7 +83,7 @@ def scan_show(request: HttpRequest, token: str):
 @router.get(
     "/licenses/mine",
     response={200: list[LicenseSummaryOut], **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="我的证照（含受托代办的）",
 )
 def list_mine(request: HttpRequest, holder_code: str | None = None):
@@ -93,7 +93,9 @@ def list_mine(request: HttpRequest, holder_code: str | None = None):
     ]
 
 
-@router.post("/licenses", response={201: LicenseOut, **AUTH_ERRORS}, auth=django_auth, summary="签发证照")
+@router.post(
+    "/licenses", response={201: LicenseOut, **AUTH_ERRORS}, auth=session_or_bearer, summary="签发证照"
+)
 def issue(request: HttpRequest, payload: IssueIn):
     license = services.issue_license_by_staff(actor=request.user, **payload.dict())
     return Status(201, presenters.license_detail(license))
@@ -102,7 +104,7 @@ def issue(request: HttpRequest, payload: IssueIn):
 @router.get(
     "/licenses/consents",
     response={200: list[ConsentOut], **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="我的用证授权",
 )
 def list_consents(request: HttpRequest):
@@ -110,7 +112,10 @@ def list_consents(request: HttpRequest):
 
 
 @router.post(
-    "/licenses/consents", response={201: ConsentOut, **AUTH_ERRORS}, auth=django_auth, summary="授权用证"
+    "/licenses/consents",
+    response={201: ConsentOut, **AUTH_ERRORS},
+    auth=session_or_bearer,
+    summary="授权用证",
 )
 def grant_consent(request: HttpRequest, payload: ConsentIn):
     license = None
@@ -133,7 +138,7 @@ def grant_consent(request: HttpRequest, payload: ConsentIn):
 @router.post(
     "/licenses/consents/{consent_id}/revoke",
     response={200: ConsentOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="撤回用证授权",
 )
 def revoke_consent(request: HttpRequest, consent_id: int):
@@ -143,7 +148,7 @@ def revoke_consent(request: HttpRequest, consent_id: int):
 @router.get(
     "/licenses/uses",
     response={200: list[UseOut], **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="我的证照被谁用过",
 )
 def list_uses(request: HttpRequest):
@@ -153,7 +158,7 @@ def list_uses(request: HttpRequest):
 @router.post(
     "/licenses/consent-requests",
     response={201: ConsentRequestOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="窗口发起用证授权（生成二维码）",
 )
 def request_consent(request: HttpRequest, payload: ConsentRequestIn):
@@ -171,7 +176,7 @@ def request_consent(request: HttpRequest, payload: ConsentRequestIn):
 @router.post(
     "/licenses/consent-requests/{token}/accept",
     response={201: ConsentOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="持证人扫码同意",
 )
 def accept_consent_request(request: HttpRequest, token: str, payload: AcceptIn):
@@ -184,7 +189,7 @@ def accept_consent_request(request: HttpRequest, token: str, payload: AcceptIn):
 @router.post(
     "/licenses/imports",
     response={202: ImportOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="批量导入历史证照（Excel/CSV，整批成功或整批不导入）",
 )
 def start_import(
@@ -202,7 +207,7 @@ def start_import(
 @router.get(
     "/licenses/imports/{job_id}",
     response={200: ImportOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="导入进度",
 )
 def get_import(request: HttpRequest, job_id: int):
@@ -212,7 +217,7 @@ def get_import(request: HttpRequest, job_id: int):
 @router.get(
     "/licenses/{identifier}",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="证照详情（持证人、受托人、签发部门证照管理员）",
 )
 def get_license(request: HttpRequest, identifier: str):
@@ -224,7 +229,7 @@ def get_license(request: HttpRequest, identifier: str):
 @router.get(
     "/licenses/{identifier}/bundle",
     response={200: BundleOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="下载验证包（规范化 JSON、签名、公钥）",
 )
 def get_bundle(request: HttpRequest, identifier: str):
@@ -235,7 +240,7 @@ def get_bundle(request: HttpRequest, identifier: str):
 @router.post(
     "/licenses/{identifier}/read",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="用证部门凭授权读取证照",
 )
 def read_with_consent(request: HttpRequest, identifier: str, payload: ReadIn):
@@ -248,7 +253,7 @@ def read_with_consent(request: HttpRequest, identifier: str, payload: ReadIn):
 @router.post(
     "/licenses/{identifier}/status",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="暂停、注销或恢复证照（签发部门证照管理员）",
 )
 def change_status(request: HttpRequest, identifier: str, payload: StatusIn):
@@ -261,7 +266,7 @@ def change_status(request: HttpRequest, identifier: str, payload: StatusIn):
 @router.post(
     "/licenses/{identifier}/show",
     response={201: ShowOut, **AUTH_ERRORS},
-    auth=django_auth,
+    auth=session_or_bearer,
     summary="亮证：生成短时有效的二维码",
 )
 def show(request: HttpRequest, identifier: str):

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.identity.views.staff import staff_verified_required
 from yiwang.regions.models import Department
 
 from . import importers, presenters, selectors, services
@@ -213,7 +214,7 @@ def _admin_departments(request):
     return departments
 
 
-@login_required
+@staff_verified_required
 def issue_page(request):
     departments = _admin_departments(request)
     form = IssueForm(request.POST or None, departments=departments)
@@ -228,7 +229,7 @@ def issue_page(request):
     return render(request, "licenses/issue.html", {"form": form, "types": selectors.list_license_types()})
 
 
-@login_required
+@staff_verified_required
 def import_page(request):
     departments = _admin_departments(request)
     form = ImportForm(request.POST or None, request.FILES or None, departments=departments)
@@ -248,7 +249,7 @@ def import_page(request):
     return render(request, "licenses/import.html", {"form": form})
 
 
-@login_required
+@staff_verified_required
 def import_progress(request, job_id: int):
     try:
         job = importers.access_import_job(actor=request.user, job_id=job_id)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pytest
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiwang.identity.constants import StaffRole
 from yiwang.licenses.models import Consent, License
@@ -19,6 +21,17 @@ from .factories import DepartmentFactory, MandateFactory, StaffAssignmentFactory
 def _media_in_tmp(settings, tmp_path):
     """Uploads (bulk import files) go to a per-test folder, not var/media."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def log_in(client, user):
+    """Log in as the platform does: staff sessions carry a confirmed TOTP device (second factor)."""
+    client.force_login(user)
+    if user.is_staff_member:
+        device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return client
 
 
 @dataclass

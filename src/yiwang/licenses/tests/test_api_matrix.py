@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from yiwang.licenses.models import LicenseUse
 
+from .conftest import log_in
+
 pytestmark = pytest.mark.django_db
 
 ACTORS = [
@@ -28,7 +30,7 @@ ACTORS = [
 
 def _client_as(client, world, actor: str):
     if actor != "anonymous":
-        client.force_login(getattr(world, actor))
+        log_in(client, getattr(world, actor))
     return client
 
 
@@ -88,7 +90,7 @@ def test_read_with_consent(client, world, actor):
 def test_requester_with_expired_consent_is_refused_and_logged(client, world):
     # given staff whose department's consent expired a minute ago
     expired_department = world.requester_expired_consent.staff_assignments.get().department
-    client.force_login(world.requester_expired_consent)
+    log_in(client, world.requester_expired_consent)
     # when they read under their own department
     response = client.post(
         f"/api/v1/licenses/{world.license.identifier}/read",
@@ -103,9 +105,9 @@ def test_requester_with_expired_consent_is_refused_and_logged(client, world):
 
 
 def test_requester_after_revocation_is_refused(client, world):
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     assert client.post(f"/api/v1/licenses/consents/{world.consent.pk}/revoke").status_code == 200
-    client.force_login(world.requester)
+    log_in(client, world.requester)
     response = client.post(
         f"/api/v1/licenses/{world.license.identifier}/read",
         {"requester_credit_code": world.requester_department.credit_code},
@@ -198,3 +200,10 @@ def test_public_endpoints_answer_everyone_with_minimal_fields(client, world, act
     _assert_no_leak(verified, world)  # masked name, no ID number, no surface
     keys = client.get("/api/v1/licenses/keys").json()
     assert keys and all("PRIVATE" not in key["public_key_pem"] for key in keys)
+
+
+def test_staff_session_without_second_factor_is_not_authenticated(client, world):
+    # given the issuer's license admin logged in without TOTP
+    client.force_login(world.issuer_staff)
+    # then the API treats them as anonymous
+    assert client.get(f"/api/v1/licenses/{world.license.identifier}").status_code == 401

@@ -14,6 +14,7 @@ from yiwang.licenses.importers import start_import
 from yiwang.licenses.models import License
 from yiwang.licenses.selectors import verify_license_identifier
 
+from .conftest import log_in
 from .factories import DepartmentFactory, LicenseTypeFactory, StaffAssignmentFactory, synthetic_id_number
 
 pytestmark = pytest.mark.django_db
@@ -101,7 +102,7 @@ def test_progress_endpoint_is_scoped_to_the_department(
 ):
     admin, issuer = admin_and_issuer
     license_type = LicenseTypeFactory()
-    client.force_login(admin)
+    log_in(client, admin)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/licenses/imports",
@@ -115,7 +116,7 @@ def test_progress_endpoint_is_scoped_to_the_department(
     job_id = response.json()["id"]
     progress = client.get(f"/api/v1/licenses/imports/{job_id}").json()
     assert progress["status"] == "succeeded" and progress["imported_count"] == 3
-    client.force_login(StaffAssignmentFactory().user)
+    log_in(client, StaffAssignmentFactory().user)
     assert client.get(f"/api/v1/licenses/imports/{job_id}").status_code == 404
 
 

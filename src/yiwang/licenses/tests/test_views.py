@@ -16,13 +16,14 @@ from yiwang.licenses.models import Consent, ShowToken
 from yiwang.licenses.selectors import get_bundle
 from yiwang.licenses.services import create_consent_request
 
+from .conftest import log_in
 from .factories import LicenseTypeFactory, StaffAssignmentFactory
 
 pytestmark = pytest.mark.django_db
 
 
 def test_holder_sees_license_with_watermark(client, world):
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     page = client.get(f"/licenses/{world.license.identifier}/").content.decode()
     assert world.license.identifier in page
     assert f"此件由{world.license.issuer.name}提供，仅供办理政务服务事项时使用，有效期至" in page
@@ -31,7 +32,7 @@ def test_holder_sees_license_with_watermark(client, world):
 
 
 def test_other_citizen_gets_404_page(client, world):
-    client.force_login(world.other_citizen)
+    log_in(client, world.other_citizen)
     response = client.get(f"/licenses/{world.license.identifier}/")
     assert response.status_code == 404
     assert world.holder.full_name not in response.content.decode()
@@ -44,7 +45,7 @@ def test_anonymous_is_sent_to_login(client, world):
 
 def test_show_qr_then_verifier_page_confirms_and_masks(client, world):
     # given the holder shows the license
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     page = client.post(f"/licenses/{world.license.identifier}/show").content.decode()
     assert "<svg" in page
     link = re.search(r'id="show-link" href="[^"]*(/licenses/show/[^"]+)"', page).group(1)
@@ -58,7 +59,7 @@ def test_show_qr_then_verifier_page_confirms_and_masks(client, world):
 
 
 def test_expired_show_token_is_refused(client, world):
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     page = client.post(f"/licenses/{world.license.identifier}/show").content.decode()
     link = re.search(r'(/licenses/show/[^"]+)"', page).group(1)
     ShowToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
@@ -66,7 +67,7 @@ def test_expired_show_token_is_refused(client, world):
 
 
 def test_pdf_is_a_pdf_with_the_bundle_attached(client, world):
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     response = client.get(f"/licenses/{world.license.identifier}/pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     body = response.content
@@ -86,7 +87,7 @@ def test_verify_page_flags_a_tampered_bundle(client, world):
 
 
 def test_grant_and_revoke_consent_through_pages(client, world):
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     response = client.post(
         f"/licenses/{world.license.identifier}/consent",
         {
@@ -113,7 +114,7 @@ def test_window_code_consent(client, world):
         purpose="窗口办理",
         consent_days=1,
     )
-    client.force_login(world.holder)
+    log_in(client, world.holder)
     page = client.get(f"/licenses/consent-requests/{token}").content.decode()
     assert "窗口办理" in page
     client.post(f"/licenses/consent-requests/{token}", {"holder_code": world.holder.id_number})
@@ -125,7 +126,7 @@ def test_window_code_consent(client, world):
 
 def test_issue_page_for_license_admin_only(client, world):
     license_type = LicenseTypeFactory()
-    client.force_login(world.issuer_staff)
+    log_in(client, world.issuer_staff)
     response = client.post(
         "/licenses/issue",
         {
@@ -138,7 +139,7 @@ def test_issue_page_for_license_admin_only(client, world):
         },
     )
     assert response.status_code == 302
-    client.force_login(world.holder)
-    assert client.get("/licenses/issue").status_code == 404
-    client.force_login(StaffAssignmentFactory(role="window_clerk").user)
+    log_in(client, world.holder)
+    assert client.get("/licenses/issue").status_code == 403  # not staff with a second factor
+    log_in(client, StaffAssignmentFactory(role="window_clerk").user)
     assert client.get("/licenses/issue").status_code == 404
