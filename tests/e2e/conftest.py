@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 375, "height": 667}
 # The demo steps one by one: used only when seed_demo itself fails, so the portal can still be tested.
 FALLBACK_SEED = [
     ["load_regions"],

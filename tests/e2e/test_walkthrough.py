@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import PHONE
+from .conftest import PHONE, SMALL_PHONE
 
 pytestmark = pytest.mark.e2e
 
@@ -91,7 +91,7 @@ def test_too_long_query_is_answered_politely(page: Page):
     expect(page.get_by_role("alert")).to_contain_text("搜索词不能超过 200 个字")
 
 
-@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+@pytest.mark.parametrize("viewport", [PHONE, SMALL_PHONE], ids=["390px", "375px"])
 def test_phone_layout_has_no_horizontal_scroll(page: Page, viewport, screenshot):
     pages = [
         ("home", "/"),

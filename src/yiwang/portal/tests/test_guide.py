@@ -128,3 +128,16 @@ def test_situation_page_without_script_shows_the_form_and_result(client, guide):
     assert "<html" in html
     assert 'value="self" checked' in html
     assert "打印材料清单" in html
+
+
+def test_back_button_restore_gets_the_whole_page(client, guide):
+    # given htmx restoring the pushed wizard URL from history (it sends HX-Request too)
+    response = client.get(
+        reverse("portal:situation", args=[guide.code]),
+        {"who": "self"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    # then the whole page comes back, and caches are told the answer depends on these headers
+    assert "<html" in response.content.decode()
+    assert "HX-Request" in response["Vary"]

@@ -11,7 +11,7 @@ from yiwang.catalog.services import record_view
 
 from ..forms import SituationForm
 from ..preferences import current_region
-from .responses import not_found_as_404
+from .responses import not_found_as_404, render_page_or_fragment
 
 
 def _guide_context(request: HttpRequest, code: str, *, with_result: bool) -> dict:
@@ -44,6 +44,6 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
 def situation(request: HttpRequest, code: str) -> HttpResponse:
     """The wizard's answer: the result region for htmx, the whole guide page with the result otherwise."""
     context = _guide_context(request, code, with_result=True)
-    if request.htmx:
-        return render(request, "portal/includes/situation_result.html", context)
-    return render(request, "portal/guide.html", context)
+    return render_page_or_fragment(
+        request, page="portal/guide.html", fragment="portal/includes/situation_result.html", context=context
+    )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ..preferences import current_region, remember_elder_mode, remember_region
 from ..region_picker import build_picker, region_from_picker
-from .responses import next_url
+from .responses import next_url, vary_on_htmx, wants_fragment
 
 
 @require_GET
@@ -29,18 +29,14 @@ def region_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def region_picker(request: HttpRequest) -> HttpResponse:
-    """The picker's selects after a change (htmx partial); other requests get the full page."""
-    if not request.htmx:
-        return region_page(request)
-    selected = region_from_picker(request.GET)
-    return render(
-        request,
-        "portal/includes/region_picker.html",
-        {
-            "picker": build_picker(selected=selected),
-            "picker_next": request.GET.get("next", ""),
-        },
-    )
+    """The picker's selects after a change (htmx fragment); other requests get the full page."""
+    if not wants_fragment(request):
+        return vary_on_htmx(region_page(request))
+    context = {
+        "picker": build_picker(selected=region_from_picker(request.GET)),
+        "picker_next": request.GET.get("next", ""),
+    }
+    return vary_on_htmx(render(request, "portal/includes/region_picker.html", context))
 
 
 @require_POST
