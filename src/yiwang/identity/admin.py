@@ -1,0 +1,136 @@
+"""Admin: accounts and staff roles (through the services), enterprises, mandates, OIDC clients, audit log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.admin import ApplicationAdmin
+from oauth2_provider.models import Application
+
+from .audit import record_event
+from .constants import AuditAction
+from .models import AuditEvent, ClientProfile, ClientSession, Enterprise, Mandate, StaffAssignment, User
+from .services import grant_staff_role, revoke_staff_role
+
+
+class StaffAssignmentInline(admin.TabularInline):
+    model = StaffAssignment
+    extra = 0
+    autocomplete_fields = ["department"]
+    raw_id_fields = ["region"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ["username", "full_name", "assurance_level", "is_staff_member", "is_active", "last_login"]
+    list_filter = ["assurance_level", "is_staff_member", "is_active", "is_staff"]
+    search_fields = ["username", "surname", "given_name", "phone"]
+    readonly_fields = ["public_id", "assurance_verified_at", "phone_verified_at", "last_login", "date_joined"]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "public_id"]}),
+        (
+            _("实名信息"),
+            {
+                "fields": [
+                    "surname",
+                    "given_name",
+                    "id_number",
+                    "phone",
+                    "phone_verified_at",
+                    "assurance_level",
+                    "assurance_verified_at",
+                ]
+            },
+        ),
+        (_("权限"), {"fields": ["is_active", "is_staff_member", "is_staff", "is_superuser"]}),
+        (_("时间"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {
+                "classes": ["wide"],
+                "fields": ["username", "surname", "given_name", "is_staff_member", "password1", "password2"],
+            },
+        )
+    ]
+    inlines = [StaffAssignmentInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change and obj.is_staff_member:
+            record_event(action=AuditAction.STAFF_CREATED, actor=request.user, target=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not StaffAssignment:
+            return super().save_formset(request, form, formset, change)
+        assignments = formset.save(commit=False)
+        for assignment in formset.deleted_objects:
+            revoke_staff_role(revoked_by=request.user, assignment=assignment)
+        for assignment in assignments:
+            grant_staff_role(
+                granted_by=request.user,
+                user=form.instance,
+                department=assignment.department,
+                role=assignment.role,
+                region=assignment.region,
+            )
+        return None
+
+
+@admin.register(Enterprise)
+class EnterpriseAdmin(admin.ModelAdmin):
+    list_display = ["name", "credit_code", "representative", "created_at"]
+    search_fields = ["name", "credit_code"]
+    raw_id_fields = ["representative"]
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["principal_label", "agent", "covers_all_items", "valid_from", "valid_until", "revoked_at"]
+    list_filter = ["principal_kind", "covers_all_items"]
+    raw_id_fields = ["enterprise", "granted_by", "agent", "revoked_by"]
+    filter_horizontal = ["items"]
+
+    def has_add_permission(self, request):
+        return False  # mandates are granted by principals, not by administrators
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "acting_for", "target_type", "target_id", "ip_address"]
+    list_filter = ["action"]
+    search_fields = ["target_id", "actor__username"]
+
+
+@admin.register(ClientSession)
+class ClientSessionAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "user", "application", "ended_at", "notified_at", "notify_error"]
+
+
+class ClientProfileInline(admin.StackedInline):
+    model = ClientProfile
+    can_delete = False
+    autocomplete_fields = ["department"]
+
+
+class PlatformApplicationAdmin(ApplicationAdmin):
+    """Departmental systems are registered here (no self-service registration)."""
+
+    inlines = [ClientProfileInline]
+
+
+admin.site.unregister(Application)
+admin.site.register(Application, PlatformApplicationAdmin)

@@ -1,0 +1,34 @@
+"""The admin pages for identity and registers render, and client registration shows the platform settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from yiwang.identity.tests.factories import MandateFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/identity/user/",
+        "/admin/identity/mandate/",
+        "/admin/identity/auditevent/",
+        "/admin/oauth2_provider/application/add/",
+        "/admin/registers/accesslog/",
+        "/admin/registers/register/",
+    ],
+)
+def test_admin_pages_render(client, path):
+    MandateFactory()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get(path)
+    assert response.status_code == 200
+    if "application/add" in path:
+        assert "后端通道退出地址" in response.content.decode()
+
+
+def test_register_records_are_not_browsable_in_the_admin(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    assert client.get("/admin/registers/person/").status_code == 404
