@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from yiwang.catalog import importers
+from yiwang.catalog.completeness import recompute_completeness
 from yiwang.catalog.constants import GUIDE_ELEMENTS, MaterialRequirement
 from yiwang.catalog.guides import GUIDES_DIR, GuideDataError, load_demo_guides, read_guide_files
 from yiwang.catalog.models import (
@@ -296,6 +297,15 @@ def test_every_loaded_guide_has_every_guide_element():
     for implementation in Implementation.objects.select_related("item"):
         missing = [element for element, check in checks.items() if not check(implementation)]
         assert not missing, (implementation.code, missing)
+
+
+@pytest.mark.django_db
+def test_the_catalogs_completeness_score_finds_nothing_missing():
+    # given the loaded guides, when the catalog's own scorer runs, then each guide is complete
+    summary = load_demo_guides()
+    recompute_completeness(implementation_ids=summary.implementation_ids)
+    incomplete = Implementation.objects.exclude(completeness=100).values_list("code", "missing_elements")
+    assert list(incomplete) == []
 
 
 @pytest.mark.django_db
