@@ -61,3 +61,14 @@ class ImportForm(forms.Form):
     def __init__(self, *args, departments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["issuer_credit_code"].choices = [(d.credit_code, d.name) for d in departments]
+
+
+class ConsentRequestForm(forms.Form):
+    requester_credit_code = forms.ChoiceField(label=_("用证部门"))
+    type_code = forms.CharField(label=_("证照类型代码"), max_length=32)
+    purpose = forms.CharField(label=_("用途"), max_length=200)
+    consent_days = forms.IntegerField(label=_("授权天数"), min_value=1, max_value=366, initial=1)
+
+    def __init__(self, *args, departments=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["requester_credit_code"].choices = [(d.credit_code, d.name) for d in departments]

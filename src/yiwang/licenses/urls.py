@@ -9,6 +9,7 @@ urlpatterns = [
     path("show/<str:token>", views.scanned, name="scanned"),
     path("consents/", views.my_consents, name="consents"),
     path("consents/<int:consent_id>/revoke", views.revoke_consent, name="revoke_consent"),
+    path("consent-requests/new", views.new_consent_request, name="new_consent_request"),
     path("consent-requests/<str:token>", views.consent_request, name="consent_request"),
     path("issue", views.issue_page, name="issue"),
     path("imports/new", views.import_page, name="import"),

@@ -18,8 +18,9 @@ from yiwang.identity.views.staff import staff_verified_required
 from yiwang.regions.models import Department
 
 from . import importers, presenters, selectors, services
-from .actors import holder_codes_for, license_admin_department_ids
-from .forms import ConsentForm, ImportForm, IssueForm, VerifyForm
+from .actors import holder_codes_for, license_admin_department_ids, staff_department_ids
+from .forms import ConsentForm, ConsentRequestForm, ImportForm, IssueForm, VerifyForm
+from .models import LicenseType
 from .regions_lookup import department_by_credit_code
 from .rendering import qr_svg, watermark_text
 
@@ -266,3 +267,30 @@ def import_progress(request, job_id: int):
         template,
         {"job": progress, "errors_json": json.dumps(progress["errors"][:5], ensure_ascii=False)},
     )
+
+
+@staff_verified_required
+def new_consent_request(request):
+    """A window clerk asks the holder for consent: the page shows a QR code the holder scans."""
+    departments = Department.objects.filter(pk__in=staff_department_ids(request.user)).order_by("name")
+    form = ConsentRequestForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            pending, token = services.create_consent_request(
+                actor=request.user,
+                requester=department_by_credit_code(data["requester_credit_code"]),
+                license_type=selectors.list_license_types().get(code=data["type_code"]),
+                purpose=data["purpose"],
+                consent_days=data["consent_days"],
+            )
+        except (DomainError, LicenseType.DoesNotExist) as error:
+            form.add_error(None, getattr(error, "message", _("未找到该证照类型")))
+        else:
+            url = request.build_absolute_uri(f"/licenses/consent-requests/{token}")
+            return render(
+                request,
+                "licenses/consent_request_qr.html",
+                {"pending": pending, "qr": qr_svg(url), "url": url},
+            )
+    return render(request, "licenses/consent_request_new.html", {"form": form})

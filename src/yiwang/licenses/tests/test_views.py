@@ -143,3 +143,20 @@ def test_issue_page_for_license_admin_only(client, world):
     assert client.get("/licenses/issue").status_code == 403  # not staff with a second factor
     log_in(client, StaffAssignmentFactory(role="window_clerk").user)
     assert client.get("/licenses/issue").status_code == 404
+
+
+def test_window_clerk_page_shows_a_consent_qr(client, world):
+    log_in(client, world.requester)
+    page = client.post(
+        "/licenses/consent-requests/new",
+        {
+            "requester_credit_code": world.requester_department.credit_code,
+            "type_code": world.license.license_type.code,
+            "purpose": "窗口核验",
+            "consent_days": 1,
+        },
+    ).content.decode()
+    assert "<svg" in page
+    link = re.search(r'id="consent-link" href="[^"]*(/licenses/consent-requests/[^"]+)"', page).group(1)
+    log_in(client, world.holder)
+    assert "窗口核验" in client.get(link).content.decode()
