@@ -27,9 +27,13 @@ from .rendering import qr_svg, watermark_text
 
 def _gate(request, identifier: str):
     try:
-        return selectors.access_license_by_identifier(actor=request.user, identifier=identifier)
+        license = selectors.access_license_by_identifier(actor=request.user, identifier=identifier)
     except NotFound:
         raise Http404(_("未找到该电子证照")) from None
+    staff_without_second_factor = request.user.is_staff_member and not request.user.is_verified()
+    if staff_without_second_factor and license.holder_code not in holder_codes_for(request.user):
+        raise Http404(_("未找到该电子证照"))  # staff powers need the TOTP second factor, as in the API
+    return license
 
 
 @login_required

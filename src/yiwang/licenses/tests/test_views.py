@@ -160,3 +160,10 @@ def test_window_clerk_page_shows_a_consent_qr(client, world):
     link = re.search(r'id="consent-link" href="[^"]*(/licenses/consent-requests/[^"]+)"', page).group(1)
     log_in(client, world.holder)
     assert "窗口核验" in client.get(link).content.decode()
+
+
+def test_issuer_staff_page_access_needs_the_second_factor(client, world):
+    client.force_login(world.issuer_staff)  # no TOTP
+    assert client.get(f"/licenses/{world.license.identifier}/").status_code == 404
+    log_in(client, world.issuer_staff)
+    assert client.get(f"/licenses/{world.license.identifier}/").status_code == 200
