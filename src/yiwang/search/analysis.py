@@ -1,8 +1,8 @@
 """Chinese text analysis: jieba with a government dictionary, stop words and everyday-word synonyms.
 
-Documents are segmented in jieba's search mode (a compound and its dictionary parts); queries are
-segmented precisely, stripped of stop words, and everyday phrases are mapped to official terms.
-Segmentation runs without HMM so that the same string always yields the same tokens.
+Documents are segmented in jieba's full mode (every dictionary word found in them, so a word matches
+wherever it occurs); queries are segmented precisely, stripped of stop words, and everyday phrases are
+mapped to official terms. No HMM guessing: the same string always yields the same tokens.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 _DROPPED_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _WHITESPACE = re.compile(r"\s+")
 _GOVERNMENT_WORD_FREQUENCY = 3000
+# A query word this long may be a compound that documents write split ("不动产登记" in "不动产转移登记").
+MIN_COMPOUND_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class QueryClause:
 class AnalyzedQuery:
     normalized: str
     clauses: tuple[QueryClause, ...]
-    terms: tuple[str, ...]
-    expanded_terms: tuple[str, ...]
+    terms: tuple[str, ...]  # the user's own words, stop words dropped
+    expanded_terms: tuple[str, ...]  # the official terms their everyday phrases stand for
 
     @property
     def is_empty(self) -> bool:
@@ -112,22 +114,24 @@ def _is_word(token: str) -> bool:
 
 @lru_cache(maxsize=200_000)
 def index_tokens(text: str) -> str:
-    """Search-mode tokens of a document field, space-separated (catalog strings repeat: memoized)."""
+    """Every dictionary word of a document field, space-separated (catalog strings repeat: memoized)."""
     normalized = normalize_text(text)
     if not normalized:
         return ""
-    tokens = tokenizer().cut_for_search(normalized, HMM=False)
+    tokens = tokenizer().cut(normalized, cut_all=True)
     return " ".join(token for token in tokens if _is_word(token))
 
 
 @lru_cache(maxsize=4096)
 def _query_word(word: str) -> QueryWord:
-    parts = tuple(
-        dict.fromkeys(
-            part for part in tokenizer().cut_for_search(word, HMM=False) if part != word and _is_word(part)
-        )
-    )
-    return QueryWord(text=word, parts=parts)
+    if len(word) < MIN_COMPOUND_LENGTH:
+        return QueryWord(text=word)
+    pieces = {
+        piece for piece in tokenizer().cut_for_search(word, HMM=False) if piece != word and _is_word(piece)
+    }
+    # The largest pieces, in order: 不动产登记 → 不动产 + 登记 (不动 and 动产 are inside 不动产).
+    largest = [piece for piece in pieces if not any(piece != other and piece in other for other in pieces)]
+    return QueryWord(text=word, parts=tuple(sorted(largest, key=word.find)))
 
 
 def _segment(text: str, *, keep_stop_words: bool = False) -> list[str]:
@@ -153,22 +157,27 @@ def analyze_query(query: str) -> AnalyzedQuery:
     """Segment a query, map everyday phrases to official terms and drop stop words."""
     normalized = normalize_text(query)
     clauses: list[QueryClause] = []
+    terms: list[str] = []  # what the user asked for, in their words
     expanded: list[str] = []
     position = 0
     for match in _synonym_pattern().finditer(normalized):
-        clauses += _word_clauses(_segment(normalized[position : match.start()]))
+        words = _segment(normalized[position : match.start()])
+        clauses += _word_clauses(words)
         clauses.append(_synonym_clause(match.group()))
+        terms += [*words, match.group()]
         expanded += synonyms()[match.group()]
         position = match.end()
-    clauses += _word_clauses(_segment(normalized[position:]))
+    words = _segment(normalized[position:])
+    clauses += _word_clauses(words)
+    terms += words
     clauses = list(dict.fromkeys(clauses))
     if not clauses and normalized:
         # Only stop words ("办理"): search for them rather than for nothing.
-        clauses = _word_clauses(_segment(normalized, keep_stop_words=True))
-    terms = tuple(dict.fromkeys(word.text for clause in clauses for word in clause.alternatives[0]))
+        words = _segment(normalized, keep_stop_words=True)
+        clauses, terms = _word_clauses(words), words
     return AnalyzedQuery(
         normalized=normalized,
         clauses=tuple(clauses),
-        terms=terms,
+        terms=tuple(dict.fromkeys(terms)),
         expanded_terms=tuple(dict.fromkeys(expanded)),
     )

@@ -75,9 +75,16 @@ def _checked_query(query: str | None) -> str:
     return query
 
 
+# Region chains are reference data that never change once loaded: each process remembers the ones it met.
+_region_chains: dict[str, tuple[str, ...]] = {}
+MAX_REMEMBERED_REGIONS = 50_000
+
+
 def _region_scope(region_code: str) -> tuple[str, tuple[str, ...]]:
     """The chosen region's code and its ancestors' codes; an unknown region is a bad request (400)."""
     code = region_code.strip()
+    if code in _region_chains:
+        return code, _region_chains[code]
     # Ancestors' codes are prefixes of a region's code padded with zeros: one query fetches the chain.
     candidates = {code[:length].ljust(12, "0") for length in (2, 4, 6, 9, 12)} if len(code) == 12 else set()
     parents = dict(Region.objects.filter(code__in=candidates).values_list("code", "parent_id"))
@@ -88,6 +95,8 @@ def _region_scope(region_code: str) -> tuple[str, tuple[str, ...]]:
     while parent in parents:
         ancestors.append(parent)
         parent = parents[parent]
+    if len(_region_chains) < MAX_REMEMBERED_REGIONS:
+        _region_chains[code] = tuple(ancestors)
     return code, tuple(ancestors)
 
 

@@ -23,6 +23,7 @@ from .tantivy_documents import (
     hit_from_payload,
     payload_of,
     prefix_analyzer,
+    suggestion_names_of,
     suggestion_schema,
     suggestion_to_tantivy,
     to_tantivy,
@@ -219,7 +220,7 @@ class TantivyBackend(SearchBackend):
         for key in keys:
             query = _any_of([Query.term_query(schema, "key", key), Query.term_query(schema, "code_key", key)])
             for _score, address in searcher.search(query, limit=10, count=False).hits:
-                names.update(payload_of(searcher.doc(address))["s"])
+                names.update(suggestion_names_of(payload_of(searcher.doc(address))))
         return names
 
     @staticmethod

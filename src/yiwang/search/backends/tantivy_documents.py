@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 from functools import cache
 
@@ -13,7 +12,9 @@ from ..pinyin import forms_from, pinyin_forms, pinyin_syllables
 from .base import BackendHit, SearchDocument, Suggestion
 
 # Text fields hold jieba tokens joined by spaces: tantivy's whitespace tokenizer splits them again.
-TEXT_FIELD_WEIGHTS = {"name": 3.0, "keywords": 2.0, "item_name": 1.5, "department": 0.5, "region_name": 0.5}
+# name: the document's own name; keywords: its keywords and its item's (or members') names; context: the
+# department and the region. Few fields keep queries cheap: each query word costs one term per field.
+TEXT_FIELD_WEIGHTS = {"name": 3.0, "keywords": 1.5, "context": 0.5}
 CHARACTER_FIELD_WEIGHT = 0.3
 FILTER_FIELDS = (
     "kind",
@@ -33,6 +34,7 @@ POPULARITY_SATURATION = 100_000
 PREFIX_TOKENIZER = "suggest_prefix"
 MAX_PREFIX_LENGTH = 24
 CATALOG_ORIGIN, TERM_ORIGIN = "catalog", "term"
+FIELD_SEPARATOR, NAME_SEPARATOR = "\x1f", "\x1e"  # ASCII unit and record separators: never in catalog text
 
 
 @cache
@@ -87,26 +89,13 @@ def to_tantivy(document: SearchDocument) -> tantivy.Document:
     target = tantivy.Document()
     target.add_text("key", document.key)
     target.add_text("code_key", document.code_key)
-    payload = {
-        "k": document.kind,
-        "c": document.code,
-        "n": document.name,
-        "d": document.department_name,
-        "r": document.region_name,
-        "rc": document.region_code,
-        "u": document.url,
-        "t": document.item_type,
-        "o": document.is_online,
-        "v": document.visits,
-        "s": list(document.suggestion_names),
-    }
-    target.add_bytes("payload", json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+    target.add_bytes("payload", encode_payload(document))
     _add_tokens(target, "name", document.name)
     if document.item_name and document.item_name != document.name:
-        _add_tokens(target, "item_name", document.item_name)
+        _add_tokens(target, "keywords", document.item_name)
     _add_tokens(target, "keywords", document.keywords)
-    _add_tokens(target, "department", document.department_name)
-    _add_tokens(target, "region_name", document.region_full_name or document.region_name)
+    _add_tokens(target, "context", document.department_name)
+    _add_tokens(target, "context", document.region_full_name or document.region_name)
     characters = " ".join(dict.fromkeys(char for char in normalize_text(document.name) if char.isalnum()))
     if characters:
         target.add_text("characters", characters)
@@ -130,23 +119,42 @@ def to_tantivy(document: SearchDocument) -> tantivy.Document:
     return target
 
 
-def payload_of(stored: tantivy.Document) -> dict:
-    return json.loads(bytes(stored.get_first("payload")))
+def _optional(value: int | None) -> str:
+    return "" if value is None else str(value)
 
 
-def hit_from_payload(payload: dict, score: float) -> BackendHit:
+def encode_payload(document: SearchDocument) -> bytes:
+    """What a hit shows, stored with the document: fields joined by a separator (cheaper than JSON)."""
+    fields = (
+        document.kind, document.code, document.name, document.department_name, document.region_name,
+        document.region_code, document.url, _optional(document.item_type), _flag(document.is_online),
+        _optional(document.visits), NAME_SEPARATOR.join(document.suggestion_names),
+    )  # fmt: skip
+    return FIELD_SEPARATOR.join(field.replace(FIELD_SEPARATOR, " ") for field in fields).encode()
+
+
+def payload_of(stored: tantivy.Document) -> list[str]:
+    return bytes(stored.get_first("payload")).decode().split(FIELD_SEPARATOR)
+
+
+def suggestion_names_of(payload: list[str]) -> list[str]:
+    return [name for name in payload[10].split(NAME_SEPARATOR) if name]
+
+
+def hit_from_payload(payload: list[str], score: float) -> BackendHit:
+    kind, code, name, department, region, region_code, url, item_type, online, visits, _names = payload
     return BackendHit(
-        kind=payload["k"],
-        code=payload["c"],
-        name=payload["n"],
-        department=payload["d"],
-        region=payload["r"],
-        region_code=payload["rc"],
-        url=payload["u"],
+        kind=kind,
+        code=code,
+        name=name,
+        department=department,
+        region=region,
+        region_code=region_code,
+        url=url,
         score=round(float(score), 4),
-        item_type=payload["t"],
-        is_online=bool(payload["o"]),
-        visits=payload["v"],
+        item_type=int(item_type) if item_type else None,
+        is_online=online == YES,
+        visits=int(visits) if visits else None,
     )
 
 

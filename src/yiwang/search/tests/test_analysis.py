@@ -28,6 +28,12 @@ def test_stop_words_are_dropped_from_queries():
     assert analyzed.terms == ("知道", "营业执照")
 
 
+def test_the_terms_are_the_users_words_and_the_expansion_the_official_ones():
+    analyzed = analyze_query("我想开饭店 小吃")
+    assert analyzed.terms == ("开饭店", "小吃")
+    assert analyzed.expanded_terms == ("食品经营许可",)
+
+
 def test_a_query_of_stop_words_only_still_searches_for_them():
     assert analyze_query("办理").terms == ("办理",)
 
