@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -16,7 +17,7 @@ from .scopes import region_covers
 def get_user_by_public_id(*, public_id: str) -> User:
     try:
         return User.objects.get(public_id=public_id, is_active=True)
-    except (User.DoesNotExist, ValueError, Exception):
+    except (User.DoesNotExist, ValueError, ValidationError):
         raise NotFound("未找到该用户", code="user_not_found") from None
 
 

@@ -64,9 +64,10 @@ def consume_phone_code(*, phone: str, purpose: str, code: str, user: User | None
     """Accept the latest code for this phone once; refusals are counted and logged, then raised."""
     error: InvalidInput | None = None
     with transaction.atomic():
+        # A code only counts for the account it was sent to (None: codes sent before login).
         latest = (
             PhoneCode.objects.select_for_update()
-            .filter(phone=(phone or "").strip(), purpose=purpose, used_at__isnull=True)
+            .filter(phone=(phone or "").strip(), purpose=purpose, used_at__isnull=True, user=user)
             .order_by("-created_at")
             .first()
         )

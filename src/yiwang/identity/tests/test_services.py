@@ -201,3 +201,17 @@ def test_only_platform_admins_of_the_region_create_staff():
     assert created.is_staff_member and created.staff_assignments.get().role == StaffRole.WINDOW_CLERK
     with pytest.raises(PermissionDenied):
         grant_staff_role(granted_by=clerk, user=created, department=department, role=StaffRole.APPROVER)
+
+
+def test_a_code_sent_to_one_account_cannot_raise_another(sms_outbox):
+    # given a code sent during a genuine check of A's identity to a phone the attacker also holds
+    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+    genuine = UserFactory(surname="王", given_name="芳", id_number=person.id_number)
+    attacker = UserFactory()
+    start_register_verification(user=genuine, phone="13912345678")
+    # when the attacker's account presents that code
+    with pytest.raises(InvalidInput):
+        confirm_register_verification(user=attacker, phone="13912345678", code=last_code(sms_outbox))
+    # then the attacker stays at level 2
+    attacker.refresh_from_db()
+    assert attacker.assurance_level == AssuranceLevel.FORMAT_CHECKED
