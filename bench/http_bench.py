@@ -50,9 +50,25 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
         **(extra_env or {}),
     }
     process = subprocess.Popen(  # noqa: S603 - our own server binary from the virtualenv
-        [str(VENV_BIN / "granian"), "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-ws", "--log-level", "warning", "yiwang.wsgi:application"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(VENV_BIN / "granian"),
+            "--interface",
+            "wsgi",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "yiwang.wsgi:application",
+        ],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -63,7 +79,9 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start: " + process.stderr.read().decode()[-2000:]) from None
+                    raise RuntimeError(
+                        "server did not start: " + process.stderr.read().decode()[-2000:]
+                    ) from None
                 time.sleep(0.3)
         for path in ("/api/v1/search?q=营业执照", "/api/v1/suggest?q=gjj"):  # warm every worker
             for _ in range(workers * 4):
@@ -88,8 +106,23 @@ def wrk(*, base: str, paths: list[str], seconds: int = 10, connections: int = 16
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_WRK_LUA % quoted)
     result = subprocess.run(  # noqa: S603
-        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--latency", "-s", script.name,
-         base], capture_output=True, text=True, timeout=seconds + 60, check=True,  # noqa: S607
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            script.name,
+            base,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=True,  # noqa: S607
     )
     os.unlink(script.name)
     out = result.stdout
@@ -117,5 +150,10 @@ def main(*, var_dir: Path, search_paths: list[str], guide_paths: list[str], seco
 
 
 if __name__ == "__main__":
-    print(main(var_dir=Path(sys.argv[1]), search_paths=["/api/v1/search?q=营业执照"],
-               guide_paths=["/api/v1/health"]))
+    print(
+        main(
+            var_dir=Path(sys.argv[1]),
+            search_paths=["/api/v1/search?q=营业执照"],
+            guide_paths=["/api/v1/health"],
+        )
+    )

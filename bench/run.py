@@ -1,0 +1,126 @@
+"""`make bench`: run every benchmark, print the figures and compare them with the issues' targets.
+
+    .venv/bin/python bench/run.py [--only search,http,guide,identity,licenses] [--seconds 10]
+
+Each benchmark runs in its own process (each points Django at its own bench database under var/bench*).
+Loads go to loopback only and stop by themselves.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+PYTHON = sys.executable
+sys.path.insert(0, str(BENCH))
+
+SEARCH_QUERIES = [
+    "营业执照",
+    "身份证丢了",
+    "开饭店",
+    "公积金提取",
+    "生孩子",
+    "不动产登记",
+    "退休",
+    "驾驶证",
+    "低保",
+    "食品经营许可",
+    "社保卡",
+    "结婚登记",
+]
+TARGET_RATIO = 0.40
+
+
+def _run_script(name: str, *args: str) -> None:
+    print(f"\n=== {name} {' '.join(args)}", flush=True)
+    subprocess.run([PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT)  # noqa: S603
+
+
+def _json_script(name: str) -> dict:
+    out = subprocess.run([PYTHON, str(BENCH / name)], check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _sample_paths(database: Path) -> tuple[list[str], list[str]]:
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT code, region_id FROM catalog_implementation WHERE id % 20011 = 7 LIMIT 50"
+        ).fetchall()
+    regions = [region for _, region in rows]
+    search = [
+        "/api/v1/search?"
+        + urllib.parse.urlencode({"q": query, **({"region": regions[i % len(regions)]} if i % 2 else {})})
+        for i, query in enumerate(SEARCH_QUERIES * 4)
+    ]
+    guide = ["/api/v1/items/" + urllib.parse.quote(code) for code, _ in rows]
+    return search, guide
+
+
+def http(seconds: int) -> dict:
+    import catalog_generator
+    import http_bench
+
+    search_paths, guide_paths = _sample_paths(catalog_generator.BENCH_VAR_DIR / "yiwang.sqlite3")
+    figures = http_bench.main(
+        var_dir=catalog_generator.BENCH_VAR_DIR,
+        search_paths=search_paths,
+        guide_paths=guide_paths,
+        seconds=seconds,
+    )
+    bare, search, guide = figures["bare"], figures["search"], figures["guide"]
+    print(
+        "\n=== HTTP under load (granian WSGI, 2 workers; wrk 2 threads, 16 connections, "
+        f"{seconds} s each, same machine)"
+    )
+    for name, row in (
+        ("bare /api/v1/health", bare),
+        ("search /api/v1/search", search),
+        ("guide /api/v1/items/{code}", guide),
+    ):
+        print(
+            f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms"
+            f"   non-2xx {row['non_2xx']}"
+        )
+    ratio = figures["search_to_bare_ratio"]
+    print(
+        f"  search / bare throughput: {ratio:.0%} (goal ≥ {TARGET_RATIO:.0%}) "
+        f"{'PASS' if ratio >= TARGET_RATIO else 'BELOW GOAL'}"
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Yiwang benchmarks")
+    parser.add_argument("--only", default="search,http,guide,identity,licenses")
+    parser.add_argument("--seconds", type=int, default=10)
+    arguments = parser.parse_args()
+    chosen = set(arguments.only.split(","))
+    started = time.perf_counter()
+    if "search" in chosen:
+        _run_script("search_bench.py")
+    if "http" in chosen:
+        http(arguments.seconds)
+    if "guide" in chosen:
+        figures = _json_script("guide_queries.py")
+        print(
+            f"\n=== guide endpoint SQL queries on the bench catalog: max {figures['guide_queries_max']} "
+            f"over {figures['guide_samples']} guides (target ≤ 12) "
+            f"{'PASS' if figures['meets_guide_queries'] else 'FAIL'}"
+        )
+    if "identity" in chosen:
+        _run_script("identity_bench.py")
+    if "licenses" in chosen:
+        _run_script("license_bench.py")
+    print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
