@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import catalog_generator  # noqa: E402
+import catalog_generator
 
 TARGET_QUERIES = 12
 

@@ -49,7 +49,7 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
         "YIWANG_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
-    process = subprocess.Popen(  # noqa: S603 - our own server binary from the virtualenv
+    process = subprocess.Popen(
         [
             str(VENV_BIN / "granian"),
             "--interface",
@@ -75,7 +75,7 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()  # noqa: S310 - loopback
+                urllib.request.urlopen(base + "/api/v1/health", timeout=2).read()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -85,7 +85,7 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
                 time.sleep(0.3)
         for path in ("/api/v1/search?q=营业执照", "/api/v1/suggest?q=gjj"):  # warm every worker
             for _ in range(workers * 4):
-                urllib.request.urlopen(base + path, timeout=30).read()  # noqa: S310 - loopback
+                urllib.request.urlopen(base + path, timeout=30).read()
         yield base
     finally:
         process.terminate()
@@ -105,7 +105,7 @@ def wrk(*, base: str, paths: list[str], seconds: int = 10, connections: int = 16
     quoted = ", ".join('"' + path.replace('"', '\\"') + '"' for path in paths)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(_WRK_LUA % quoted)
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [
             "wrk",
             "-t",
@@ -122,7 +122,7 @@ def wrk(*, base: str, paths: list[str], seconds: int = 10, connections: int = 16
         capture_output=True,
         text=True,
         timeout=seconds + 60,
-        check=True,  # noqa: S607
+        check=True,
     )
     os.unlink(script.name)
     out = result.stdout

@@ -41,11 +41,11 @@ TARGET_RATIO = 0.40
 
 def _run_script(name: str, *args: str) -> None:
     print(f"\n=== {name} {' '.join(args)}", flush=True)
-    subprocess.run([PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT)  # noqa: S603
+    subprocess.run([PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT)
 
 
 def _json_script(name: str) -> dict:
-    out = subprocess.run([PYTHON, str(BENCH / name)], check=True, cwd=ROOT, capture_output=True, text=True)  # noqa: S603
+    out = subprocess.run([PYTHON, str(BENCH / name)], check=True, cwd=ROOT, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -86,8 +86,8 @@ def http(seconds: int) -> dict:
         ("guide /api/v1/items/{code}", guide),
     ):
         print(
-            f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms"
-            f"   non-2xx {row['non_2xx']}"
+            f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
+            f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
         )
     ratio = figures["search_to_bare_ratio"]
     print(
