@@ -24,7 +24,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 VAR_DIR = Path(os.environ.get("YIWANG_BENCH_LICENSES_DIR", ROOT / "var" / "bench-licenses"))
 IMPORT_ROWS = int(os.environ.get("YIWANG_BENCH_IMPORT_ROWS", "20000"))
-TARGETS = {"signatures_per_second": 300, "verifications_per_second": 1000, "import_rows_per_second": 500}
 
 _WRK_POST = """
 wrk.method = "POST"
@@ -156,7 +155,7 @@ def _server():
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "YIWANG_DEBUG": "0"}
-    process = subprocess.Popen(  # noqa: S603 - our own server from the virtualenv, loopback only
+    process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "granian"),
             "--interface",
@@ -182,7 +181,7 @@ def _server():
         deadline = time.monotonic() + 60
         while True:
             try:
-                urllib.request.urlopen(base + "/api/v1/licenses/keys", timeout=2).read()  # noqa: S310 - loopback
+                urllib.request.urlopen(base + "/api/v1/licenses/keys", timeout=2).read()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
@@ -215,7 +214,7 @@ def measure_api(identifiers: list[str], seconds: int = 10) -> dict:
             script.name,
             base + "/api/v1/licenses/verify",
         ]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)  # noqa: S603
+        result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True)
     os.unlink(script.name)
     out = result.stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -237,7 +236,8 @@ def main(*, import_rows: int = IMPORT_ROWS, api_seconds: int = 10) -> dict:
     figures.update(measure_import(department, license_type, admin, import_rows))
     identifiers = list(License.objects.filter(issuer=department).values_list("identifier", flat=True)[:200])
     figures.update(measure_api(identifiers, seconds=api_seconds))
-    figures["meets_targets"] = all(figures[name] >= target for name, target in TARGETS.items())
+    # the issue sets no targets for these; the load average says how contended the shared cores were
+    figures["load_average_1min"] = round(os.getloadavg()[0], 2)
     return figures
 
 
