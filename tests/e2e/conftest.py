@@ -98,7 +98,7 @@ def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> N
         if server.poll() is not None:
             raise RuntimeError(f"granian exited with {server.returncode}")
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback URL we built)
+            with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):

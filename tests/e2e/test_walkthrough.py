@@ -181,21 +181,28 @@ def test_escape_closes_suggestions(page: Page):
 def test_region_switcher_reaches_a_zhejiang_village(page: Page, screenshot):
     page.goto("/")
     picker = page.locator("#region-picker")
-    for label, choice in [("省级", "浙江省"), ("市级", "杭州市"), ("县级", "西湖区")]:
-        # A keyboard user changes the select that has focus: after the next level loads, focus stays there.
-        picker.get_by_label(label, exact=True).focus()
-        picker.get_by_label(label, exact=True).select_option(label=choice)
+    steps = [
+        ("省级", "浙江省", "市级"),
+        ("市级", "杭州市", "县级"),
+        ("县级", "西湖区", "乡镇（街道）"),
+        ("乡镇（街道）", "北山街道", "村（社区）"),
+    ]
+    for label, choice, next_label in steps:
+        # A keyboard user changes the select that has focus: the next level appears and focus stays put.
+        select = picker.get_by_label(label, exact=True)
+        select.focus()
+        select.select_option(label=choice)
+        expect(picker.get_by_label(next_label, exact=True)).to_be_visible()
         expect(picker.get_by_label(label, exact=True)).to_be_focused()
-    town = picker.get_by_label("乡镇（街道）", exact=True)
-    town.select_option(index=1)
+        # htmx has settled (new content processed) before the next change, as with any human's pace.
+        page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
     village = picker.get_by_label("村（社区）", exact=True)
-    expect(village).to_be_visible()
     village.select_option(index=1)
     village_name = village.locator("option:checked").inner_text()
     screenshot(page, "picker")
     picker.get_by_role("button", name="确定地区").click()
     expect(page.locator(".toolbar-link").first).to_contain_text(village_name)
-    expect(page.get_by_role("heading", level=1)).to_contain_text("浙江省杭州市西湖区")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("浙江省杭州市西湖区北山街道")
     cookie = {c["name"]: c["value"] for c in page.context.cookies()}["region"]
     assert cookie.startswith("330106") and len(cookie) == 12 and not cookie.endswith("000")
 
