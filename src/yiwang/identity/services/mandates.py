@@ -157,7 +157,7 @@ def grant_mandate(
 @transaction.atomic
 def revoke_mandate(*, mandate: Mandate, revoked_by: User) -> Mandate:
     """End a mandate now; the principal (or the enterprise's current representative) or the agent may."""
-    locked = Mandate.objects.select_for_update().select_related("enterprise").get(pk=mandate.pk)
+    locked = Mandate.objects.select_for_update(of=("self",)).select_related("enterprise").get(pk=mandate.pk)
     principal_ids = {locked.granted_by_id, locked.enterprise.representative_id if locked.enterprise else None}
     if revoked_by.pk not in principal_ids | {locked.agent_id}:
         raise NotFound("未找到该授权委托", code="mandate_not_found")
