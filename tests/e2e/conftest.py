@@ -14,7 +14,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,15 +35,6 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SMALL_PHONE = {"width": 375, "height": 667}
-# The demo steps one by one: used only when seed_demo itself fails, so the portal can still be tested.
-FALLBACK_SEED = [
-    ["load_regions"],
-    ["load_holidays"],
-    ["import_service_items"],
-    ["load_guides"],
-    ["recompute_completeness"],
-    ["rebuild_search_index", "--no-progress"],
-]
 
 
 def _free_port() -> int:
@@ -81,15 +71,10 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def _seed(env: dict[str, str]) -> None:
-    migrated = _manage(env, "migrate", "--noinput")
-    assert migrated.returncode == 0, migrated.stderr[-3000:]
-    seeded = _manage(env, "seed_demo")
-    if seeded.returncode == 0:
-        return
-    warnings.warn(f"seed_demo failed, seeding step by step instead:\n{seeded.stderr[-1500:]}", stacklevel=2)
-    for command in FALLBACK_SEED:
-        step = _manage(env, *command)
-        assert step.returncode == 0, f"{command}: {step.stderr[-3000:]}"
+    """Migrate and load the demo data exactly as `make demo` does."""
+    for command in (["migrate", "--noinput"], ["seed_demo"]):
+        finished = _manage(env, *command)
+        assert finished.returncode == 0, f"{command}: {finished.stderr[-3000:]}"
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
