@@ -26,12 +26,12 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed ## create the virtualenv and install the platform
 
 system-deps: ## install the system packages the tests need (Chromium, CJK fonts, OpenSSL)
-	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' && command -v openssl >/dev/null && command -v msgfmt >/dev/null; then \
+	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' && command -v openssl >/dev/null && command -v msgfmt >/dev/null && command -v jq >/dev/null; then \
 		echo "system packages present"; \
 	elif [ "$$(id -u)" = 0 ]; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk openssl gettext >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk openssl gettext jq >/dev/null; \
 	else \
-		echo "run as root, or: sudo apt-get install -y chromium fonts-noto-cjk openssl gettext"; exit 1; \
+		echo "run as root, or: sudo apt-get install -y chromium fonts-noto-cjk openssl gettext jq"; exit 1; \
 	fi
 
 demo: install ## migrate and load the demo data set (idempotent)

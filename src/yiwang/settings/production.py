@@ -20,3 +20,12 @@ SECURE_SSL_REDIRECT = os.environ.get("YIWANG_SSL_REDIRECT", "true").lower() == "
 SECURE_HSTS_SECONDS = 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# License signing keys are sealed with a key-encryption key that must come from the environment (or an
+# HSM backend); the development key file is refused.
+LICENSE_KEK_FILE_ALLOWED = False
+if (
+    not os.environ.get("YIWANG_LICENSE_KEK")
+    and os.environ.get("YIWANG_LICENSE_SIGNING_BACKEND", "database") == "database"
+):
+    raise ImproperlyConfigured("Set YIWANG_LICENSE_KEK (64 hex characters) in production")
