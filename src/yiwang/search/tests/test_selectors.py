@@ -41,6 +41,15 @@ def test_everyday_words_find_the_official_service(indexed_catalog, query, expect
     assert expected in names(page)
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("不动产登记", "不动产转移登记"), ("社会保障", "社会保障卡申领"), ("住房公积金", "住房公积金提取")],
+)
+def test_a_compound_query_word_matches_where_documents_write_it_apart(indexed_catalog, query, expected):
+    # 不动产登记 is one dictionary word; the document says 不动产转移登记
+    assert expected in names(search_catalog(query=query))
+
+
 def test_synonym_search_reports_the_official_terms(indexed_catalog):
     page = search_catalog(query="我想开饭店")
     assert page.expanded_terms == ["食品经营许可"]
