@@ -17,7 +17,7 @@ from .pages import department_region
 
 SUGGESTION_LIMIT = 8
 # What the empty state offers to try: everyday words people use.
-EXAMPLE_QUERIES = ["身份证丢了", "开饭店", "生孩子", "公积金提取", "社保卡", "营业执照"]
+EXAMPLE_QUERIES = ["身份证丢了", "开饭店", "生孩子", "户口迁移", "社保卡", "营业执照"]
 
 
 @require_GET
