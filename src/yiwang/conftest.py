@@ -42,3 +42,22 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def api_client(client):
     """Django's test client, named for what the API tests use it for."""
     return client
+
+
+def login_with_second_factor(client, user) -> None:
+    """Log ``user`` in as if they had entered their password and a TOTP code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture
+def admin_client(db, admin_user, client):
+    """A superuser who has passed the second factor, as the admin requires."""
+    login_with_second_factor(client, admin_user)
+    return client

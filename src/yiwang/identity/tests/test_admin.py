@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.conftest import login_with_second_factor
 from yiwang.identity.tests.factories import MandateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 )
 def test_admin_pages_render(client, path):
     MandateFactory()
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     response = client.get(path)
     assert response.status_code == 200
     if "application/add" in path:
@@ -30,5 +31,5 @@ def test_admin_pages_render(client, path):
 
 
 def test_register_records_are_not_browsable_in_the_admin(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    login_with_second_factor(client, UserFactory(is_staff=True, is_superuser=True))
     assert client.get("/admin/registers/person/").status_code == 404
