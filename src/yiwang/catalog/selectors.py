@@ -130,7 +130,8 @@ def list_popular_implementations(
         implementations = implementations.filter(region_id__in=region_scope(region_code))
     if audience:
         implementations = implementations.filter(_audience_filter(audience))
-    return list(implementations.order_by("-view_count", "code")[:limit])
+    # Fresh catalogs have no views yet: complete guides come before bare names.
+    return list(implementations.order_by("-view_count", "-completeness", "code")[:limit])
 
 
 def list_popular_bundles(*, limit: int = 6) -> list[Bundle]:

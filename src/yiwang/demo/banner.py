@@ -4,14 +4,33 @@ from __future__ import annotations
 
 
 def render_banner(*, base_url: str) -> str:
+    from yiwang.identity.demo import DEMO_PASSWORD, create_demo_accounts, demo_client_lines, demo_totp_secret
+
+    accounts = create_demo_accounts()  # idempotent: returns the existing accounts
+    width = max(len(account.username) for account in accounts)
     lines = [
         "",
         "一网通办 Yiwang is starting on " + base_url,
         f"  门户 Portal            {base_url}/",
         f"  搜索 Search            {base_url}/search?q=身份证丢了",
-        f"  管理后台 Admin         {base_url}/admin/",
+        f"  我的证照 Licenses      {base_url}/licenses/",
+        f"  管理后台 Admin         {base_url}/admin/      (staff: password + TOTP)",
         f"  API docs               {base_url}/api/v1/docs",
         f"  OpenAPI                {base_url}/api/v1/openapi.json",
+        f"  OIDC discovery         {base_url}/.well-known/openid-configuration",
+        "",
+        f"Demo accounts (password for all: {DEMO_PASSWORD})",
+    ]
+    for account in accounts:
+        note = account.note.split("；动态口令密钥")[0]
+        lines.append(f"  {account.username:<{width}}  {account.role}  {note}".rstrip())
+    lines += [
+        "",
+        f"Staff TOTP secret (add to an authenticator app): {demo_totp_secret()}",
+        "  or print the current code: .venv/bin/python manage.py demo_totp",
+        "",
+        "Demo departmental OIDC client:",
+        *(f"  {line}" for line in demo_client_lines(site_url=base_url)),
         "",
     ]
     return "\n".join(lines)

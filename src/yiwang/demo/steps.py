@@ -51,6 +51,24 @@ def _completeness():
     return f"{recompute_completeness()} implementations re-scored"
 
 
+def _registers():
+    from yiwang.registers.demo import generate_registers
+
+    return generate_registers(size="demo")
+
+
+def _accounts():
+    from yiwang.identity.demo import create_demo_accounts
+
+    return f"{len(create_demo_accounts())} demo accounts"
+
+
+def _licenses():
+    from yiwang.licenses.demo import load_demo_licenses
+
+    return load_demo_licenses()
+
+
 def _search_index():
     from yiwang.search.services import rebuild_search_index
 
@@ -63,5 +81,8 @@ STEPS: list[Step] = [
     Step("真实事项 real service items", _real_items),
     Step("办事指南与一件事 guides and bundles", _guides),
     Step("要素完整度 completeness", _completeness),
+    Step("基础库 registers (synthetic)", _registers),
+    Step("演示账号 demo accounts", _accounts),
+    Step("电子证照 e-licenses", _licenses),
     Step("搜索索引 search index", _search_index),
 ]
