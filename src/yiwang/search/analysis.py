@@ -154,6 +154,7 @@ def _synonym_clause(everyday: str) -> QueryClause:
     return QueryClause(alternatives=alternatives)
 
 
+@lru_cache(maxsize=10_000)
 def analyze_query(query: str) -> AnalyzedQuery:
     """Segment a query, map everyday phrases to official terms and drop stop words."""
     normalized = normalize_text(query)

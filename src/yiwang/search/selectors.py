@@ -13,7 +13,7 @@ from yiwang.regions.models import Region
 
 from .analysis import analyze_query, normalize_text
 from .backends import get_backend
-from .backends.base import BackendHit, SearchFilters, SearchRequest
+from .backends.base import SearchFilters, SearchHit, SearchRequest
 from .models import SearchMiss
 from .services import record_search_miss
 
@@ -25,43 +25,12 @@ MAX_QUERY_CLAUSES = 24
 
 
 @dataclass(frozen=True)
-class SearchHit:
-    kind: str  # "implementation" or "bundle"
-    code: str
-    name: str
-    department: str
-    region: str  # region name
-    region_code: str
-    url: str
-    score: float
-    item_type: int | None
-    online: bool
-    visits: int | None
-
-
-@dataclass(frozen=True)
 class SearchPage:
     count: int
     results: list[SearchHit]
     query_terms: list[str] = field(default_factory=list)
     expanded_terms: list[str] = field(default_factory=list)  # official terms the synonyms added
     matched_all_words: bool = True  # False: nothing had every word, these results have some of them
-
-
-def _hit(hit: BackendHit) -> SearchHit:
-    return SearchHit(
-        kind=hit.kind,
-        code=hit.code,
-        name=hit.name,
-        department=hit.department,
-        region=hit.region,
-        region_code=hit.region_code,
-        url=hit.url,
-        score=hit.score,
-        item_type=hit.item_type,
-        online=hit.is_online,
-        visits=hit.visits,
-    )
 
 
 def _checked_query(query: str | None) -> str:
@@ -164,7 +133,7 @@ def search_catalog(
         record_search_miss(query=query, region_code=region)
     return SearchPage(
         count=page.count,
-        results=[_hit(hit) for hit in page.hits],
+        results=page.hits,
         query_terms=list(analyzed.terms),
         expanded_terms=list(analyzed.expanded_terms),
         matched_all_words=matched_all or page.count == 0,

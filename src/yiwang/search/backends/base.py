@@ -85,25 +85,27 @@ class SearchRequest:
     offset: int = 0
 
 
-@dataclass(frozen=True)
-class BackendHit:
-    kind: str
+@dataclass(slots=True)
+class SearchHit:
+    """One result: what the portal and the API show (built for every hit: a plain slotted class)."""
+
+    kind: str  # "implementation" or "bundle"
     code: str
     name: str
     department: str
-    region: str
+    region: str  # region name
     region_code: str
     url: str
     score: float
     item_type: int | None
-    is_online: bool
+    online: bool
     visits: int | None
 
 
 @dataclass(frozen=True)
 class BackendPage:
     count: int
-    hits: list[BackendHit]
+    hits: list[SearchHit]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import tantivy
 
 from ..analysis import index_tokens, normalize_text, tokenizer
 from ..pinyin import forms_from, pinyin_forms, pinyin_syllables
-from .base import BackendHit, SearchDocument, Suggestion
+from .base import SearchDocument, SearchHit, Suggestion
 
 # Text fields hold jieba tokens joined by spaces: tantivy's whitespace tokenizer splits them again.
 # name: the document's own name; keywords: its keywords and its item's (or members') names; context: the
@@ -141,9 +141,9 @@ def suggestion_names_of(payload: list[str]) -> list[str]:
     return [name for name in payload[10].split(NAME_SEPARATOR) if name]
 
 
-def hit_from_payload(payload: list[str], score: float) -> BackendHit:
+def hit_from_payload(payload: list[str], score: float) -> SearchHit:
     kind, code, name, department, region, region_code, url, item_type, online, visits, _names = payload
-    return BackendHit(
+    return SearchHit(
         kind=kind,
         code=code,
         name=name,
@@ -153,7 +153,7 @@ def hit_from_payload(payload: list[str], score: float) -> BackendHit:
         url=url,
         score=round(float(score), 4),
         item_type=int(item_type) if item_type else None,
-        is_online=online == YES,
+        online=online == YES,
         visits=int(visits) if visits else None,
     )
 

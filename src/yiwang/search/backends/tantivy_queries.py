@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import tantivy
 from tantivy import Occur, Query
 
 from ..analysis import QueryClause, QueryWord
 from .base import SearchFilters, SearchRequest
-from .tantivy_documents import CHARACTER_FIELD_WEIGHT, NO, TEXT_FIELD_WEIGHTS, YES
+from .tantivy_documents import CHARACTER_FIELD_WEIGHT, NO, TEXT_FIELD_WEIGHTS, YES, catalog_schema
 
 # Documents of the chosen region (or below it) get this constant on top of their text score, those of the
 # regions above it half of it: BM25 over a few words, even lifted by popularity, never reaches either, so
@@ -55,9 +57,16 @@ def _clause_query(schema: tantivy.Schema, clause: QueryClause) -> Query:
     )
 
 
-def text_query(schema: tantivy.Schema, request: SearchRequest) -> Query:
-    clauses = [_clause_query(schema, clause) for clause in request.clauses]
-    return _all(clauses) if request.match_all else _any(clauses)
+@lru_cache(maxsize=10_000)
+def _text_query(clauses: tuple[QueryClause, ...], match_all: bool) -> Query:
+    """The words part of a query (tantivy queries are immutable: popular searches reuse theirs)."""
+    schema = catalog_schema()
+    queries = [_clause_query(schema, clause) for clause in clauses]
+    return _all(queries) if match_all else _any(queries)
+
+
+def text_query(request: SearchRequest) -> Query:
+    return _text_query(tuple(request.clauses), request.match_all)
 
 
 def _term(schema: tantivy.Schema, field: str, value: str) -> Query:
@@ -93,7 +102,7 @@ def region_queries(schema: tantivy.Schema, request: SearchRequest) -> list[Query
 
 
 def build_query(schema: tantivy.Schema, request: SearchRequest) -> Query:
-    subqueries = [(Occur.Must, text_query(schema, request))]
+    subqueries = [(Occur.Must, text_query(request))]
     # Filters select without scoring, so they do not shift the ranking.
     subqueries += [
         (Occur.Must, Query.const_score_query(query, 0.0)) for query in filter_queries(schema, request.filters)
