@@ -25,7 +25,11 @@ from yiwang.licenses.services import issue_license, load_license_type_catalog
 from yiwang.regions.models import Department
 
 load_license_type_catalog()
-departments = list(Department.objects.order_by("credit_code")[:2])
+id_card = LicenseType.objects.get(code="ID_CARD")
+# The issuer of resident ID cards when the demo data named one, and some other department as requester.
+issuer = id_card.issuing_departments.order_by("credit_code").first() or Department.objects.order_by("credit_code").first()
+requester = Department.objects.exclude(pk=issuer.pk).order_by("credit_code").first()
+departments = [issuer, requester]
 serial = secrets.randbelow(900) + 100
 body = f"51160219880512{serial}"
 id_number = body + resident_id_check_digit(body)
@@ -34,7 +38,7 @@ holder = User.objects.create_user(username=f"e2e-holder-{serial}-{secrets.token_
                                   given_name="一鸣", assurance_level=3)
 surface = {"name": "赵一鸣", "id_number": id_number, "gender": "男", "ethnicity": "汉",
            "birth_date": "1988-05-12", "address": "四川省广安市广安区北辰街道1号"}
-license = issue_license(license_type=LicenseType.objects.get(code="ID_CARD"), issuer=departments[0],
+license = issue_license(license_type=id_card, issuer=departments[0],
                         holder_code=id_number, holder_name="赵一鸣", surface=surface)
 session = SessionStore()
 session[SESSION_KEY] = str(holder.pk)
