@@ -64,6 +64,11 @@ def government_words() -> tuple[str, ...]:
 
 
 @cache
+def government_word_set() -> frozenset[str]:
+    return frozenset(government_words())
+
+
+@cache
 def stop_words() -> frozenset[str]:
     return frozenset(_data_lines("stop_words.txt"))
 

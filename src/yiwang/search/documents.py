@@ -12,7 +12,7 @@ from yiwang.catalog.constants import OnlineDepth
 from yiwang.catalog.models import Bundle, BundleItem, Implementation, ServiceItem
 from yiwang.regions.models import Region
 
-from .analysis import official_terms
+from .analysis import official_terms, synonyms
 from .backends.base import BUNDLE, IMPLEMENTATION, SearchDocument, Suggestion
 
 _IMPLEMENTATION_FIELDS = (
@@ -203,7 +203,9 @@ class SuggestionTally:
         for text, popularity in self.popularity.items():
             yield Suggestion(text=text, popularity=popularity)
         if with_official_terms:
-            for term in official_terms():
+            # Official terms, and the everyday words people type for them (社保卡, 开饭店): each leads to
+            # results through the synonyms.
+            for term in dict.fromkeys([*official_terms(), *synonyms()]):
                 if term not in self.popularity:
                     yield Suggestion(text=term, popularity=0, is_catalog_name=False)
 

@@ -51,8 +51,12 @@ class SearchDocument:
 
     @property
     def suggestion_names(self) -> tuple[str, ...]:
-        """The names this document lends to suggestions (its own and its item's)."""
-        return tuple(dict.fromkeys(name for name in (self.name, self.item_name) if name))
+        """The names this document lends to suggestions (its own, and an implementation's item name).
+
+        A bundle's ``item_name`` joins the names of its parts for matching: not a phrase anyone types.
+        """
+        names = (self.name, self.item_name) if self.kind == IMPLEMENTATION else (self.name,)
+        return tuple(dict.fromkeys(name for name in names if name))
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from functools import cache
 
 import tantivy
 
-from ..analysis import index_tokens, normalize_text, tokenizer
+from ..analysis import government_word_set, index_tokens, normalize_text, tokenizer
 from ..pinyin import forms_from, pinyin_forms, pinyin_syllables
 from .base import SearchDocument, SearchHit, Suggestion
 
@@ -173,9 +173,16 @@ def suggestion_keys(text: str) -> list[str]:
     """The strings whose prefixes find a suggestion: its forms, and theirs from every later word on."""
     normalized = normalize_text(text)
     syllables = pinyin_syllables(normalized)
-    words = tokenizer().tokenize(normalized, mode="search", HMM=False)
+    # A suggestion is found from the start of each word of the precise cut, and from government words
+    # inside longer words (公积金 in 住房公积金) — not from every sub-word of search mode, which would let
+    # `gjj` match in the middle of 联合收割机驾驶证 (收割机 → 割机).
+    precise = tokenizer().tokenize(normalized, mode="default", HMM=False)
+    inner = tokenizer().tokenize(normalized, mode="search", HMM=False)
+    known = government_word_set()
+    starts = {0} | {start for _word, start, _end in precise}
+    starts |= {start for word, start, _end in inner if word in known}
     keys = []
-    for start in sorted({0} | {start for _word, start, _end in words}):
+    for start in sorted(starts):
         if normalized[start : start + 1].isalnum():
             keys += [compact_key(normalized[start:]), *forms_from(syllables, start)]
     return [key for key in dict.fromkeys(keys) if key]

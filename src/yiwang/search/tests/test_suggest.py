@@ -75,3 +75,28 @@ def test_suggestions_are_fast(indexed_catalog):
     for typed in ["g", "gj", "gjj", "营", "营业", "yyzz", "shenfen", "sfz"] * 25:
         suggest(query=typed)
     assert (time.perf_counter() - started) / 200 < 0.005
+
+
+def test_initials_match_from_word_starts_not_from_inside_a_word(db):
+    # given 联合收割机驾驶证 (收割机 → g,j inside a word) and 住房公积金提取 (公积金: a government word)
+    from yiwang.search.services import rebuild_search_index
+    from yiwang.search.tests.conftest import implementation
+
+    implementation("拖拉机/联合收割机驾驶证补换证", department="农业农村局")
+    implementation("住房公积金提取", department="住房公积金管理中心")
+    rebuild_search_index()
+    # when someone types gjj
+    suggestions = suggest(query="gjj")
+    # then 公积金 is found inside 住房公积金, and nothing is found from the middle of 收割机
+    assert "住房公积金提取" in suggestions
+    assert not any("收割机" in text for text in suggestions)
+
+
+def test_a_bundle_lends_its_own_name_not_the_names_of_its_parts(indexed_catalog):
+    suggestions = suggest(query="出生", limit=20)
+    assert "新生儿出生一件事" in suggestions or "新生儿出生一件事" in suggest(query="xse")
+    assert not any(" " in text for text in suggestions)
+
+
+def test_everyday_words_of_the_synonyms_are_suggested(indexed_catalog):
+    assert "身份证丢了" in suggest(query="shenfenzheng", limit=20)
