@@ -27,7 +27,8 @@ from yiwang.regions.models import Department
 load_license_type_catalog()
 id_card = LicenseType.objects.get(code="ID_CARD")
 # The issuer of resident ID cards when the demo data named one, and some other department as requester.
-issuer = id_card.issuing_departments.order_by("credit_code").first() or Department.objects.order_by("credit_code").first()
+issuer = (id_card.issuing_departments.order_by("credit_code").first()
+          or Department.objects.order_by("credit_code").first())
 requester = Department.objects.exclude(pk=issuer.pk).order_by("credit_code").first()
 departments = [issuer, requester]
 serial = secrets.randbelow(900) + 100

@@ -359,3 +359,6 @@ class BundleItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bundle", "implementation"], name="bundle_item_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.implementation_id}"
