@@ -37,14 +37,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str] | None = None):
-    """Start granian on a free loopback port against ``var_dir``; yield the base URL."""
+def running_server(
+    *,
+    var_dir: Path | None = None,
+    workers: int = 2,
+    extra_env: dict[str, str] | None = None,
+    warm_paths: tuple[str, ...] = ("/api/v1/search?q=营业执照", "/api/v1/suggest?q=gjj"),
+):
+    """Start granian on a free loopback port (against ``var_dir``, else this environment's); yield its URL."""
     port = free_port()
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
         "DJANGO_SETTINGS_MODULE": "yiwang.settings.base",
-        "YIWANG_VAR_DIR": str(var_dir),
+        **({"YIWANG_VAR_DIR": str(var_dir)} if var_dir else {}),
         "YIWANG_DEBUG": "0",
         "YIWANG_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
@@ -83,7 +89,7 @@ def running_server(*, var_dir: Path, workers: int = 2, extra_env: dict[str, str]
                         "server did not start: " + process.stderr.read().decode()[-2000:]
                     ) from None
                 time.sleep(0.3)
-        for path in ("/api/v1/search?q=营业执照", "/api/v1/suggest?q=gjj"):  # warm every worker
+        for path in warm_paths:  # warm every worker
             for _ in range(workers * 4):
                 urllib.request.urlopen(base + path, timeout=30).read()
         yield base

@@ -15,8 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -149,48 +147,10 @@ def measure_import(department, license_type, admin, rows: int) -> dict:
     }
 
 
-@contextmanager
 def _server():
-    from http_bench import free_port
+    from http_bench import running_server
 
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "YIWANG_DEBUG": "0"}
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "granian"),
-            "--interface",
-            "wsgi",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "yiwang.wsgi:application",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/api/v1/licenses/keys", timeout=2).read()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("server did not start") from None
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    return running_server(warm_paths=("/api/v1/licenses/keys",))
 
 
 def measure_api(identifiers: list[str], seconds: int = 10) -> dict:
