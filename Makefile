@@ -9,7 +9,6 @@ PORT ?= 8000
 WORKERS ?= 2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONPATH := src
-export DJANGO_SETTINGS_MODULE ?= yiwang.settings.base
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
@@ -60,11 +59,11 @@ openapi: install ## regenerate the committed OpenAPI schema
 	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py export_openapi docs/openapi.json
 
 test-sqlite: install ## the suite on SQLite (browser tests included)
-	$(VENV)/bin/pytest -q -p no:cacheprovider
+	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider
 
 test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in the SQLite pass
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest -q -p no:cacheprovider -m 'not e2e'; \
+		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m 'not e2e'; \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable: failing (CI=true)"; exit 1; \
 	else \
@@ -74,10 +73,10 @@ test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in th
 test: install system-deps lint test-sqlite test-pg ## install everything and run the whole suite on SQLite and PostgreSQL
 
 test-fast: install ## the quick tests only (no slow, no browser), SQLite
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m 'not slow and not e2e'
+	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m 'not slow and not e2e'
 
 test-e2e: install system-deps ## the browser tests only
-	$(VENV)/bin/pytest -q -p no:cacheprovider -m e2e
+	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m e2e
 
 bench: install ## benchmarks: prints figures and compares them with the issue targets
 	$(PY) bench/run.py
