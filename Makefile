@@ -9,6 +9,8 @@ PORT ?= 8000
 WORKERS ?= 2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONPATH := src
+# The platform's public base URL (OIDC issuer, demo client redirect) follows where `make run` serves.
+export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-test system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean

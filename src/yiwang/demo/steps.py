@@ -72,7 +72,8 @@ def _licenses():
 def _search_index():
     from yiwang.search.services import rebuild_search_index
 
-    return rebuild_search_index()
+    stats = rebuild_search_index()
+    return f"{stats.documents} documents, {stats.suggestions} suggestions ({stats.size_bytes / 1e6:.1f} MB)"
 
 
 STEPS: list[Step] = [
