@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -89,7 +90,7 @@ def running_server(
                         "server did not start: " + process.stderr.read().decode()[-2000:]
                     ) from None
                 time.sleep(0.3)
-        for path in warm_paths:  # warm every worker
+        for path in (urllib.parse.quote(path, safe="/?=&") for path in warm_paths):  # warm every worker
             for _ in range(workers * 4):
                 urllib.request.urlopen(base + path, timeout=30).read()
         yield base
