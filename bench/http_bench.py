@@ -67,6 +67,8 @@ def running_server(
             str(port),
             "--workers",
             str(workers),
+            "--blocking-threads",
+            os.environ.get("GRANIAN_BLOCKING_THREADS", "2"),
             "--no-ws",
             "--log-level",
             "warning",

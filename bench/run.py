@@ -22,20 +22,6 @@ ROOT = BENCH.parent
 PYTHON = sys.executable
 sys.path.insert(0, str(BENCH))
 
-SEARCH_QUERIES = [
-    "营业执照",
-    "身份证丢了",
-    "开饭店",
-    "公积金提取",
-    "生孩子",
-    "不动产登记",
-    "退休",
-    "驾驶证",
-    "低保",
-    "食品经营许可",
-    "社保卡",
-    "结婚登记",
-]
 TARGET_RATIO = 0.40
 
 
@@ -44,31 +30,29 @@ def _run_script(name: str, *args: str) -> None:
     subprocess.run([PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT)
 
 
-def _json_script(name: str) -> dict:
+def _json_script(name: str):
     out = subprocess.run([PYTHON, str(BENCH / name)], check=True, cwd=ROOT, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _sample_paths(database: Path) -> tuple[list[str], list[str]]:
+def _guide_paths(database: Path) -> list[str]:
+    """Guides spread over the whole bench catalog."""
     with sqlite3.connect(database) as connection:
-        rows = connection.execute(
-            "SELECT code, region_id FROM catalog_implementation WHERE id % 20011 = 7 LIMIT 50"
+        codes = connection.execute(
+            "SELECT code FROM catalog_implementation WHERE id % 20011 = 7 LIMIT 50"
         ).fetchall()
-    regions = [region for _, region in rows]
-    search = [
-        "/api/v1/search?"
-        + urllib.parse.urlencode({"q": query, **({"region": regions[i % len(regions)]} if i % 2 else {})})
-        for i, query in enumerate(SEARCH_QUERIES * 4)
-    ]
-    guide = ["/api/v1/items/" + urllib.parse.quote(code) for code, _ in rows]
-    return search, guide
+    return ["/api/v1/items/" + urllib.parse.quote(code) for (code,) in codes]
 
 
 def http(seconds: int) -> dict:
     import catalog_generator
     import http_bench
 
-    search_paths, guide_paths = _sample_paths(catalog_generator.BENCH_VAR_DIR / "yiwang.sqlite3")
+    guide_paths = _guide_paths(catalog_generator.BENCH_VAR_DIR / "yiwang.sqlite3")
+    search_paths = _json_script("search_paths.py")
+    print(
+        f"\nsearch paths: {len(search_paths)} requests over {len(set(search_paths))} distinct queries (Zipf)"
+    )
     figures = http_bench.main(
         var_dir=catalog_generator.BENCH_VAR_DIR,
         search_paths=search_paths,

@@ -90,13 +90,13 @@ def _pick_for_region(candidates: list[Implementation], region_code: str | None) 
 
 def get_implementation_guide(*, code: str, region_code: str | None = None) -> Implementation:
     """The implementation with its whole guide prefetched; an item code picks the region's implementation."""
-    candidates = list(
-        Implementation.objects.filter(Q(code=code) | Q(item__code=code), is_active=True).select_related(
-            "item", "item__parent", "region", "department", "department__region"
-        )
+    active = Implementation.objects.filter(is_active=True).select_related(
+        "item", "item__parent", "region", "department", "department__region"
     )
-    exact = [candidate for candidate in candidates if candidate.code == code]
-    implementation = exact[0] if exact else _pick_for_region(candidates, region_code)
+    # Two indexed look-ups, not one OR across the join: that OR scans every implementation.
+    implementation = active.filter(code=code).first()
+    if implementation is None:
+        implementation = _pick_for_region(list(active.filter(item__code=code)), region_code)
     if implementation is None:
         raise NotFound(_("未找到编码为“%(code)s”的事项") % {"code": code}, code="unknown_item")
     prefetch_related_objects([implementation], *_guide_prefetches())

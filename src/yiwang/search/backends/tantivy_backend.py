@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +69,32 @@ class _ReaderIndex:
         return self.index.searcher()
 
 
+RESULT_CACHE_ENTRIES = 4096
+
+
+class ResultCache:
+    """A small thread-safe LRU of result pages."""
+
+    def __init__(self, *, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            page = self._entries.get(key)
+            if page is not None:
+                self._entries.move_to_end(key)
+            return page
+
+    def put(self, key, page) -> None:
+        with self._lock:
+            self._entries[key] = page
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
 @dataclass
 class _Generation:
     marker: Marker | None
@@ -82,6 +109,8 @@ class TantivyBackend(SearchBackend):
         self.store = GenerationStore(self.index_dir)
         self._generation: _Generation | None = None
         self._lock = threading.Lock()
+        # Popular queries repeat: their pages are kept per process, derived from (and keyed by) the index.
+        self._results = ResultCache(max_entries=RESULT_CACHE_ENTRIES)
 
     # Reading -----------------------------------------------------------------------------------------
 
@@ -109,8 +138,18 @@ class TantivyBackend(SearchBackend):
     def search(self, *, request: SearchRequest) -> BackendPage:
         if not request.clauses:
             return BackendPage(count=0, hits=[])
+        current = self._current()
+        searcher = current.catalog.searcher()  # reloads first when a writer committed
+        # The index state is part of the key: any commit or new generation makes old entries unreachable.
+        key = (current.marker, current.catalog.marker, request)
+        cached = self._results.get(key)
+        if cached is None:
+            cached = self._search(searcher, request)
+            self._results.put(key, cached)
+        return cached
+
+    def _search(self, searcher: tantivy.Searcher, request: SearchRequest) -> BackendPage:
         schema = catalog_schema()
-        searcher = self._current().catalog.searcher()
         result = searcher.search(
             build_query(schema, request),
             limit=request.limit,
