@@ -15,7 +15,7 @@ export PYTHONPATH := src
 export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-test system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
+.PHONY: help install system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
