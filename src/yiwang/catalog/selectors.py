@@ -77,15 +77,23 @@ def _guide_prefetches() -> list[Prefetch | str]:
     ]
 
 
-def _pick_for_region(candidates: list[Implementation], region_code: str | None) -> Implementation | None:
+def _implementation_of_item(
+    implementations: QuerySet[Implementation], *, item_code: str, region_code: str | None
+) -> Implementation | None:
+    """The item's implementation nearest the region (then the default region), else its first by code.
+
+    Only the few implementations of the regions in scope are loaded: an item may be implemented in every
+    county of the country.
+    """
+    of_item = implementations.filter(item__code=item_code)
+    scope = [*(region_scope(region_code) if region_code else []), *region_scope(settings.DEFAULT_REGION_CODE)]
     by_region: dict[str, Implementation] = {}
-    for candidate in sorted(candidates, key=lambda impl: impl.code):
+    for candidate in of_item.filter(region_id__in=scope).order_by("code"):
         by_region.setdefault(candidate.region_id, candidate)
-    preferred = region_scope(region_code) if region_code else []
-    for code in [*preferred, *region_scope(settings.DEFAULT_REGION_CODE)]:
+    for code in scope:
         if code in by_region:
             return by_region[code]
-    return min(candidates, key=lambda impl: impl.code) if candidates else None
+    return of_item.order_by("code").first()
 
 
 def get_implementation_guide(*, code: str, region_code: str | None = None) -> Implementation:
@@ -96,7 +104,7 @@ def get_implementation_guide(*, code: str, region_code: str | None = None) -> Im
     # Two indexed look-ups, not one OR across the join: that OR scans every implementation.
     implementation = active.filter(code=code).first()
     if implementation is None:
-        implementation = _pick_for_region(list(active.filter(item__code=code)), region_code)
+        implementation = _implementation_of_item(active, item_code=code, region_code=region_code)
     if implementation is None:
         raise NotFound(_("未找到编码为“%(code)s”的事项") % {"code": code}, code="unknown_item")
     prefetch_related_objects([implementation], *_guide_prefetches())
