@@ -73,3 +73,17 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.SUPERVISOR: frozenset({"supervision.view", "application.view", "staff.view"}),
     StaffRole.PLATFORM_ADMIN: frozenset({"staff.manage", "staff.view", "client.manage"}),
 }
+
+
+# What each role may do in the Django admin (the back office): model permissions by app and action.
+# The admin's permissions are not scoped by department; the roles that need scoping (clerks, approvers)
+# work in the workbench, not the admin.
+ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
+    StaffRole.PLATFORM_ADMIN: dict.fromkeys(
+        ("catalog", "search", "core", "regions", "identity", "oauth2_provider", "licenses"),
+        ("view", "add", "change", "delete"),
+    ),
+    StaffRole.DATA_ADMIN: {"catalog": ("view", "add", "change", "delete"), "search": ("view",)},
+    StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},
+    StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",)},
+}

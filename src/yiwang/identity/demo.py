@@ -17,6 +17,7 @@ from yiwang.registers.models import LegalPerson, Person
 
 from .constants import AssuranceLevel, PrincipalKind, StaffRole
 from .models import ClientProfile, Enterprise, Mandate, StaffAssignment, User
+from .services.admin_access import sync_admin_access
 
 DEMO_PASSWORD = "Yiwang-demo-2026"  # noqa: S105 (published demo credential)
 # Every demo staff account shares this TOTP secret so a demo visitor can add it to an authenticator app.
@@ -106,6 +107,7 @@ def _staff(departments: dict) -> list[DemoAccount]:
             StaffAssignment.objects.get_or_create(
                 user=user, department=department, role=role, defaults={"region": department.region}
             )
+            sync_admin_access(user=user)
             accounts.append(
                 DemoAccount(
                     str(role.label),

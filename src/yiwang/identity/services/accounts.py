@@ -18,6 +18,7 @@ from ..constants import AssuranceLevel, AuditAction, StaffRole
 from ..masking import mask_id_number
 from ..models import StaffAssignment, User
 from ..scopes import region_covers
+from .admin_access import sync_admin_access
 
 _NAME_PART = re.compile(r"^[\u4e00-\u9fff·]{1,15}$")
 _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{4,40}$")
@@ -146,6 +147,7 @@ def grant_staff_role(
         target=user,
         details={"department": department.credit_code, "role": role, "region": region.code},
     )
+    sync_admin_access(user=user)
     return assignment
 
 
@@ -159,6 +161,7 @@ def revoke_staff_role(*, revoked_by: User, assignment: StaffAssignment) -> None:
         details={"department": assignment.department.credit_code, "role": assignment.role},
     )
     assignment.delete()
+    sync_admin_access(user=assignment.user)
 
 
 @transaction.atomic

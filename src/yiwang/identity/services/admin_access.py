@@ -1,0 +1,27 @@
+"""Back-office access follows staff roles: granting or revoking a role updates the admin permissions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import Permission
+from django.db.models import Q
+
+from ..constants import ADMIN_ACCESS
+from ..models import StaffAssignment, User
+
+
+def sync_admin_access(*, user: User) -> None:
+    """Give the user exactly the admin permissions (and `is_staff`) their current roles carry."""
+    wanted = Q(pk__in=[])
+    roles = set(StaffAssignment.objects.filter(user=user).values_list("role", flat=True))
+    for role in roles:
+        for app_label, actions in ADMIN_ACCESS.get(role, {}).items():
+            prefixes = Q()
+            for action in actions:
+                prefixes |= Q(codename__startswith=f"{action}_")
+            wanted |= Q(content_type__app_label=app_label) & prefixes
+    permissions = list(Permission.objects.filter(wanted))
+    is_staff = bool(permissions) or user.is_superuser
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        user.save(update_fields=["is_staff"])
+    user.user_permissions.set(permissions)
