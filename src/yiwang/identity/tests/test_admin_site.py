@@ -61,7 +61,10 @@ def test_a_window_clerk_has_no_back_office(client):
     department = DepartmentFactory()
     member = UserFactory(staff=True)
     grant_staff_role(
-        granted_by=_platform_admin(department), user=member, department=department, role=StaffRole.WINDOW_CLERK
+        granted_by=_platform_admin(department),
+        user=member,
+        department=department,
+        role=StaffRole.WINDOW_CLERK,
     )
     member.refresh_from_db()
     assert not member.is_staff
