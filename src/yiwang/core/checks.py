@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.checks import Tags, register
+from django.core.checks import Error, Tags, register
 from django.core.checks import Warning as CheckWarning
 from django.db import DatabaseError
 
@@ -30,3 +30,22 @@ def check_holiday_calendar(app_configs=None, **kwargs):
         for year in (this_year, this_year + 1)
         if year not in published
     ]
+
+
+@register()
+def check_configured_plugins(app_configs=None, **kwargs):
+    """Every registry's configured id must name a registered plugin (an empty id means 'none')."""
+    from .registry import registries
+
+    errors = []
+    for registry in registries():
+        configured = registry.configured_id()
+        if configured and configured not in registry.ids():
+            errors.append(
+                Error(
+                    f"{registry.kind}: {registry.setting or 'default'} names unknown plugin {configured!r}",
+                    hint=f"known: {', '.join(registry.ids())}",
+                    id="yiwang.E001",
+                )
+            )
+    return errors

@@ -23,6 +23,8 @@ class StaffRole(models.TextChoices):
     LICENSE_ADMIN = "license_admin", _("证照管理员")
     SUPERVISOR = "supervisor", _("效能监察人员")
     PLATFORM_ADMIN = "platform_admin", _("平台管理员")
+    # 三员分立: the auditor reads the audit log of their department; the platform administrator cannot.
+    AUDITOR = "auditor", _("审计员")
 
 
 class AuditAction(models.TextChoices):
@@ -72,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
     StaffRole.SUPERVISOR: frozenset({"supervision.view", "application.view", "staff.view"}),
     StaffRole.PLATFORM_ADMIN: frozenset({"staff.manage", "staff.view", "client.manage"}),
+    StaffRole.AUDITOR: frozenset({"audit.view", "audit.export", "audit.handle_report"}),
 }
 
 

@@ -1,0 +1,58 @@
+"""The words of the one audit log: kinds of entry, outcomes, channels and the grounds of a read."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class EntryKind(models.TextChoices):
+    WRITE = "write", _("变更")
+    READ = "read", _("读取")
+
+
+class Outcome(models.TextChoices):
+    ALLOWED = "allowed", _("允许")
+    REFUSED = "refused", _("拒绝")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("网页")
+    API = "api", _("接口")
+    ADMIN = "admin", _("管理后台")
+    OIDC = "oidc", _("统一身份认证")
+    TASK = "task", _("后台任务")
+    COMMAND = "command", _("命令行")
+    SYSTEM = "system", _("平台内部")
+
+
+class GroundKind(models.TextChoices):
+    """Why a read was lawful: the item being handled, the case, the holder's consent, or a legal basis."""
+
+    NONE = "", _("无")
+    ITEM = "item", _("办理事项")
+    CASE = "case", _("办件")
+    CONSENT = "consent", _("用证授权")
+    MANDATE = "mandate", _("委托")
+    SELF = "self", _("本人查询")
+    LEGAL_BASIS = "legal_basis", _("法定依据")
+
+
+class SubjectKind(models.TextChoices):
+    NONE = "", _("无")
+    PERSON = "person", _("自然人")
+    ENTERPRISE = "enterprise", _("法人")
+
+
+class ReportStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    INVESTIGATING = "investigating", _("核查中")
+    CONFIRMED = "confirmed", _("确认违规")
+    DISMISSED = "dismissed", _("未发现问题")
+
+
+class AlertReason(models.TextChoices):
+    NO_GROUND = "no_ground", _("无办件或授权的读取")
+    OUTSIDE_REGION = "outside_region", _("工作人员跨辖区读取")
+
+
+# Grounds that make a staff read of personal data expected; a read without one raises an alert.
+EXPECTED_GROUNDS = frozenset({GroundKind.CASE, GroundKind.CONSENT, GroundKind.SELF, GroundKind.MANDATE})

@@ -1,0 +1,65 @@
+"""Where the current work came from (channel, request id, IP, calling system), for every entry it records.
+
+The web middleware binds it per request; tasks and commands bind their own channel. Services never take
+these as arguments: they are facts about the call, not the business.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+from .constants import Channel
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+@dataclass(frozen=True)
+class CallContext:
+    channel: str = Channel.SYSTEM
+    request_id: str = ""
+    ip_address: str | None = None
+    system: str = ""  # the OIDC client or departmental system calling on the user's behalf
+
+
+_current: contextvars.ContextVar[CallContext] = contextvars.ContextVar("audit_call", default=CallContext())
+
+
+def current() -> CallContext:
+    return _current.get()
+
+
+@contextmanager
+def bound(**facts) -> Iterator[CallContext]:
+    """Record entries made inside the block with these facts (channel, request_id, ip_address, system)."""
+    token = _current.set(replace(_current.get(), **facts))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+def set_system(system: str) -> None:
+    """Name the calling system for the rest of this request (the bearer-token auth knows it late)."""
+    _current.set(replace(_current.get(), system=system[:100]))
+
+
+def request_id_from(header: str | None) -> str:
+    """The caller's X-Request-ID when it is well formed, else a fresh one."""
+    if header and _REQUEST_ID.match(header):
+        return header
+    return uuid.uuid4().hex
+
+
+def channel_for_path(path: str) -> str:
+    if path.startswith("/api/"):
+        return Channel.API
+    if path.startswith("/admin/"):
+        return Channel.ADMIN
+    if path.startswith("/o/"):
+        return Channel.OIDC
+    return Channel.WEB
