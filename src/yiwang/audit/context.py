@@ -26,7 +26,8 @@ class CallContext:
     system: str = ""  # the OIDC client or departmental system calling on the user's behalf
 
 
-_current: contextvars.ContextVar[CallContext] = contextvars.ContextVar("audit_call", default=CallContext())
+_NO_CALL = CallContext()  # frozen, so sharing it as the default is safe
+_current: contextvars.ContextVar[CallContext] = contextvars.ContextVar("audit_call", default=_NO_CALL)
 
 
 def current() -> CallContext:

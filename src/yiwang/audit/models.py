@@ -1,4 +1,4 @@
-"""The one append-only audit log, its Merkle tree (RFC 9162 with SM3) and what citizens and auditors do with it.
+"""The one append-only audit log, its Merkle tree (RFC 9162, SM3) and what citizens and auditors do with it.
 
 Entries are plain inserts. The sealer gives them consecutive sequence numbers, hashes them into the tree
 and signs a tree head; nothing else ever changes an entry (PostgreSQL refuses UPDATE and DELETE).

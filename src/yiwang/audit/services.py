@@ -90,7 +90,9 @@ def record_event(
     )
 
 
-def record_read(*, action: str, subject: str, fields: Iterable[str], purpose: str, **facts: Any) -> AuditEntry:
+def record_read(
+    *, action: str, subject: str, fields: Iterable[str], purpose: str, **facts: Any
+) -> AuditEntry:
     """Append one read of personal or enterprise data (allowed or refused) with what was read and why."""
     return record_event(
         action=action, subject=subject, fields=fields, purpose=purpose, kind=EntryKind.READ, **facts

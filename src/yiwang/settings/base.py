@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "yiwang.core",
     "yiwang.regions",
+    "yiwang.audit",
     "yiwang.registers",
     "yiwang.identity",
     "yiwang.catalog",
@@ -64,6 +65,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Binds the channel, request id and address every audit entry of this request records.
+    "yiwang.audit.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "yiwang.portal.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,11 +203,19 @@ OAUTH2_PROVIDER = {
     "ID_TOKEN_EXPIRE_SECONDS": 3600,
     "REFRESH_TOKEN_EXPIRE_SECONDS": 8 * 3600,
     "REQUEST_APPROVAL_PROMPT": "auto",
+    # Claim scopes (what the id_token and userinfo release) and API scopes (what /api/v1 a bearer token
+    # may call, each endpoint naming its own); `openid` alone opens nothing but userinfo.
     "SCOPES": {
-        "openid": "身份标识（不同系统得到不同的标识）与实名等级",
-        "profile": "姓名",
-        "phone": "手机号码",
-        "id_number": "公民身份号码",
+        "openid": _("身份标识（不同系统得到不同的标识）与实名等级"),
+        "profile": _("姓名与账户概况"),
+        "phone": _("手机号码"),
+        "id_number": _("公民身份号码"),
+        "mandates:read": _("查看委托代办"),
+        "mandates:write": _("授权或撤销委托代办"),
+        "licenses:read": _("查看电子证照与用证记录"),
+        "licenses:write": _("亮证、授权用证与签发证照"),
+        "data-uses:read": _("查看我的数据使用记录"),
+        "staff:read": _("查看工作人员通讯录"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }
@@ -275,3 +286,8 @@ LICENSE_SIGNING_BACKEND = os.environ.get("YIWANG_LICENSE_SIGNING_BACKEND", "data
 LICENSE_KEK = os.environ.get("YIWANG_LICENSE_KEK", "")
 LICENSE_KEK_FILE = Path(os.environ.get("YIWANG_LICENSE_KEK_FILE", VAR_DIR / "keys" / "license-kek.hex"))
 LICENSE_KEK_FILE_ALLOWED = env_bool("YIWANG_LICENSE_KEK_FILE_ALLOWED", True)
+
+# --- Audit log ---------------------------------------------------------------------------------------
+# The key of the keyed SM3 hash that stands for a data subject's ID number or credit code in the log.
+# Changing it makes older entries unfindable by subject: set it once per installation and keep it.
+AUDIT_SUBJECT_KEY = os.environ.get("YIWANG_AUDIT_SUBJECT_KEY", SECRET_KEY)
