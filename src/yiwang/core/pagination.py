@@ -60,7 +60,7 @@ def _decode(cursor: str, ordering: Sequence[str], model: type[Model]) -> list[An
         field = model._meta.get_field(name.lstrip("-"))
         try:
             parsed.append(field.to_python(value))
-        except Exception:  # noqa: BLE001  (any unparsable value is the same bad cursor)
+        except Exception:  # any unparsable value is the same bad cursor
             raise InvalidInput("分页游标无效，请从第一页重新查询", code="invalid_cursor") from None
     return parsed
 
