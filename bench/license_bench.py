@@ -85,8 +85,8 @@ def _id_number(n: int) -> str:
 def measure_signing(department, count: int = 3000) -> dict:
     """Signatures and verifications per second through the signing backend (SM4 unseal included)."""
     from yiwang.core.crypto import canonicalize, verify
+    from yiwang.core.signing import get_backend
     from yiwang.licenses.services import ensure_signing_key
-    from yiwang.licenses.signing import get_backend
 
     key = ensure_signing_key(department=department)
     backend, public_key = get_backend(key.backend), bytes.fromhex(key.public_key)

@@ -7,4 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the system checks)
+        # checks registers the system checks; signing defines its registry, so its setting is checked too.
+        from . import checks, signing  # noqa: F401

@@ -13,12 +13,12 @@ from django.utils import timezone
 
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.signing import get_backend
 from yiwang.licenses.actors import is_license_admin
 from yiwang.licenses.constants import AuditAction, LicenseStatus, TrustLevel
 from yiwang.licenses.identifiers import MAX_SERIAL, format_identifier
 from yiwang.licenses.models import License, LicenseSerial, LicenseStatusChange, LicenseType, SigningKey
 from yiwang.licenses.signed_form import build_payload
-from yiwang.licenses.signing import get_backend
 from yiwang.regions.models import Department
 
 from .audit import record_event

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from yiwang.core.crypto import public_key_fingerprint
 from yiwang.core.errors import PermissionDenied
+from yiwang.core.signing import default_backend
 from yiwang.licenses.actors import is_license_admin
 from yiwang.licenses.constants import AuditAction, KeyStatus
 from yiwang.licenses.models import SigningKey
-from yiwang.licenses.signing import default_backend
 from yiwang.regions.models import Department
 
 from .audit import record_event

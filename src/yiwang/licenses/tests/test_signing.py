@@ -12,11 +12,11 @@ from django.utils import timezone
 
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput, PermissionDenied
+from yiwang.core.signing import get_backend
 from yiwang.licenses.constants import KeyStatus, LicenseStatus
 from yiwang.licenses.models import LicenseAuditEvent, SigningKey
 from yiwang.licenses.selectors import get_bundle, verify_bundle, verify_license_identifier
 from yiwang.licenses.services import change_license_status, rotate_signing_key
-from yiwang.licenses.signing import get_backend
 
 from .factories import (
     DepartmentFactory,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from yiwang.core.crypto import generate_keypair, public_key_fingerprint, sign
 from yiwang.core.crypto.sm4 import decrypt_gcm, encrypt_gcm
 
-from .base import NewKey, SigningBackend
+from .base import KeyRecord, NewKey, SigningBackend
 from .kek import key_encryption_key
 from .registry import register
 
@@ -17,7 +17,7 @@ def _associated_data(public_key: bytes) -> bytes:
 
 @register("database")
 class DatabaseBackend(SigningBackend):
-    """Keys live in the SigningKey row, encrypted; good for one node or a replicated database."""
+    """Keys live in their key row (SigningKey, AuditKey), encrypted; for one node or a replicated database."""
 
     def create_key(self, *, label: str) -> NewKey:
         keypair = generate_keypair()
@@ -26,7 +26,7 @@ class DatabaseBackend(SigningBackend):
         )
         return NewKey(public_key=keypair.public_key, sealed_private_key=sealed)
 
-    def sign(self, *, key, message: bytes) -> bytes:
+    def sign(self, *, key: KeyRecord, message: bytes) -> bytes:
         public_key = bytes.fromhex(key.public_key)
         private_key = decrypt_gcm(
             key_encryption_key(), bytes(key.sealed_private_key), associated_data=_associated_data(public_key)

@@ -1,7 +1,8 @@
 """The key-encryption key (KEK) that seals private keys at rest with SM4-GCM.
 
-Production sets ``YIWANG_LICENSE_KEK`` (32 hex characters). Development falls back to a key file under
-var/ that is generated once with mode 0600. The KEK itself is never logged or stored in the database.
+Production sets ``YIWANG_LICENSE_KEK`` (32 hex characters; the name is historical: it seals the audit log's
+key too). Development falls back to a key file under var/ that is generated once with mode 0600. The KEK
+itself is never logged or stored in the database.
 """
 
 from __future__ import annotations
