@@ -78,15 +78,26 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-# What each role may do in the Django admin (the back office): model permissions by app and action.
-# The admin's permissions are not scoped by department; the roles that need scoping (clerks, approvers)
-# work in the workbench, not the admin.
+# What each role may do in the Django admin (the back office): model permissions by action, keyed by app
+# ("licenses") or by one model ("licenses.licensetype"). These say which pages open; what rows a page
+# shows is scoped in each admin.py to the departments where the user holds the role (as in the API).
+_ALL = ("view", "add", "change", "delete")
 ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
-    StaffRole.PLATFORM_ADMIN: dict.fromkeys(
-        ("catalog", "search", "core", "regions", "identity", "oauth2_provider", "licenses"),
-        ("view", "add", "change", "delete"),
-    ),
-    StaffRole.DATA_ADMIN: {"catalog": ("view", "add", "change", "delete"), "search": ("view",)},
+    # 三员分立 (等保三级): the platform administrator (系统管理员) manages staff, departments, the catalog
+    # and OIDC clients, but reads no personal data: not licenses, consents or uses of holders, not
+    # mandates or sign-in sessions, not the audit log (that is the auditor's). Hence model-level
+    # grants in identity and licenses instead of the whole apps.
+    StaffRole.PLATFORM_ADMIN: {
+        **dict.fromkeys(("catalog", "search", "core", "regions", "oauth2_provider"), _ALL),
+        **dict.fromkeys(
+            ("identity.user", "identity.staffassignment", "identity.enterprise", "identity.clientprofile"),
+            _ALL,
+        ),
+        "licenses.licensetype": _ALL,
+    },
+    StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",)},
     StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},
     StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",)},
+    # 审计员 (安全审计员): reads the audit log of their departments, read-only (audit/admin.py scopes it).
+    StaffRole.AUDITOR: {"audit": ("view",)},
 }

@@ -14,11 +14,15 @@ def sync_admin_access(*, user: User) -> None:
     wanted = Q(pk__in=[])
     roles = set(StaffAssignment.objects.filter(user=user).values_list("role", flat=True))
     for role in roles:
-        for app_label, actions in ADMIN_ACCESS.get(role, {}).items():
+        for key, actions in ADMIN_ACCESS.get(role, {}).items():
+            app_label, _, model = key.partition(".")  # "app" or "app.model"
+            scope = Q(content_type__app_label=app_label)
+            if model:
+                scope &= Q(content_type__model=model)
             prefixes = Q()
             for action in actions:
                 prefixes |= Q(codename__startswith=f"{action}_")
-            wanted |= Q(content_type__app_label=app_label) & prefixes
+            wanted |= scope & prefixes
     permissions = list(Permission.objects.filter(wanted))
     is_staff = bool(permissions) or user.is_superuser
     if user.is_staff != is_staff:
