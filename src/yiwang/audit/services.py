@@ -9,11 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
+from django.utils import timezone
 
-from . import context
-from .constants import EntryKind, GroundKind, Outcome
-from .models import AuditEntry
+from yiwang.core.errors import InvalidInput, PermissionDenied
+
+from . import context, selectors
+from .alerts import raise_alerts
+from .constants import EntryKind, GroundKind, Outcome, ReportStatus
+from .models import AuditEntry, DataUseAlert, SuspicionReport
+from .scope import AuditScope
 from .subjects import subject_hash, subject_kind_of
 
 
@@ -62,7 +67,7 @@ def record_event(
     if target is not None:
         object_type, object_id = _object_of(target)
     call = context.current()
-    return AuditEntry.objects.create(
+    entry = AuditEntry.objects.create(
         kind=kind,
         action=_clip(action, 60),
         outcome=outcome,
@@ -88,6 +93,8 @@ def record_event(
         ip_address=ip_address or call.ip_address,
         details=details or {},
     )
+    raise_alerts(entry)  # a staff read without a ground, or outside the region, alerts in this transaction
+    return entry
 
 
 def record_read(
@@ -97,3 +104,97 @@ def record_read(
     return record_event(
         action=action, subject=subject, fields=fields, purpose=purpose, kind=EntryKind.READ, **facts
     )
+
+
+# What citizens and auditors do with the log ------------------------------------------------------
+
+SUSPICION_REPORTED = "audit.suspicion_reported"
+SUSPICION_HANDLED = "audit.suspicion_handled"
+LOG_EXPORTED = "audit.log_exported"
+
+
+@transaction.atomic
+def report_suspicious_use(
+    *, reporter: Any, scope: AuditScope, entry_id: int, note: str = ""
+) -> tuple[SuspicionReport, bool]:
+    """Report a use of the scope's data as suspicious, to that department's auditors; once per entry
+    and reporter (a repeat returns the first report and ``False``)."""
+    entry = selectors.access_data_use_by_id(scope=scope, entry_id=entry_id)
+    department_id = entry.department_id or entry.actor_department_id
+    report, created = SuspicionReport.objects.get_or_create(
+        entry=entry,
+        reporter=reporter,
+        defaults={"department_id": department_id, "note": _clip(note.strip(), 1000)},
+    )
+    if created:
+        record_event(
+            action=SUSPICION_REPORTED,
+            actor=reporter,
+            target=report,
+            department=report.department,
+            details={"entry": entry.pk},
+        )
+    return report, created
+
+
+_HANDLED_STATUSES = {ReportStatus.INVESTIGATING, ReportStatus.CONFIRMED, ReportStatus.DISMISSED}
+
+
+@transaction.atomic
+def handle_suspicion_report(
+    *, handler: Any, scope: AuditScope, report_id: int, status: str, resolution: str = ""
+) -> SuspicionReport:
+    """An auditor of the report's department moves it on (investigating, confirmed, dismissed)."""
+    if status not in _HANDLED_STATUSES:
+        raise InvalidInput("处理状态只能是核查中、确认违规或未发现问题", code="invalid_report_status")
+    selectors.access_suspicion_report_by_id(scope=scope, report_id=report_id)
+    report = SuspicionReport.objects.select_for_update().get(pk=report_id)
+    previous = report.status
+    report.status = status
+    report.resolution = _clip(resolution.strip(), 2000)
+    report.handled_by = handler
+    report.save(update_fields=["status", "resolution", "handled_by", "updated_at"])
+    record_event(
+        action=SUSPICION_HANDLED,
+        actor=handler,
+        target=report,
+        department=report.department,
+        details={"entry": report.entry_id, "from": previous, "to": status},
+    )
+    return report
+
+
+@transaction.atomic
+def mark_alert_read(*, scope: AuditScope, alert_id: int) -> DataUseAlert:
+    """The subject has seen the alert (it stays, marked read)."""
+    alert = selectors.access_alert_by_id(scope=scope, alert_id=alert_id)
+    DataUseAlert.objects.filter(pk=alert.pk, read_at__isnull=True).update(read_at=timezone.now())
+    alert.refresh_from_db(fields=["read_at"])
+    return alert
+
+
+@transaction.atomic
+def record_log_export(*, actor: Any, scope: AuditScope, query: selectors.LogQuery) -> AuditEntry:
+    """Record that an auditor exported the log (before the rows stream out)."""
+    if not scope.is_auditor:
+        raise PermissionDenied("仅审计员可以导出审计日志", code="auditor_only")
+    return record_event(
+        action=LOG_EXPORTED,
+        actor=actor,
+        object_type="audit.auditentry",
+        details={"query": query.described(), "cap": selectors.EXPORT_CAP},
+    )
+
+
+def seal_pending(*, limit: int = 20_000):
+    """Seal up to ``limit`` unsealed entries into the Merkle tree and sign a tree head (see sealing.py)."""
+    from .sealing import seal_pending as seal
+
+    return seal(limit=limit)
+
+
+def inclusion_proof(*, entry: AuditEntry, tree_size: int | None = None):
+    """The proof that a sealed ``entry`` is in the tree of ``tree_size`` (default: the latest head)."""
+    from .proofs import inclusion_proof as prove
+
+    return prove(entry=entry, tree_size=tree_size)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import guide, pages, preferences, search
+from .views import audit_workbench, data_uses, guide, pages, preferences, register_lookup, search
 
 app_name = "portal"
 urlpatterns = [
@@ -16,4 +16,12 @@ urlpatterns = [
     path("region/picker", preferences.region_picker, name="region_picker"),
     path("region/choose", preferences.choose_region, name="choose_region"),
     path("preferences/elder", preferences.toggle_elder_mode, name="elder_mode"),
+    path("me/data-uses", data_uses.data_uses, name="data_uses"),
+    path("me/data-uses/<int:entry_id>", data_uses.data_use_detail, name="data_use_detail"),
+    path("me/data-uses/<int:entry_id>/report", data_uses.report_data_use, name="data_use_report"),
+    path("me/data-use-alerts/<int:alert_id>/read", data_uses.mark_alert_read, name="data_use_alert_read"),
+    path("staff/audit", audit_workbench.workbench, name="audit_workbench"),
+    path("staff/audit/export.csv", audit_workbench.export_log, name="audit_export"),
+    path("staff/audit/reports/<int:report_id>", audit_workbench.handle_report, name="audit_handle_report"),
+    path("staff/register-lookup", register_lookup.register_lookup, name="register_lookup"),
 ]

@@ -118,3 +118,31 @@ LEGAL_PERSON_FIELDS = frozenset(
         "business_scope",
     }
 )
+
+# The Chinese names of the register fields, for people reading which fields were used (data tracker).
+FIELD_LABELS = {
+    "id_number": _("公民身份号码"),
+    "name": _("姓名"),
+    "surname": _("姓"),
+    "given_name": _("名"),
+    "gender": _("性别"),
+    "birth_date": _("出生日期"),
+    "ethnicity": _("民族"),
+    "household_address": _("户籍地址"),
+    "region_code": _("所在区划"),
+    "phone": _("联系电话"),
+    "marital_status": _("婚姻状况"),
+    "household_number": _("户号"),
+    "household_relation": _("与户主关系"),
+    "is_deceased": _("已死亡"),
+    "credit_code": _("统一社会信用代码"),
+    "entity_type": _("类型"),
+    "legal_representative_name": _("法定代表人"),
+    "legal_representative_id_number": _("法定代表人身份证号"),
+    "registered_capital": _("注册资本（万元）"),
+    "address": _("住所"),
+    "status": _("登记状态"),
+    "established_on": _("成立日期"),
+    "approved_on": _("核准日期"),
+    "business_scope": _("经营范围"),
+}
