@@ -15,6 +15,9 @@ from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 from yiwang.search.api import router as search_router
 
+from .audit_log import router as audit_log_router
+from .data_uses import router as data_uses_router
+
 
 class UnescapedJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
@@ -78,3 +81,5 @@ api.add_router("", catalog_router)
 api.add_router("", regions_router)
 api.add_router("", licenses_router)
 api.add_router("", identity_router)
+api.add_router("", data_uses_router)
+api.add_router("", audit_log_router)
