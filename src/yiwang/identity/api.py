@@ -8,9 +8,10 @@ from ninja import Router, Status
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.schemas import ErrorOut
 
-from .api_auth import session_or_bearer
+from .api_auth import bearer_scope, session_only
 from .masking import mask_id_number, mask_phone
 from .models import Enterprise, Mandate
+from .oidc.claims import pairwise_subject
 from .schemas import MandateCheckOut, MandateIn, MandateListOut, MandateOut, MeOut, StaffMemberOut
 from .selectors import (
     access_mandate_by_id,
@@ -21,7 +22,8 @@ from .selectors import (
 )
 from .services import grant_mandate, mandate_problem, revoke_mandate
 
-router = Router(tags=["identity"], auth=session_or_bearer)
+# Each endpoint names the scope a bearer token needs; one that names none is for the session only.
+router = Router(tags=["identity"], auth=session_only)
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
@@ -44,13 +46,15 @@ def _mandate_out(mandate: Mandate) -> dict:
     }
 
 
-@router.get("/me", response={200: MeOut, **ERRORS}, summary="当前用户")
+@router.get("/me", response={200: MeOut, **ERRORS}, auth=bearer_scope("profile"), summary="当前用户")
 def me(request):
     user = request.auth
     roles = user.staff_assignments.select_related("department", "region") if user.is_staff_member else []
+    client = getattr(request, "oauth_client", None)
     return {
-        "public_id": user.public_id,
-        "username": user.username,
+        # A client sees the user's pairwise identifier, never the global ones that would link it to others.
+        "public_id": pairwise_subject(user=user, client_id=client.client_id) if client else user.public_id,
+        "username": "" if client else user.username,
         "name": user.full_name,
         "assurance_level": user.assurance_level,
         "assurance_label": user.get_assurance_level_display(),
@@ -74,7 +78,12 @@ def me(request):
     }
 
 
-@router.get("/me/mandates", response={200: MandateListOut, **ERRORS}, summary="我授权的和我收到的委托")
+@router.get(
+    "/me/mandates",
+    response={200: MandateListOut, **ERRORS},
+    auth=bearer_scope("mandates:read"),
+    summary="我授权的和我收到的委托",
+)
 def my_mandates(request):
     user = request.auth
     return {
@@ -83,7 +92,9 @@ def my_mandates(request):
     }
 
 
-@router.post("/mandates", response={201: MandateOut, **ERRORS}, summary="授权委托")
+@router.post(
+    "/mandates", response={201: MandateOut, **ERRORS}, auth=bearer_scope("mandates:write"), summary="授权委托"
+)
 def create_mandate(request, payload: MandateIn):
     from yiwang.catalog.models import ServiceItem
 
@@ -112,12 +123,22 @@ def create_mandate(request, payload: MandateIn):
     return Status(201, _mandate_out(mandate))
 
 
-@router.get("/mandates/{mandate_id}", response={200: MandateOut, **ERRORS}, summary="委托详情")
+@router.get(
+    "/mandates/{mandate_id}",
+    response={200: MandateOut, **ERRORS},
+    auth=bearer_scope("mandates:read"),
+    summary="委托详情",
+)
 def get_mandate(request, mandate_id: int):
     return _mandate_out(access_mandate_by_id(actor=request.auth, mandate_id=mandate_id))
 
 
-@router.post("/mandates/{mandate_id}/revoke", response={200: MandateOut, **ERRORS}, summary="撤销委托")
+@router.post(
+    "/mandates/{mandate_id}/revoke",
+    response={200: MandateOut, **ERRORS},
+    auth=bearer_scope("mandates:write"),
+    summary="撤销委托",
+)
 def revoke(request, mandate_id: int):
     mandate = access_mandate_by_id(actor=request.auth, mandate_id=mandate_id)
     return _mandate_out(revoke_mandate(mandate=mandate, revoked_by=request.auth))
@@ -126,6 +147,7 @@ def revoke(request, mandate_id: int):
 @router.get(
     "/mandates/{mandate_id}/check",
     response={200: MandateCheckOut, **ERRORS},
+    auth=bearer_scope("mandates:read"),
     summary="经办人能否在该委托下办理某事项",
 )
 def check_mandate(request, mandate_id: int, item_code: str | None = None):
@@ -138,7 +160,12 @@ def check_mandate(request, mandate_id: int, item_code: str | None = None):
     return {"allowed": False, "code": problem.code, "message": problem.message}
 
 
-@router.get("/staff", response={200: list[StaffMemberOut], **ERRORS}, summary="工作人员通讯录")
+@router.get(
+    "/staff",
+    response={200: list[StaffMemberOut], **ERRORS},
+    auth=bearer_scope("staff:read"),
+    summary="工作人员通讯录",
+)
 def staff_directory(request, department: str | None = None):
     rows = list_staff_directory(actor=request.auth)
     if department:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Form, Router, Status
+from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from yiwang.core.errors import InvalidInput, NotFound
-from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
-from yiwang.identity.api_auth import session_or_bearer
+from yiwang.core.pagination import paginate
+from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut, PageQuery, page_of, render_page
+from yiwang.identity.api_auth import bearer_scope
 
 from . import importers, presenters, selectors, services
 from .models import LicenseType
@@ -46,14 +47,21 @@ def _type_by_code(code: str) -> LicenseType:
     return license_type
 
 
-@router.get("/licenses/types", response=list[LicenseTypeOut], summary="证照目录")
-def list_types(request: HttpRequest):
-    return list(selectors.list_license_types())
+@router.get("/licenses/types", response={200: page_of(LicenseTypeOut), **ERROR_RESPONSES}, summary="证照目录")
+def list_types(request: HttpRequest, page: Query[PageQuery]):
+    types = paginate(selectors.list_license_types(), ordering=["code"], cursor=page.cursor, limit=page.limit)
+    return render_page(types)
 
 
-@router.get("/licenses/keys", response=list[PublicKeyOut], summary="签发机构公钥（含已轮换的）")
-def list_keys(request: HttpRequest):
-    return [presenters.key_out(key) for key in selectors.list_published_keys()]
+@router.get(
+    "/licenses/keys",
+    response={200: page_of(PublicKeyOut), **ERROR_RESPONSES},
+    summary="签发机构公钥（含已轮换的）",
+)
+def list_keys(request: HttpRequest, page: Query[PageQuery]):
+    keys = selectors.list_published_keys()
+    found = paginate(keys, ordering=["key_id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, presenters.key_out)
 
 
 @router.get("/licenses/keys/{key_id}", response={200: PublicKeyOut, **ERROR_RESPONSES}, summary="单个公钥")
@@ -82,19 +90,21 @@ def scan_show(request: HttpRequest, token: str):
 
 @router.get(
     "/licenses/mine",
-    response={200: list[LicenseSummaryOut], **AUTH_ERRORS},
-    auth=session_or_bearer,
+    response={200: page_of(LicenseSummaryOut), **AUTH_ERRORS},
+    auth=bearer_scope("licenses:read"),
     summary="我的证照（含受托代办的）",
 )
-def list_mine(request: HttpRequest, holder_code: str | None = None):
-    return [
-        presenters.license_summary(item)
-        for item in selectors.list_licenses_for_actor(actor=request.user, holder_code=holder_code)
-    ]
+def list_mine(request: HttpRequest, page: Query[PageQuery], holder_code: str | None = None):
+    licenses = selectors.list_licenses_for_actor(actor=request.user, holder_code=holder_code)
+    found = paginate(licenses, ordering=["-issued_on", "-id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, presenters.license_summary)
 
 
 @router.post(
-    "/licenses", response={201: LicenseOut, **AUTH_ERRORS}, auth=session_or_bearer, summary="签发证照"
+    "/licenses",
+    response={201: LicenseOut, **AUTH_ERRORS},
+    auth=bearer_scope("licenses:write"),
+    summary="签发证照",
 )
 def issue(request: HttpRequest, payload: IssueIn):
     license = services.issue_license_by_staff(actor=request.user, **payload.dict())
@@ -103,18 +113,20 @@ def issue(request: HttpRequest, payload: IssueIn):
 
 @router.get(
     "/licenses/consents",
-    response={200: list[ConsentOut], **AUTH_ERRORS},
-    auth=session_or_bearer,
+    response={200: page_of(ConsentOut), **AUTH_ERRORS},
+    auth=bearer_scope("licenses:read"),
     summary="我的用证授权",
 )
-def list_consents(request: HttpRequest):
-    return [presenters.consent_out(item) for item in selectors.list_consents_for_actor(actor=request.user)]
+def list_consents(request: HttpRequest, page: Query[PageQuery]):
+    consents = selectors.list_consents_for_actor(actor=request.user)
+    found = paginate(consents, ordering=["-created_at", "-id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, presenters.consent_out)
 
 
 @router.post(
     "/licenses/consents",
     response={201: ConsentOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="授权用证",
 )
 def grant_consent(request: HttpRequest, payload: ConsentIn):
@@ -138,7 +150,7 @@ def grant_consent(request: HttpRequest, payload: ConsentIn):
 @router.post(
     "/licenses/consents/{consent_id}/revoke",
     response={200: ConsentOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="撤回用证授权",
 )
 def revoke_consent(request: HttpRequest, consent_id: int):
@@ -147,18 +159,20 @@ def revoke_consent(request: HttpRequest, consent_id: int):
 
 @router.get(
     "/licenses/uses",
-    response={200: list[UseOut], **AUTH_ERRORS},
-    auth=session_or_bearer,
+    response={200: page_of(UseOut), **AUTH_ERRORS},
+    auth=bearer_scope("licenses:read"),
     summary="我的证照被谁用过",
 )
-def list_uses(request: HttpRequest):
-    return [presenters.use_out(item) for item in selectors.list_uses_for_actor(actor=request.user)[:500]]
+def list_uses(request: HttpRequest, page: Query[PageQuery]):
+    uses = selectors.list_uses_for_actor(actor=request.user)
+    found = paginate(uses, ordering=["-occurred_at", "-id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, presenters.use_out)
 
 
 @router.post(
     "/licenses/consent-requests",
     response={201: ConsentRequestOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="窗口发起用证授权（生成二维码）",
 )
 def request_consent(request: HttpRequest, payload: ConsentRequestIn):
@@ -176,7 +190,7 @@ def request_consent(request: HttpRequest, payload: ConsentRequestIn):
 @router.post(
     "/licenses/consent-requests/{token}/accept",
     response={201: ConsentOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="持证人扫码同意",
 )
 def accept_consent_request(request: HttpRequest, token: str, payload: AcceptIn):
@@ -189,7 +203,7 @@ def accept_consent_request(request: HttpRequest, token: str, payload: AcceptIn):
 @router.post(
     "/licenses/imports",
     response={202: ImportOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="批量导入历史证照（Excel/CSV，整批成功或整批不导入）",
 )
 def start_import(
@@ -207,7 +221,7 @@ def start_import(
 @router.get(
     "/licenses/imports/{job_id}",
     response={200: ImportOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:read"),
     summary="导入进度",
 )
 def get_import(request: HttpRequest, job_id: int):
@@ -217,7 +231,7 @@ def get_import(request: HttpRequest, job_id: int):
 @router.get(
     "/licenses/{identifier}",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:read"),
     summary="证照详情（持证人、受托人、签发部门证照管理员）",
 )
 def get_license(request: HttpRequest, identifier: str):
@@ -229,7 +243,7 @@ def get_license(request: HttpRequest, identifier: str):
 @router.get(
     "/licenses/{identifier}/bundle",
     response={200: BundleOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:read"),
     summary="下载验证包（规范化 JSON、签名、公钥）",
 )
 def get_bundle(request: HttpRequest, identifier: str):
@@ -240,7 +254,7 @@ def get_bundle(request: HttpRequest, identifier: str):
 @router.post(
     "/licenses/{identifier}/read",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:read"),
     summary="用证部门凭授权读取证照",
 )
 def read_with_consent(request: HttpRequest, identifier: str, payload: ReadIn):
@@ -253,7 +267,7 @@ def read_with_consent(request: HttpRequest, identifier: str, payload: ReadIn):
 @router.post(
     "/licenses/{identifier}/status",
     response={200: LicenseOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="暂停、注销或恢复证照（签发部门证照管理员）",
 )
 def change_status(request: HttpRequest, identifier: str, payload: StatusIn):
@@ -266,12 +280,12 @@ def change_status(request: HttpRequest, identifier: str, payload: StatusIn):
 @router.post(
     "/licenses/{identifier}/show",
     response={201: ShowOut, **AUTH_ERRORS},
-    auth=session_or_bearer,
+    auth=bearer_scope("licenses:write"),
     summary="亮证：生成短时有效的二维码",
 )
 def show(request: HttpRequest, identifier: str):
     license = selectors.access_license_by_identifier(actor=request.user, identifier=identifier)
-    if license.holder_code not in selectors.holder_codes_for(request.user):
+    if not selectors.is_holder_side(actor=request.user, license=license):
         raise NotFound("未找到该电子证照", code="license_not_found")
     token, expires_at = services.create_show_token(actor=request.user, license=license)
     url = f"{settings.SITE_URL}/licenses/show/{token}"

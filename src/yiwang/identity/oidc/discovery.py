@@ -14,6 +14,8 @@ class PlatformDiscoveryView(ConnectDiscoveryInfoView):
         response = super().get(request, *args, **kwargs)
         data = json.loads(response.content)
         data["code_challenge_methods_supported"] = ["S256"]
+        # Only the platform's RSA key signs ID tokens; HS256 clients are refused (see the validator).
+        data["id_token_signing_alg_values_supported"] = ["RS256"]
         data["acr_values_supported"] = [f"{ACR_PREFIX}{level}" for level in range(1, 6)]
         data["backchannel_logout_supported"] = True
         data["backchannel_logout_session_supported"] = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oauth2_provider.models import AbstractApplication
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from .claims import CLAIM_SCOPES, user_claims
@@ -37,6 +38,24 @@ class YiwangOIDCValidator(OAuth2Validator):
         if sid:
             claims["sid"] = sid
         return claims, expiration_time
+
+    def _load_application(self, client_id, request):
+        # ID tokens are signed only with the platform's RSA key: a client registered for HS256 (signed
+        # with its own secret, which the client could forge) is treated as no client at all.
+        application = super()._load_application(client_id, request)
+        if application is not None and application.algorithm == AbstractApplication.HS256_ALGORITHM:
+            request.client = None
+            return None
+        return application
+
+    def validate_silent_login(self, request):
+        # oauthlib cannot see the browser session; PlatformAuthorizationView answers login_required to an
+        # anonymous prompt=none request (and interaction_required when a higher level is needed).
+        return True
+
+    def validate_silent_authorization(self, request):
+        # Likewise the view answers consent_required when no earlier approval covers the scopes.
+        return True
 
     def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
         """Only the scopes this client was registered for (the ID number needs its own grant)."""
