@@ -11,11 +11,13 @@ from ninja.renderers import JSONRenderer
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.errors import DomainError
 from yiwang.identity.api import router as identity_router
+from yiwang.identity.api_auth import InsufficientScope
 from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 from yiwang.search.api import router as search_router
 
 from .audit_log import router as audit_log_router
+from .body import StrictJSONParser
 from .data_uses import router as data_uses_router
 
 
@@ -29,6 +31,7 @@ api = NinjaAPI(
     description="Yiwang (一网通办) integrated online government services. Errors: "
     '`{"error": {"code": "...", "message": "..."}}`.',
     renderer=UnescapedJSONRenderer(),
+    parser=StrictJSONParser(),
     urls_namespace="api-v1",
 )
 
@@ -42,6 +45,14 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
     return _error(request, exc.status, exc.code, exc.message, exc.details)
+
+
+@api.exception_handler(InsufficientScope)
+def on_insufficient_scope(request, exc: InsufficientScope):
+    response = _error(request, exc.status, exc.code, exc.message, exc.details)
+    scope = exc.details.get("required_scope", "")
+    response["WWW-Authenticate"] = f'Bearer error="insufficient_scope", scope="{scope}"'  # RFC 6750 3.1
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -63,6 +74,9 @@ def on_authentication_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    # ninja wraps whatever the body parser raised ("Cannot parse request body"): answer the cause.
+    if isinstance(exc.__cause__, DomainError):
+        return on_domain_error(request, exc.__cause__)
     return _error(request, exc.status_code, "http_error", str(exc))
 
 

@@ -14,21 +14,32 @@ class ConsentForm(forms.Form):
     days = forms.IntegerField(label=_("授权天数"), min_value=1, max_value=366, initial=7)
 
 
+BUNDLE_MAX_BYTES = 64 * 1024
+
+
 class VerifyForm(forms.Form):
     identifier = forms.CharField(label=_("证照标识"), max_length=80, required=False)
     bundle = forms.FileField(label=_("或上传验证包（bundle.json）"), required=False)
 
-    def bundle_data(self) -> dict | None:
+    def clean_bundle(self) -> dict | None:
+        """The uploaded bundle parsed here, so a bad file is a message on the form, not a server error."""
         upload = self.cleaned_data.get("bundle")
         if not upload:
             return None
-        if upload.size > 64 * 1024:
-            raise forms.ValidationError(_("验证包过大"))
+        if upload.size > BUNDLE_MAX_BYTES:
+            raise forms.ValidationError(_("验证包过大：不能超过 64 KB"))
         try:
             data = json.loads(upload.read().decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except UnicodeDecodeError:
+            raise forms.ValidationError(_("验证包不是 UTF-8 编码的文本文件")) from None
+        except (ValueError, RecursionError):
             raise forms.ValidationError(_("验证包不是有效的 JSON")) from None
-        return data if isinstance(data, dict) else None
+        if not isinstance(data, dict):
+            raise forms.ValidationError(_("验证包须为 JSON 对象（平台下载的 bundle.json）"))
+        return data
+
+    def bundle_data(self) -> dict | None:
+        return self.cleaned_data.get("bundle")
 
 
 class IssueForm(forms.Form):

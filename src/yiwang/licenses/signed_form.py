@@ -90,12 +90,35 @@ def open_bundle(bundle: dict[str, Any]) -> OpenedBundle:
         canonical = base64.b64decode(str(bundle["canonical"]), validate=True)
         signature = base64.b64decode(str(bundle["signature"]), validate=True)
         payload = json.loads(canonical.decode("utf-8"))
-    except (KeyError, binascii.Error, ValueError) as error:
+    except (KeyError, binascii.Error, ValueError, RecursionError) as error:
         raise MalformedBundle(str(error)) from None
-    if not isinstance(payload, dict) or canonicalize(payload) != canonical:
+    _check_payload_shape(payload)
+    try:
+        is_canonical = canonicalize(payload) == canonical
+    except (ValueError, TypeError, RecursionError):  # numbers outside I-JSON, or absurd nesting
+        is_canonical = False
+    if not is_canonical:
         raise MalformedBundle("canonical part is not RFC 8785 canonical JSON")
     key_id = str(payload.get("signature", {}).get("key_id", ""))
     return OpenedBundle(payload, canonical, signature, key_id, str(bundle.get("public_key_pem", "")))
+
+
+_OBJECT_PARTS = ("type", "issuer", "holder", "signature")
+_TEXT_PARTS = ("valid_from", "valid_until", "issued_on")
+
+
+def _check_payload_shape(payload: Any) -> None:
+    """Refuse a payload whose parts have the wrong types before anything reads them."""
+    if not isinstance(payload, dict):
+        raise MalformedBundle("payload is not a JSON object")
+    for name in _OBJECT_PARTS:
+        if not isinstance(payload.get(name, {}), dict):
+            raise MalformedBundle(f"payload.{name} is not an object")
+    for name in _TEXT_PARTS:
+        if not isinstance(payload.get(name), str | None):
+            raise MalformedBundle(f"payload.{name} is not a string")
+    if not isinstance(payload.get("holder", {}).get("name", ""), str):
+        raise MalformedBundle("payload.holder.name is not a string")
 
 
 def signature_is_valid(*, canonical: bytes, signature: bytes, public_key: bytes) -> bool:
