@@ -198,3 +198,17 @@ def inclusion_proof(*, entry: AuditEntry, tree_size: int | None = None):
     from .proofs import inclusion_proof as prove
 
     return prove(entry=entry, tree_size=tree_size)
+
+
+def latest_tree_head() -> dict[str, Any]:
+    """The latest signed tree head as published (read-only; here so the API needs no private module)."""
+    from .proofs import get_latest_tree_head
+
+    return get_latest_tree_head()
+
+
+def consistency_proof(*, first: int, second: int) -> dict[str, Any]:
+    """The RFC 9162 proof that the tree of ``second`` entries extends the tree of ``first`` (read-only)."""
+    from .proofs import consistency_proof as prove
+
+    return prove(first=first, second=second)

@@ -161,6 +161,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_HANDLER = os.environ.get("YIWANG_AXES_HANDLER", "axes.handlers.database.AxesDatabaseHandler")
+# And per address and per password within the same cool-off (yiwang.identity.login_throttle): one password
+# sprayed over many usernames is stopped. The address limit is higher: offices share one NAT address.
+IDENTITY_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_IP_FAILURE_LIMIT", "30"))
+IDENTITY_LOGIN_PASSWORD_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_PASSWORD_FAILURE_LIMIT", "10"))
 
 # Identity: one-time codes, SMS and face-verification backends (registries in yiwang.identity).
 IDENTITY_SMS_BACKEND = os.environ.get("YIWANG_SMS_BACKEND", "console")
@@ -317,3 +321,5 @@ LICENSE_KEK_FILE_ALLOWED = env_bool("YIWANG_LICENSE_KEK_FILE_ALLOWED", True)
 # The key of the keyed SM3 hash that stands for a data subject's ID number or credit code in the log.
 # Changing it makes older entries unfindable by subject: set it once per installation and keep it.
 AUDIT_SUBJECT_KEY = os.environ.get("YIWANG_AUDIT_SUBJECT_KEY", SECRET_KEY)
+# Seconds between two runs of the sealer (numbers new entries, extends the Merkle tree, signs a tree head).
+AUDIT_SEAL_INTERVAL = float(os.environ.get("YIWANG_AUDIT_SEAL_INTERVAL", "5"))
