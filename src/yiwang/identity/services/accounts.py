@@ -25,6 +25,9 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.@+-]{4,40}$")
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 
 
+REGISTRATION_NOT_POSSIBLE = "无法用所填信息开通新账号。如您此前注册过，请直接登录；忘记密码请联系12345热线。"
+
+
 def _refuse(
     *,
     action: str,
@@ -83,7 +86,9 @@ def register_citizen(
         if User.objects.filter(username__iexact=username).exists():
             raise Conflict("该用户名已被使用", code="username_taken")
         if User.objects.filter(id_number=id_number).exists():
-            raise Conflict("该身份号码已注册账号，请直接登录或找回密码", code="id_number_registered")
+            # The caller must not learn that this ID number has an account (enumeration): the message
+            # names no cause; the audit entry keeps the real reason.
+            raise Conflict(REGISTRATION_NOT_POSSIBLE, code="id_number_registered")
     except (InvalidInput, Conflict) as error:
         _refuse(action=AuditAction.REGISTRATION_REFUSED, error=error, details=details, ip_address=ip_address)
     with transaction.atomic():

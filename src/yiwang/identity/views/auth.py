@@ -22,6 +22,7 @@ from yiwang.core.errors import DomainError
 from ..audit import record_event
 from ..constants import AuditAction
 from ..forms import LoginForm, RegistrationForm, TokenForm
+from ..login_throttle import count_login_failure, login_is_throttled
 from ..models import User
 from ..oidc.sessions import sign_out_everywhere
 from ..services import register_citizen
@@ -69,13 +70,16 @@ def login_view(request):
     form = LoginForm(request.POST or None)
     next_url = safe_next(request, "/accounts/")
     if request.method == "POST" and form.is_valid():
-        user = authenticate(
-            request, username=form.cleaned_data["username"], password=form.cleaned_data["password"]
-        )
+        password, ip_address = form.cleaned_data["password"], client_ip(request)
+        if login_is_throttled(ip_address=ip_address, password=password):
+            _log_failure(request, form.cleaned_data["username"], reason="throttled")
+            return render(request, "identity/login_throttled.html", status=429)
+        user = authenticate(request, username=form.cleaned_data["username"], password=password)
         if getattr(request, "axes_locked_out", False):
             _log_failure(request, form.cleaned_data["username"], reason="locked_out")
             return render(request, "identity/locked_out.html", status=429)
         if user is None:
+            count_login_failure(ip_address=ip_address, password=password)
             _log_failure(request, form.cleaned_data["username"])
             form.add_error(None, _("用户名或密码不正确；连续多次错误将暂时锁定登录。"))
         elif user.is_staff_member:
