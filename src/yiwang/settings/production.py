@@ -1,6 +1,7 @@
 """Production: secrets and hosts must come from the environment; secure cookies and HSTS."""
 
 import os
+import re
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -24,8 +25,13 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # License signing keys are sealed with a key-encryption key that must come from the environment (or an
 # HSM backend); the development key file is refused.
 LICENSE_KEK_FILE_ALLOWED = False
+_KEK_HELP = "32 hex characters, a 128-bit SM4 key: openssl rand -hex 16"
 if (
     not os.environ.get("YIWANG_LICENSE_KEK")
     and os.environ.get("YIWANG_LICENSE_SIGNING_BACKEND", "database") == "database"
 ):
-    raise ImproperlyConfigured("Set YIWANG_LICENSE_KEK (64 hex characters) in production")
+    raise ImproperlyConfigured(f"Set YIWANG_LICENSE_KEK ({_KEK_HELP}) in production")
+if os.environ.get("YIWANG_LICENSE_KEK") and not re.fullmatch(
+    r"[0-9a-fA-F]{32}", os.environ["YIWANG_LICENSE_KEK"].strip()
+):
+    raise ImproperlyConfigured(f"YIWANG_LICENSE_KEK must be {_KEK_HELP}")
