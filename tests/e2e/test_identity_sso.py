@@ -12,7 +12,7 @@ from oidc.live_server import free_port, prepare_server, start
 from oidc.relying_party import RelyingParty
 from playwright.sync_api import Page, expect
 
-from yiwang.identity.demo import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from yiwang.demo.accounts import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 SEED = __import__("pathlib").Path(__file__).resolve().parents[1] / "oidc" / "seed_browser.py"

@@ -17,8 +17,8 @@ django.setup()
 from django.utils import timezone  # noqa: E402
 
 from yiwang.catalog.tests.factories import ServiceItemFactory  # noqa: E402
+from yiwang.demo.accounts import DEMO_PASSWORD, ensure_demo_client  # noqa: E402
 from yiwang.identity.constants import PrincipalKind  # noqa: E402
-from yiwang.identity.demo import DEMO_PASSWORD, ensure_demo_client  # noqa: E402
 from yiwang.identity.models import ClientProfile, Enterprise, Mandate, User  # noqa: E402
 from yiwang.regions.services import load_regions  # noqa: E402
 from yiwang.registers.models import LegalPerson, Person  # noqa: E402

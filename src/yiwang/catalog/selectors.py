@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.errors import NotFound
 from yiwang.regions.models import Department
+from yiwang.regions.selectors import ancestor_codes
 
 from .bundle_guides import BundleGuide, build_bundle_guide
 from .models import Bundle, BundleItem, Implementation, Material, SituationQuestion, Topic
@@ -47,13 +48,7 @@ __all__ = [
 
 def region_scope(region_code: str) -> list[str]:
     """The region and its ancestors, most specific first (codes are prefixes, so no query is needed)."""
-    code = region_code.strip()
-    scope: list[str] = []
-    for length in (12, 9, 6, 4, 2):
-        candidate = code[:length].ljust(12, "0")
-        if candidate not in scope:
-            scope.append(candidate)
-    return scope
+    return ancestor_codes(region_code)
 
 
 def _audience_filter(audience: str, *, prefix: str = "item__") -> Q:

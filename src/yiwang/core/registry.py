@@ -60,17 +60,21 @@ class Registry(Generic[T]):
         self._load()
         return sorted(self._plugins)
 
+    def get_class(self, plugin_id: str) -> type[T]:
+        """The class registered under ``plugin_id`` (for plugins built with arguments of their own)."""
+        self._load()
+        try:
+            return self._plugins[plugin_id]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{self.kind}: unknown id {plugin_id!r}; known: {', '.join(sorted(self._plugins))}"
+            ) from None
+
     def get(self, plugin_id: str) -> T:
         """The (shared) instance registered under ``plugin_id``; an unknown id is a configuration error."""
         self._load()
         if plugin_id not in self._instances:
-            try:
-                cls = self._plugins[plugin_id]
-            except KeyError:
-                raise ImproperlyConfigured(
-                    f"{self.kind}: unknown id {plugin_id!r}; known: {', '.join(sorted(self._plugins))}"
-                ) from None
-            self._instances[plugin_id] = cls()
+            self._instances[plugin_id] = self.get_class(plugin_id)()
         return self._instances[plugin_id]
 
     def configured_id(self) -> str:

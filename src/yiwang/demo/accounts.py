@@ -12,12 +12,11 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from oauth2_provider.models import Application
 
+from yiwang.identity.constants import AssuranceLevel, PrincipalKind, StaffRole
+from yiwang.identity.models import ClientProfile, Enterprise, Mandate, StaffAssignment, User
+from yiwang.identity.services.admin_access import sync_admin_access
 from yiwang.registers.constants import LegalPersonStatus
 from yiwang.registers.models import LegalPerson, Person
-
-from .constants import AssuranceLevel, PrincipalKind, StaffRole
-from .models import ClientProfile, Enterprise, Mandate, StaffAssignment, User
-from .services.admin_access import sync_admin_access
 
 DEMO_PASSWORD = "Yiwang-demo-2026"  # noqa: S105 (published demo credential)
 # Every demo staff account shares this TOTP secret so a demo visitor can add it to an authenticator app.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 def render_banner(*, base_url: str) -> str:
-    from yiwang.identity.demo import DEMO_PASSWORD, create_demo_accounts, demo_client_lines, demo_totp_secret
+    from yiwang.demo.accounts import DEMO_PASSWORD, create_demo_accounts, demo_client_lines, demo_totp_secret
 
     accounts = create_demo_accounts()  # idempotent: returns the existing accounts
     width = max(len(account.username) for account in accounts)

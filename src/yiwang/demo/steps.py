@@ -58,7 +58,7 @@ def _registers():
 
 
 def _accounts():
-    from yiwang.identity.demo import create_demo_accounts
+    from yiwang.demo.accounts import create_demo_accounts
 
     return f"{len(create_demo_accounts())} demo accounts"
 

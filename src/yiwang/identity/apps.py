@@ -6,3 +6,9 @@ class IdentityConfig(AppConfig):
     name = "yiwang.identity"
     label = "identity"
     verbose_name = _("统一身份认证")
+
+    def ready(self) -> None:
+        # Define identity's plugin registries now, so the start-up check sees a misconfigured id.
+        from .face import base as _face  # noqa: F401
+        from .services import register_checks as _register_checks  # noqa: F401
+        from .sms import base as _sms  # noqa: F401

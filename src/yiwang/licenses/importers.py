@@ -23,8 +23,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from yiwang.identity.selectors import department_ids_with_permission, has_permission_in
 
-from .actors import is_license_admin, license_admin_department_ids
 from .constants import AuditAction, ImportStatus
 from .models import ImportJob, LicenseType
 from .services.audit import record_event
@@ -57,7 +57,8 @@ def job_out(job: ImportJob) -> dict[str, Any]:
 
 
 def access_import_job(*, actor, job_id: int) -> ImportJob:
-    job = ImportJob.objects.filter(pk=job_id, department_id__in=license_admin_department_ids(actor)).first()
+    departments = department_ids_with_permission(actor, "license.issue")
+    job = ImportJob.objects.filter(pk=job_id, department_id__in=departments).first()
     if job is None:
         raise NotFound("未找到该导入任务", code="import_not_found")
     return job
@@ -82,7 +83,7 @@ def _kind_of(name: str, head: bytes) -> str:
 
 def start_import(*, actor, license_type: LicenseType, issuer, upload) -> ImportJob:
     """Store the upload, create the job and queue it (runs in-process on the embedded stack)."""
-    if not is_license_admin(actor, issuer.pk):
+    if not has_permission_in(actor=actor, permission="license.issue", department_id=issuer.pk):
         raise PermissionDenied("只有签发部门的证照管理员可以导入证照")
     check_issuer(license_type=license_type, issuer=issuer)
     if upload.size > MAX_UPLOAD_BYTES:

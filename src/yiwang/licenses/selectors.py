@@ -12,8 +12,8 @@ from django.utils import timezone
 from yiwang.core.crypto import public_key_from_pem, public_key_to_pem
 from yiwang.core.crypto.sm2 import InvalidKey
 from yiwang.core.errors import NotFound
+from yiwang.identity.selectors import department_ids_with_permission, license_scope_for, may_act_on_license
 
-from .actors import holder_codes_for, holder_filter, license_admin_department_ids, own_holder_codes
 from .constants import LicenseStatus, UseOutcome
 from .identifiers import is_valid_identifier
 from .models import Consent, License, LicenseStatusChange, LicenseType, LicenseUse, SigningKey
@@ -47,22 +47,30 @@ def access_license_by_identifier(*, actor, identifier: str) -> License:
     )
     if license is None:
         raise NotFound("未找到该电子证照", code="license_not_found")
-    if license.holder_code in own_holder_codes(actor):
+    scope = license_scope_for(actor)
+    if license.holder_code in scope.own:
         return license
-    if license.holder_code in holder_codes_for(actor) or license.issuer_id in license_admin_department_ids(
-        actor
-    ):
+    if scope.covers(
+        holder_code=license.holder_code, license_type_code=license.license_type.code
+    ) or license.issuer_id in department_ids_with_permission(actor, "license.view"):
         _log_third_party_read(actor, license)  # the holder sees agents and staff reading their license
         return license
     raise NotFound("未找到该电子证照", code="license_not_found")
 
 
 def list_licenses_for_actor(*, actor, holder_code: str | None = None) -> QuerySet[License]:
-    """Licenses of the holders the actor may act for (one holder if given)."""
-    codes = holder_codes_for(actor)
+    """Licenses the actor may act on (of one holder if given); a mandate shows only the types in its scope."""
+    licenses = License.objects.filter(license_scope_for(actor).as_q(type_fields=["license_type__code"]))
     if holder_code is not None:
-        codes = codes & {holder_code}
-    return License.objects.filter(holder_filter(codes)).select_related("license_type", "issuer")
+        licenses = licenses.filter(holder_code=holder_code)
+    return licenses.select_related("license_type", "issuer")
+
+
+def is_holder_side(*, actor, license: License) -> bool:
+    """Whether the actor reads the license as its holder or for its holder (not as staff)."""
+    return may_act_on_license(
+        actor, holder_code=license.holder_code, license_type_code=license.license_type.code
+    )
 
 
 def list_license_types() -> QuerySet[LicenseType]:
@@ -74,13 +82,17 @@ def list_status_history(*, license: License) -> QuerySet[LicenseStatusChange]:
 
 
 def list_consents_for_actor(*, actor) -> QuerySet[Consent]:
-    return Consent.objects.filter(holder_filter(holder_codes_for(actor))).select_related(
+    in_scope = license_scope_for(actor).as_q(
+        type_fields=["license_type__code", "license__license_type__code"]
+    )
+    return Consent.objects.filter(in_scope).select_related(
         "license", "license_type", "requester"
     )
 
 
 def list_uses_for_actor(*, actor) -> QuerySet[LicenseUse]:
-    return LicenseUse.objects.filter(holder_filter(holder_codes_for(actor))).select_related(
+    in_scope = license_scope_for(actor).as_q(type_fields=["license__license_type__code"])
+    return LicenseUse.objects.filter(in_scope).select_related(
         "license", "requester", "consent"
     )
 

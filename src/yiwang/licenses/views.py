@@ -14,15 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yiwang.core.errors import DomainError, NotFound
-from yiwang.identity.views.staff import staff_verified_required
+from yiwang.core.page_auth import staff_verified_required
+from yiwang.identity.selectors import department_ids_with_permission, holder_codes_for, staff_department_ids
 from yiwang.regions.models import Department
 
 from . import importers, presenters, selectors, services
-from .actors import holder_codes_for, license_admin_department_ids, staff_department_ids
 from .forms import ConsentForm, ConsentRequestForm, ImportForm, IssueForm, VerifyForm
 from .models import LicenseType
 from .regions_lookup import department_by_credit_code
 from .rendering import qr_svg, watermark_text
+
+
+def _issuing_department_ids(user) -> set[int]:
+    return department_ids_with_permission(user, "license.issue")
 
 
 def _gate(request, identifier: str):
@@ -31,7 +35,7 @@ def _gate(request, identifier: str):
     except NotFound:
         raise Http404(_("未找到该电子证照")) from None
     staff_without_second_factor = request.user.is_staff_member and not request.user.is_verified()
-    if staff_without_second_factor and license.holder_code not in holder_codes_for(request.user):
+    if staff_without_second_factor and not selectors.is_holder_side(actor=request.user, license=license):
         raise Http404(_("未找到该电子证照"))  # staff powers need the TOTP second factor, as in the API
     return license
 
@@ -44,7 +48,7 @@ def my_licenses(request):
     return render(
         request,
         "licenses/my_licenses.html",
-        {"licenses": licenses, "is_license_admin": bool(license_admin_department_ids(request.user))},
+        {"licenses": licenses, "is_license_admin": bool(_issuing_department_ids(request.user))},
     )
 
 
@@ -60,7 +64,7 @@ def license_detail(request, identifier: str):
             "rows": presenters.surface_rows(license),
             "history": selectors.list_status_history(license=license),
             "watermark": watermark_text(license),
-            "is_holder_side": license.holder_code in holder_codes_for(request.user),
+            "is_holder_side": selectors.is_holder_side(actor=request.user, license=license),
             "consent_form": ConsentForm(),
         },
     )
@@ -70,7 +74,7 @@ def license_detail(request, identifier: str):
 @require_POST
 def show_license(request, identifier: str):
     license = _gate(request, identifier)
-    if license.holder_code not in holder_codes_for(request.user):
+    if not selectors.is_holder_side(actor=request.user, license=license):
         raise Http404
     token, expires_at = services.create_show_token(actor=request.user, license=license)
     url = request.build_absolute_uri(f"/licenses/show/{token}")
@@ -211,9 +215,7 @@ def consent_request(request, token: str):
 
 
 def _admin_departments(request):
-    departments = Department.objects.filter(pk__in=license_admin_department_ids(request.user)).order_by(
-        "name"
-    )
+    departments = Department.objects.filter(pk__in=_issuing_department_ids(request.user)).order_by("name")
     if not departments:
         raise Http404
     return departments

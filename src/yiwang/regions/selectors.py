@@ -7,6 +7,27 @@ from django.db.models import QuerySet
 from yiwang.core.errors import NotFound
 
 from .models import Department, Region
+from .scope import ancestor_codes, pad_region_code, region_contains, region_prefix
+
+__all__ = [
+    "ancestor_codes",
+    "get_department",
+    "get_region",
+    "list_child_regions",
+    "list_departments",
+    "list_region_ancestors",
+    "pad_region_code",
+    "region_contains",
+    "region_covers",
+    "region_exists",
+    "region_prefix",
+    "region_scope_codes",
+]
+
+
+def region_covers(*, outer: Region, inner_code: str) -> bool:
+    """Whether the region ``inner_code`` lies within the region ``outer`` (or is it)."""
+    return region_contains(outer_code=outer.code, outer_level=outer.level, inner_code=inner_code)
 
 
 def get_region(*, code: str) -> Region:
@@ -29,15 +50,8 @@ def list_child_regions(*, region: Region | None) -> QuerySet[Region]:
 
 def list_region_ancestors(*, region: Region) -> list[Region]:
     """The chain from the province down to ``region`` itself (one query: codes are prefixes)."""
-    code = region.code
-    prefixes = {
-        code[:2].ljust(12, "0"),
-        code[:4].ljust(12, "0"),
-        code[:6].ljust(12, "0"),
-        code[:9].ljust(12, "0"),
-        code,
-    }
-    return list(Region.objects.filter(code__in=prefixes, level__lte=region.level).order_by("level"))
+    codes = {*ancestor_codes(region.code), region.code}
+    return list(Region.objects.filter(code__in=codes, level__lte=region.level).order_by("level"))
 
 
 def region_scope_codes(*, region: Region) -> list[str]:

@@ -14,6 +14,7 @@ from yiwang.core.identifiers import normalize_credit_code
 
 from .constants import PSEUDO_REGION_NAMES, RegionLevel
 from .models import Department, Region
+from .scope import pad_region_code
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 _BATCH = 5000
@@ -22,11 +23,6 @@ _BATCH = 5000
 def _rows(name: str) -> Iterator[dict[str, str]]:
     with gzip.open(DATA_DIR / f"{name}.csv.gz", "rt", encoding="utf-8", newline="") as handle:
         yield from csv.DictReader(handle)
-
-
-def pad_region_code(code: str) -> str:
-    """Statistical codes of 2/4/6/9/12 digits, padded to the 12-digit form."""
-    return code.ljust(12, "0")
 
 
 def _join(parent_full_name: str, name: str) -> str:

@@ -6,3 +6,6 @@ class RegistersConfig(AppConfig):
     name = "yiwang.registers"
     label = "registers"
     verbose_name = _("基础库")
+
+    def ready(self) -> None:
+        from . import identity_checks  # noqa: F401  (registers identity's register-check plugin)

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from yiwang.identity.models import StaffAssignment, User
+from yiwang.identity.selectors import assignment_with_permission
 
 from .constants import RegisterCode
 from .models import Register
 
-if TYPE_CHECKING:
-    from yiwang.identity.models import User
-
-_PREFIX_LENGTH_BY_LEVEL = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
 _SELF_READ_MIN_LEVEL = 3
 READ_PERMISSION = "register.read"
-
-
-def region_prefix(*, code: str, level: int) -> str:
-    """The leading digits every region inside ``code`` shares."""
-    return code[: _PREFIX_LENGTH_BY_LEVEL.get(level, 12)]
 
 
 def _is_subject(actor: User, register: str, subject: str) -> bool:
@@ -28,19 +20,13 @@ def _is_subject(actor: User, register: str, subject: str) -> bool:
     )
 
 
-def _is_holding_staff(actor: User, register: str, region_code: str) -> bool:
-    from yiwang.identity.constants import ROLE_PERMISSIONS
-
-    if not actor.is_staff_member:
-        return False
+def reading_assignment(*, actor: User, register: str, region_code: str) -> StaffAssignment | None:
+    """The actor's role in the department holding the register that lets them read a record of the region."""
     department_id = Register.objects.filter(code=register).values_list("department_id", flat=True).first()
     if department_id is None:
-        return False
-    assignments = actor.staff_assignments.filter(department_id=department_id).select_related("region")
-    return any(
-        READ_PERMISSION in ROLE_PERMISSIONS.get(assignment.role, frozenset())
-        and region_code.startswith(region_prefix(code=assignment.region.code, level=assignment.region.level))
-        for assignment in assignments
+        return None
+    return assignment_with_permission(
+        actor=actor, permission=READ_PERMISSION, department_id=department_id, region_code=region_code
     )
 
 
@@ -52,4 +38,6 @@ def may_read_record(
         return bool(system)
     if not actor.is_active:
         return False
-    return _is_subject(actor, register, subject) or _is_holding_staff(actor, register, region_code)
+    if _is_subject(actor, register, subject):
+        return True
+    return reading_assignment(actor=actor, register=register, region_code=region_code) is not None

@@ -9,6 +9,7 @@ class SearchConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.core.changes import CATALOG_CHANGED, subscribe
 
+        from .backends import base as _backends  # noqa: F401  (defines the registry the start-up check reads)
         from .tasks import on_catalog_changed
 
         subscribe(CATALOG_CHANGED, on_catalog_changed)

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from yiwang.catalog.constants import Audience, ItemType
 from yiwang.core.errors import InvalidInput
 from yiwang.regions.models import Region
+from yiwang.regions.selectors import ancestor_codes
 
 from .analysis import analyze_query, normalize_text
 from .backends import get_backend
@@ -55,7 +56,7 @@ def _region_scope(region_code: str) -> tuple[str, tuple[str, ...]]:
     if code in _region_chains:
         return code, _region_chains[code]
     # Ancestors' codes are prefixes of a region's code padded with zeros: one query fetches the chain.
-    candidates = {code[:length].ljust(12, "0") for length in (2, 4, 6, 9, 12)} if len(code) == 12 else set()
+    candidates = set(ancestor_codes(code)) if len(code) == 12 else set()
     parents = dict(Region.objects.filter(code__in=candidates).values_list("code", "parent_id"))
     if not code.isdigit() or code not in parents:
         raise InvalidInput("行政区划代码不存在", code="unknown_region", region=code[:20])

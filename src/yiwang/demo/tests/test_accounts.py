@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.demo.accounts import DEMO_CLIENT_ID, create_demo_accounts
 from yiwang.identity.constants import AssuranceLevel
-from yiwang.identity.demo import DEMO_CLIENT_ID, create_demo_accounts
 from yiwang.identity.models import Mandate, User
 from yiwang.registers.services import generate_registers
 

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from yiwang.core.registry import Registry
+
 if TYPE_CHECKING:
     from yiwang.identity.models import User
-
-_PROVIDERS: dict[str, type[FaceProvider]] = {}
 
 
 @dataclass(frozen=True)
@@ -33,24 +33,18 @@ class FaceProvider(ABC):
         return ""
 
 
-def register(provider_id: str):
-    def decorate(cls: type[FaceProvider]) -> type[FaceProvider]:
-        _PROVIDERS[provider_id] = cls
-        return cls
-
-    return decorate
+# The id "" (the default) means no provider: level 4 is then unavailable.
+face_providers: Registry[FaceProvider] = Registry(
+    "face", setting="IDENTITY_FACE_PROVIDER", default="", modules=("yiwang.identity.face.testing",)
+)
+register = face_providers.register
 
 
 def get_face_provider() -> FaceProvider | None:
     """The configured provider, or None; a test provider is refused unless DEBUG or explicitly allowed."""
-    from . import testing  # noqa: F401  (registers the bundled test provider)
-
-    provider_id = getattr(settings, "IDENTITY_FACE_PROVIDER", "")
-    if not provider_id:
+    if not face_providers.configured_id():
         return None
-    if provider_id not in _PROVIDERS:
-        raise ImproperlyConfigured(f"Unknown IDENTITY_FACE_PROVIDER {provider_id!r}")
-    provider = _PROVIDERS[provider_id]()
+    provider = face_providers.configured()
     if provider.is_test_only and not (
         settings.DEBUG or getattr(settings, "IDENTITY_ALLOW_TEST_FACE_PROVIDER", False)
     ):

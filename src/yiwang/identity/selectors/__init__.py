@@ -8,10 +8,58 @@ from django.utils import timezone
 
 from yiwang.core.errors import NotFound, PermissionDenied
 from yiwang.regions.models import Department
+from yiwang.regions.selectors import region_prefix
 
-from .constants import ROLE_PERMISSIONS, AssuranceLevel
-from .models import Enterprise, Mandate, StaffAssignment, User
-from .scopes import region_covers
+from ..constants import AssuranceLevel
+from ..models import Enterprise, Mandate, StaffAssignment, User
+from .holders import (
+    MIN_HOLDER_ASSURANCE,
+    LicenseScope,
+    holder_codes_for,
+    license_scope_for,
+    license_type_codes_for_items,
+    license_type_codes_for_mandates,
+    mandated_holder_codes,
+    may_act_on_license,
+    own_holder_codes,
+)
+from .permissions import (
+    assignment_with_permission,
+    department_ids_with_permission,
+    has_permission_in,
+    role_grants,
+    staff_department_ids,
+    staff_has_permission,
+    staff_permissions,
+)
+
+__all__ = [
+    "MIN_HOLDER_ASSURANCE",
+    "LicenseScope",
+    "access_mandate_by_id",
+    "assignment_with_permission",
+    "department_ids_with_permission",
+    "get_user_by_public_id",
+    "has_assurance",
+    "has_permission_in",
+    "holder_codes_for",
+    "license_scope_for",
+    "license_type_codes_for_items",
+    "license_type_codes_for_mandates",
+    "list_active_mandates_received",
+    "list_enterprises_represented",
+    "list_mandates_given",
+    "list_mandates_received",
+    "list_staff_directory",
+    "mandated_holder_codes",
+    "may_act_on_license",
+    "own_holder_codes",
+    "required_level_label",
+    "role_grants",
+    "staff_department_ids",
+    "staff_has_permission",
+    "staff_permissions",
+]
 
 
 def get_user_by_public_id(*, public_id: str) -> User:
@@ -25,29 +73,6 @@ def has_assurance(*, user: User, level: int) -> bool:
     return user.is_authenticated and user.assurance_level >= level
 
 
-def staff_permissions(
-    *, user: User, department: Department | None = None, region_code: str | None = None
-) -> set[str]:
-    """The permissions a staff member holds for a department (and a region inside its scope)."""
-    if not user.is_authenticated or not user.is_staff_member or not user.is_active:
-        return set()
-    assignments = user.staff_assignments.select_related("region")
-    if department is not None:
-        assignments = assignments.filter(department=department)
-    granted: set[str] = set()
-    for assignment in assignments:
-        if region_code is None or region_covers(outer=assignment.region, inner_code=region_code):
-            granted |= ROLE_PERMISSIONS.get(assignment.role, frozenset())
-    return granted
-
-
-def staff_has_permission(
-    *, user: User, permission: str, department: Department | None = None, region_code: str | None = None
-) -> bool:
-    """Whether the user holds ``permission`` in that department and region (any, when omitted)."""
-    return permission in staff_permissions(user=user, department=department, region_code=region_code)
-
-
 def list_staff_directory(*, actor: User, department: Department | None = None) -> QuerySet[StaffAssignment]:
     """Staff roles the actor may see: their own departments', or all within region for staff.view holders."""
     if not actor.is_authenticated or not actor.is_staff_member:
@@ -55,8 +80,8 @@ def list_staff_directory(*, actor: User, department: Department | None = None) -
     own = actor.staff_assignments.select_related("region")
     visible = Q(department_id__in=[assignment.department_id for assignment in own])
     for assignment in own:
-        if "staff.view" in ROLE_PERMISSIONS.get(assignment.role, frozenset()):
-            prefix = assignment.region.code[: {1: 2, 2: 4, 3: 6, 4: 9}.get(assignment.region.level, 12)]
+        if role_grants(assignment.role, "staff.view"):
+            prefix = region_prefix(code=assignment.region.code, level=assignment.region.level)
             visible |= Q(department__region__code__startswith=prefix)
     rows = StaffAssignment.objects.filter(visible).select_related("user", "department", "region")
     if department is not None:

@@ -12,12 +12,12 @@ from django.utils import timezone
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.identifiers import InvalidIdentifier, parse_resident_id
 from yiwang.regions.models import Department, Region
+from yiwang.regions.selectors import region_covers
 
 from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, StaffRole
 from ..masking import mask_id_number
 from ..models import StaffAssignment, User
-from ..scopes import region_covers
 from .admin_access import sync_admin_access
 
 _NAME_PART = re.compile(r"^[\u4e00-\u9fff·]{1,15}$")

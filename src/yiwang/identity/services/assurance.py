@@ -6,7 +6,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, PermissionDenied
-from yiwang.registers.selectors import verify_person_name
 
 from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, PhoneCodePurpose
@@ -14,8 +13,7 @@ from ..face import get_face_provider
 from ..masking import mask_id_number
 from ..models import PhoneCode, User
 from .phone_codes import consume_phone_code, send_phone_code
-
-REAL_NAME_SYSTEM = "yiwang.identity"
+from .register_checks import register_checks
 
 
 def _refuse(*, user: User, error: InvalidInput | PermissionDenied, target_level: int) -> None:
@@ -41,9 +39,7 @@ def start_register_verification(*, user: User, phone: str) -> PhoneCode:
             target_level=3,
             error=InvalidInput("请先填写姓名和身份号码（二级实名）", code="level_2_required"),
         )
-    matches = verify_person_name(
-        actor=None,
-        system=REAL_NAME_SYSTEM,
+    matches = register_checks.configured().person_name_matches(
         requested_by=user,
         id_number=user.id_number,
         name=user.full_name,

@@ -10,13 +10,12 @@ from django.utils import timezone
 
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.identifiers import InvalidIdentifier, normalize_credit_code, parse_resident_id
-from yiwang.registers.constants import LegalPersonStatus
-from yiwang.registers.selectors import access_legal_person_by_credit_code
 
 from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, PrincipalKind
 from ..masking import mask_id_number
 from ..models import Enterprise, Mandate, User
+from .register_checks import register_checks
 
 MAX_MANDATE_DAYS = 3 * 366
 
@@ -41,29 +40,21 @@ def bind_enterprise(*, user: User, credit_code: str) -> Enterprise:
         if user.assurance_level < AssuranceLevel.REGISTER_VERIFIED:
             raise PermissionDenied("绑定企业需要三级及以上实名认证", code="level_3_required")
         credit_code = normalize_credit_code(credit_code)
-        try:
-            record = access_legal_person_by_credit_code(
-                actor=None,
-                system="yiwang.identity",
-                requested_by=user,
-                credit_code=credit_code,
-                fields=["name", "legal_representative_id_number", "status"],
-                purpose="企业法定代表人身份核验",
-            )
-        except NotFound:
-            raise InvalidInput(
-                "法人库中没有该统一社会信用代码的登记信息", code="legal_person_unknown"
-            ) from None
-        if record["legal_representative_id_number"] != user.id_number:
+        record = register_checks.configured().legal_person(
+            requested_by=user, credit_code=credit_code, purpose="企业法定代表人身份核验"
+        )
+        if record is None:
+            raise InvalidInput("法人库中没有该统一社会信用代码的登记信息", code="legal_person_unknown")
+        if record.legal_representative_id_number != user.id_number:
             raise PermissionDenied("您不是该企业登记的法定代表人", code="not_legal_representative")
-        if record["status"] != LegalPersonStatus.ACTIVE:
+        if not record.is_active:
             raise InvalidInput("该企业已吊销或注销，不能绑定", code="legal_person_inactive")
     except (InvalidInput, PermissionDenied) as error:
         _refuse(action=AuditAction.ENTERPRISE_BIND_REFUSED, actor=user, error=error, details=details)
     with transaction.atomic():
         enterprise, _ = Enterprise.objects.update_or_create(
             credit_code=credit_code,
-            defaults={"name": record["name"], "representative": user},
+            defaults={"name": record.name, "representative": user},
         )
         record_event(action=AuditAction.ENTERPRISE_BOUND, actor=user, target=enterprise, details=details)
     return enterprise

@@ -1,13 +1,14 @@
-"""The SMS backend registry: `@register("id")` on a class with `send(phone=, message=)`."""
+"""The SMS backend registry: ``@register("id")`` on a class with ``send(phone=, message=)``.
+
+A ``yiwang.core.registry.Registry``: a duplicate id is refused, and an unknown
+``IDENTITY_SMS_BACKEND`` fails the start-up system check.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-
-_BACKENDS: dict[str, type[SmsBackend]] = {}
+from yiwang.core.registry import Registry
 
 
 class SmsBackend(ABC):
@@ -16,22 +17,12 @@ class SmsBackend(ABC):
         """Deliver one text message or raise."""
 
 
-def register(backend_id: str):
-    def decorate(cls: type[SmsBackend]) -> type[SmsBackend]:
-        _BACKENDS[backend_id] = cls
-        return cls
-
-    return decorate
+sms_backends: Registry[SmsBackend] = Registry(
+    "sms", setting="IDENTITY_SMS_BACKEND", default="console", modules=("yiwang.identity.sms.backends",)
+)
+register = sms_backends.register
 
 
 def get_sms_backend() -> SmsBackend:
     """The configured backend (development: console or file)."""
-    from . import backends  # noqa: F401  (registers the bundled backends)
-
-    backend_id = getattr(settings, "IDENTITY_SMS_BACKEND", "console")
-    try:
-        return _BACKENDS[backend_id]()
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"Unknown IDENTITY_SMS_BACKEND {backend_id!r}; known: {sorted(_BACKENDS)}"
-        ) from None
+    return sms_backends.configured()

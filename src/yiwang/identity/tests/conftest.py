@@ -8,6 +8,18 @@ import pytest
 
 from yiwang.identity.sms.backends import outbox
 
+from .register_double import DOUBLE, RegisterDouble
+
+
+@pytest.fixture(autouse=True)
+def registers(settings) -> RegisterDouble:
+    """Identity's tests ask a stand-in for the registers (the real plugin is tested in the registers app)."""
+    settings.IDENTITY_REGISTER_CHECKS = "test-double"
+    DOUBLE.people.clear()
+    DOUBLE.companies.clear()
+    DOUBLE.reads.clear()
+    return DOUBLE
+
 
 @pytest.fixture
 def sms_outbox(settings):

@@ -9,11 +9,24 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from yiwang.catalog.tests.factories import DepartmentFactory
+from yiwang.core.identifiers import credit_code_check_character, resident_id_check_digit
 from yiwang.identity.constants import AssuranceLevel, PrincipalKind, StaffRole
 from yiwang.identity.models import Enterprise, Mandate, StaffAssignment, User
-from yiwang.registers.tests.factories import synthetic_company_code, synthetic_id_number
 
 PASSWORD = "Yiwang-test-2026"
+
+
+def synthetic_id_number(
+    n: int, *, county: str = "511602", birth: dt.date = dt.date(1985, 3, 1), male: bool = True
+) -> str:
+    sequence = (n % 499) * 2 + (1 if male else 2)
+    body = f"{county}{(birth + dt.timedelta(days=n // 499)):%Y%m%d}{sequence:03d}"
+    return body + resident_id_check_digit(body)
+
+
+def synthetic_company_code(n: int, *, county: str = "511602") -> str:
+    body = f"91{county}{n % 10**8:08d}0"
+    return body + credit_code_check_character(body)
 
 
 class UserFactory(DjangoModelFactory):

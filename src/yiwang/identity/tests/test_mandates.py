@@ -13,15 +13,14 @@ from yiwang.identity.constants import AuditAction
 from yiwang.identity.models import AuditEvent
 from yiwang.identity.services import authorize_agent_action, bind_enterprise, grant_mandate, revoke_mandate
 from yiwang.identity.tests.factories import EnterpriseFactory, MandateFactory, UserFactory
-from yiwang.registers.tests.factories import LegalPersonFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today
 
 
-def test_legal_representative_binds_the_company_from_the_register():
+def test_legal_representative_binds_the_company_from_the_register(registers):
     user = UserFactory(level3=True)
-    company = LegalPersonFactory(legal_representative_id_number=user.id_number)
+    company = registers.company(legal_representative_id_number=user.id_number)
     enterprise = bind_enterprise(user=user, credit_code=company.credit_code)
     assert (enterprise.name, enterprise.representative) == (company.name, user)
     assert AuditEvent.objects.filter(action=AuditAction.ENTERPRISE_BOUND, actor=user).exists()
@@ -43,16 +42,16 @@ def test_invalid_credit_codes_are_refused_and_logged(code, reason):
     assert AuditEvent.objects.get(action=AuditAction.ENTERPRISE_BIND_REFUSED).details["reason"] == reason
 
 
-def test_someone_else_cannot_bind_the_company():
-    company = LegalPersonFactory()
+def test_someone_else_cannot_bind_the_company(registers):
+    company = registers.company()
     with pytest.raises(PermissionDenied) as refused:
         bind_enterprise(user=UserFactory(level3=True), credit_code=company.credit_code)
     assert "法定代表人" in refused.value.message
 
 
-def test_level_2_cannot_bind():
+def test_level_2_cannot_bind(registers):
     user = UserFactory()
-    company = LegalPersonFactory(legal_representative_id_number=user.id_number)
+    company = registers.company(legal_representative_id_number=user.id_number)
     with pytest.raises(PermissionDenied):
         bind_enterprise(user=user, credit_code=company.credit_code)
 

@@ -22,8 +22,6 @@ from yiwang.identity.services import (
 )
 from yiwang.identity.tests.conftest import last_code
 from yiwang.identity.tests.factories import PASSWORD, StaffAssignmentFactory, UserFactory
-from yiwang.registers.models import AccessLog
-from yiwang.registers.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,9 +72,9 @@ def test_weak_password_and_duplicate_id_are_refused():
         _register(username="someoneelse")
 
 
-def test_step_up_to_level_3_checks_register_then_phone_code(sms_outbox):
+def test_step_up_to_level_3_checks_register_then_phone_code(sms_outbox, registers):
     # given a level-2 citizen who is in the population register
-    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+    person = registers.person(name="王芳")
     user = UserFactory(surname="王", given_name="芳", id_number=person.id_number)
     # when
     start_register_verification(user=user, phone="13912345678")
@@ -84,12 +82,12 @@ def test_step_up_to_level_3_checks_register_then_phone_code(sms_outbox):
     # then
     assert raised.assurance_level == AssuranceLevel.REGISTER_VERIFIED
     assert raised.phone == "13912345678" and raised.phone_verified_at is not None
-    assert AccessLog.objects.get().actor == user  # the register read is logged against the citizen
+    assert registers.reads == [("population", user.id_number, user.pk)]  # asked on the citizen's behalf
     assert AuditEvent.objects.filter(action=AuditAction.ASSURANCE_RAISED, actor=user).exists()
 
 
-def test_name_not_matching_register_is_refused_and_logged(sms_outbox):
-    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+def test_name_not_matching_register_is_refused_and_logged(sms_outbox, registers):
+    person = registers.person(name="王芳")
     user = UserFactory(surname="王", given_name="方", id_number=person.id_number)
     with pytest.raises(InvalidInput) as refused:
         start_register_verification(user=user, phone="13912345678")
@@ -101,8 +99,8 @@ def test_name_not_matching_register_is_refused_and_logged(sms_outbox):
     assert not sms_outbox
 
 
-def test_expired_wrong_and_reused_codes_are_refused(sms_outbox):
-    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+def test_expired_wrong_and_reused_codes_are_refused(sms_outbox, registers):
+    person = registers.person(name="王芳")
     user = UserFactory(surname="王", given_name="芳", id_number=person.id_number)
     start_register_verification(user=user, phone="13912345678")
     code = last_code(sms_outbox)
@@ -203,9 +201,9 @@ def test_only_platform_admins_of_the_region_create_staff():
         grant_staff_role(granted_by=clerk, user=created, department=department, role=StaffRole.APPROVER)
 
 
-def test_a_code_sent_to_one_account_cannot_raise_another(sms_outbox):
+def test_a_code_sent_to_one_account_cannot_raise_another(sms_outbox, registers):
     # given a code sent during a genuine check of A's identity to a phone the attacker also holds
-    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+    person = registers.person(name="王芳")
     genuine = UserFactory(surname="王", given_name="芳", id_number=person.id_number)
     attacker = UserFactory()
     start_register_verification(user=genuine, phone="13912345678")

@@ -13,7 +13,6 @@ from yiwang.identity.models import AuditEvent
 from yiwang.identity.tests.conftest import last_code
 from yiwang.identity.tests.factories import PASSWORD, MandateFactory, StaffAssignmentFactory, UserFactory
 from yiwang.identity.views.enterprise import ACTING_KEY
-from yiwang.registers.tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,10 +107,10 @@ def test_staff_page_refuses_citizens(client):
     assert client.get(reverse("identity:staff_directory")).status_code == 403
 
 
-def test_require_assurance_sends_to_step_up_and_back(client, sms_outbox):
+def test_require_assurance_sends_to_step_up_and_back(client, sms_outbox, registers):
     # given a level-3 item and a level-2 citizen who is in the register
     item = ServiceItemFactory(required_assurance_level=3)
-    person = PersonFactory(surname="王", given_name="芳", name="王芳")
+    person = registers.person(name="王芳")
     user = UserFactory(surname="王", given_name="芳", id_number=person.id_number)
     client.force_login(user)
     start = reverse("identity:start_service", args=[item.code])

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
-from yiwang.licenses.actors import holder_codes_for, staff_department_ids
+from yiwang.identity.selectors import may_act_on_license, staff_department_ids
 from yiwang.licenses.constants import (
     CONSENT_MAX_DAYS,
     WINDOW_REQUEST_SECONDS,
@@ -53,10 +53,11 @@ def grant_consent(
     channel: str = ConsentChannel.PORTAL,
 ) -> Consent:
     """The holder (or a mandated agent) lets ``requester`` read one license, or any of one type."""
-    if holder_code not in holder_codes_for(actor):
-        raise PermissionDenied("只有持证人本人或受托经办人可以授权用证")
     if (license is None) == (license_type is None):
         raise InvalidInput("授权须指明一本证照或一类证照", code="consent_scope_required")
+    type_code = license.license_type.code if license is not None else license_type.code
+    if not may_act_on_license(actor, holder_code=holder_code, license_type_code=type_code):
+        raise PermissionDenied("只有持证人本人或受托经办人可以授权用证")
     if license is not None and license.holder_code != holder_code:
         raise NotFound("未找到该电子证照", code="license_not_found")
     if not purpose.strip():
@@ -83,11 +84,17 @@ def grant_consent(
     return consent
 
 
+def _consent_type_code(consent: Consent) -> str:
+    return (consent.license_type or consent.license.license_type).code
+
+
 @transaction.atomic
 def revoke_consent(*, actor, consent_id: int) -> Consent:
     """Withdraw a consent at once; later reads under it are refused."""
     consent = Consent.objects.select_for_update().filter(pk=consent_id).first()
-    if consent is None or consent.holder_code not in holder_codes_for(actor):
+    if consent is None or not may_act_on_license(
+        actor, holder_code=consent.holder_code, license_type_code=_consent_type_code(consent)
+    ):
         raise NotFound("未找到该授权", code="consent_not_found")
     if consent.revoked_at is None:
         consent.revoked_at = timezone.now()

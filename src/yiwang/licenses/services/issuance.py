@@ -14,7 +14,7 @@ from django.utils import timezone
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.signing import get_backend
-from yiwang.licenses.actors import is_license_admin
+from yiwang.identity.selectors import has_permission_in
 from yiwang.licenses.constants import AuditAction, LicenseStatus, TrustLevel
 from yiwang.licenses.identifiers import MAX_SERIAL, format_identifier
 from yiwang.licenses.models import License, LicenseSerial, LicenseStatusChange, LicenseType, SigningKey
@@ -212,7 +212,9 @@ def issue_license_by_staff(
 ) -> License:
     """Issue as a license administrator of the issuing department (form and API)."""
     issuer = Department.objects.filter(credit_code=issuer_credit_code).first()
-    if issuer is None or not is_license_admin(actor, issuer.pk):
+    if issuer is None or not has_permission_in(
+        actor=actor, permission="license.issue", department_id=issuer.pk
+    ):
         raise PermissionDenied("只有签发部门的证照管理员可以签发证照")
     license_type = LicenseType.objects.filter(code=type_code).first()
     if license_type is None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from yiwang.core.crypto import public_key_fingerprint
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.signing import default_backend
-from yiwang.licenses.actors import is_license_admin
+from yiwang.identity.selectors import has_permission_in
 from yiwang.licenses.constants import AuditAction, KeyStatus
 from yiwang.licenses.models import SigningKey
 from yiwang.regions.models import Department
@@ -50,7 +50,7 @@ def ensure_signing_key(*, department: Department, actor=None) -> SigningKey:
 @transaction.atomic
 def rotate_signing_key(*, department: Department, rotated_by) -> SigningKey:
     """Retire the department's active key (it keeps verifying) and make a new one."""
-    if not is_license_admin(rotated_by, department.pk):
+    if not has_permission_in(actor=rotated_by, permission="license.issue", department_id=department.pk):
         raise PermissionDenied("只有本部门证照管理员可以轮换签名密钥")
     Department.objects.select_for_update().get(pk=department.pk)
     old_ids = list(

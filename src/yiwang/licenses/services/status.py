@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from yiwang.core.changes import announce
 from yiwang.core.errors import Conflict, NotFound
-from yiwang.licenses.actors import is_license_admin
+from yiwang.identity.selectors import has_permission_in
 from yiwang.licenses.constants import LICENSE_STATUS_CHANGED, AuditAction, LicenseStatus, NoticeKind
 from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseNotice, LicenseStatusChange
 
@@ -98,7 +98,9 @@ def change_license_status(*, license: License, to_status: str, reason: str, chan
 def change_license_status_by_staff(*, actor, identifier: str, to_status: str, reason: str) -> License:
     """Suspend, revoke or reinstate as a license administrator of the issuing department."""
     license = License.objects.filter(identifier=identifier.strip().upper()).first()
-    if license is None or not is_license_admin(actor, license.issuer_id):
+    if license is None or not has_permission_in(
+        actor=actor, permission="license.revoke", department_id=license.issuer_id
+    ):
         raise NotFound("未找到该电子证照", code="license_not_found")
     if to_status == LicenseStatus.EXPIRED:
         raise Conflict("过期由有效期决定，不能手工设置", code="invalid_transition")

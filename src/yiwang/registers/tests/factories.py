@@ -8,7 +8,7 @@ from decimal import Decimal
 import factory
 from factory.django import DjangoModelFactory
 
-from yiwang.core.identifiers import credit_code_check_character, resident_id_check_digit
+from yiwang.identity.tests.factories import synthetic_company_code, synthetic_id_number
 from yiwang.regions.models import Region
 from yiwang.registers.constants import (
     Gender,
@@ -21,19 +21,6 @@ from yiwang.registers.constants import (
 from yiwang.registers.models import LegalPerson, Person, Register
 
 TOWN_CODE = "511602001000"  # a street of 广安区
-
-
-def synthetic_id_number(
-    n: int, *, county: str = "511602", birth: dt.date = dt.date(1985, 3, 1), male: bool = True
-) -> str:
-    sequence = (n % 499) * 2 + (1 if male else 2)
-    body = f"{county}{(birth + dt.timedelta(days=n // 499)):%Y%m%d}{sequence:03d}"
-    return body + resident_id_check_digit(body)
-
-
-def synthetic_company_code(n: int, *, county: str = "511602") -> str:
-    body = f"91{county}{n % 10**8:08d}0"
-    return body + credit_code_check_character(body)
 
 
 def town() -> Region:

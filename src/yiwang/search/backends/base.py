@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from yiwang.core.registry import Registry
+
 from ..analysis import QueryClause
 
 IMPLEMENTATION = "implementation"
@@ -161,3 +163,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def suggest(self, *, prefix: str, limit: int) -> list[str]:
         """Suggestions whose text, full pinyin or pinyin initials start with ``prefix``."""
+
+
+# Search engines by id (``SEARCH_BACKEND``): a duplicate id is refused, an unknown id fails the start-up
+# system check.
+search_backends: Registry[SearchBackend] = Registry(
+    "search", setting="SEARCH_BACKEND", default="tantivy", modules=("yiwang.search.backends.tantivy_backend",)
+)

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 from django_otp.oath import totp
 
-from yiwang.identity.demo import DEMO_TOTP_KEY_HEX
+from yiwang.demo.accounts import DEMO_TOTP_KEY_HEX
 
 
 class Command(BaseCommand):
