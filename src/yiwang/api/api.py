@@ -17,6 +17,7 @@ from yiwang.regions.api import router as regions_router
 from yiwang.search.api import router as search_router
 
 from .audit_log import router as audit_log_router
+from .audit_tree import router as audit_tree_router
 from .body import StrictJSONParser
 from .data_uses import router as data_uses_router
 
@@ -97,3 +98,4 @@ api.add_router("", licenses_router)
 api.add_router("", identity_router)
 api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
+api.add_router("", audit_tree_router)

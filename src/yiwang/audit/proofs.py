@@ -102,3 +102,19 @@ def consistency_proof(*, first: int, second: int) -> dict[str, Any]:
         "second_root_hash": root_at(second).hex(),
         "proof": [node.hex() for node in proof],
     }
+
+
+def may_view_entry_proof(*, scope: Any, entry: AuditEntry) -> bool:
+    """The staff gate of an entry's proof: an auditor (``audit.view``) of its or its actor's department."""
+    department_ids = getattr(scope, "department_ids", frozenset())
+    return bool(department_ids) and (
+        entry.department_id in department_ids or entry.actor_department_id in department_ids
+    )
+
+
+def access_sealed_entry_by_seq(*, scope: Any, seq: int) -> AuditEntry:
+    """The entry with this sequence number if the scope may see its proof; NotFound alike otherwise."""
+    entry = AuditEntry.objects.filter(seq=seq).first()
+    if entry is None or not may_view_entry_proof(scope=scope, entry=entry):
+        raise NotFound(_("未找到该审计记录"), code="audit_entry_not_found")
+    return entry

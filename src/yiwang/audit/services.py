@@ -212,3 +212,10 @@ def consistency_proof(*, first: int, second: int) -> dict[str, Any]:
     from .proofs import consistency_proof as prove
 
     return prove(first=first, second=second)
+
+
+def inclusion_proof_for_auditor(*, scope, seq: int, tree_size: int | None = None) -> dict[str, Any]:
+    """An entry's inclusion proof for an auditor of its department; NotFound alike for missing and others'."""
+    from .proofs import access_sealed_entry_by_seq
+
+    return inclusion_proof(entry=access_sealed_entry_by_seq(scope=scope, seq=seq), tree_size=tree_size)

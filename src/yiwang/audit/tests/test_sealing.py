@@ -164,3 +164,50 @@ def test_two_sealers_at_once_never_assign_a_number_twice():
     sizes = list(TreeHead.objects.order_by("tree_size").values_list("tree_size", flat=True))
     assert len(sizes) == len(set(sizes)) and sizes[-1] == 400
     call_command("verify_audit_log")
+
+
+def test_the_public_api_serves_the_tree_head_and_consistency_proofs(client):
+    assert client.get("/api/v1/audit/tree-head").json()["error"]["code"] == "no_tree_head"
+    record(3)
+    services.seal_pending()
+    record(4, start=3)
+    services.seal_pending()
+    head = client.get("/api/v1/audit/tree-head").json()
+    assert head["tree_size"] == 7 and head["root_hash"] == TreeHead.objects.get(tree_size=7).root_hash
+    proof = client.get("/api/v1/audit/consistency-proof", {"first": 3, "second": 7}).json()
+    assert merkle.verify_consistency(
+        first=3,
+        second=7,
+        first_root=bytes.fromhex(proof["first_root_hash"]),
+        second_root=bytes.fromhex(head["root_hash"]),
+        proof=[bytes.fromhex(node) for node in proof["proof"]],
+    )
+    for query, code in [
+        ({"first": 0, "second": 7}, "invalid_input"),
+        ({"first": 3, "second": 8}, "bad_tree_size"),
+    ]:
+        response = client.get("/api/v1/audit/consistency-proof", query)
+        assert response.status_code == 400 and response.json()["error"]["code"] == code
+
+
+def test_only_an_auditor_of_the_entrys_department_gets_its_inclusion_proof_over_the_api(client):
+    from yiwang.audit.tests.tracker_world import build_world
+    from yiwang.conftest import login_with_second_factor
+
+    world = build_world()
+    services.seal_pending()
+    url = f"/api/v1/audit/entries/{AuditEntry.objects.get(pk=world.citizen_entry.pk).seq}/inclusion-proof"
+    assert client.get(url).status_code == 401
+    for someone in (world.other_auditor, world.clerk, world.citizen):
+        login_with_second_factor(client, someone)
+        assert client.get(url).status_code == 404
+    login_with_second_factor(client, world.auditor)
+    proof = client.get(url).json()
+    assert merkle.verify_inclusion(
+        leaf=merkle.leaf_hash(proof["leaf"].encode()),
+        index=proof["leaf_index"],
+        size=proof["tree_size"],
+        path=[bytes.fromhex(node) for node in proof["audit_path"]],
+        root=bytes.fromhex(proof["root_hash"]),
+    )
+    assert client.get("/api/v1/audit/entries/999/inclusion-proof").status_code == 404

@@ -6,9 +6,14 @@ for the session, as only a superuser could) and the check must name the first ba
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
@@ -174,3 +179,48 @@ def test_postgresql_refuses_update_and_delete_of_the_log(sealed_log):
     services.record_event(action="test.after")
     assert services.seal_pending().sealed == 1
     call_command("verify_audit_log")
+
+
+VERIFIER = Path(settings.BASE_DIR) / "tools" / "verify_audit_proof.py"
+
+
+def run_verifier(tmp_path, kind: str, *documents: dict) -> subprocess.CompletedProcess:
+    paths = []
+    for number, document in enumerate(documents):
+        path = tmp_path / f"{kind}-{number}.json"
+        path.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+        paths.append(str(path))
+    return subprocess.run(  # noqa: S603  (our own script, our own files)
+        [sys.executable, str(VERIFIER), kind, *paths], capture_output=True, text=True, check=False
+    )
+
+
+def test_the_standalone_verifier_accepts_the_platforms_proofs_and_refuses_forged_ones(sealed_log, tmp_path):
+    # given the published heads of 13 and 20 entries and proofs the platform serves
+    old_head = services.latest_tree_head()
+    for n in range(3):
+        services.record_event(action="test.later", object_id=str(n))
+    services.seal_pending()
+    new_head = services.latest_tree_head()
+    entry = AuditEntry.objects.get(seq=9)
+    inclusion = services.inclusion_proof(entry=entry)
+    consistency = services.consistency_proof(first=old_head["tree_size"], second=new_head["tree_size"])
+    # then the verifier, which imports nothing of the platform, accepts them
+    for kind, documents in [
+        ("tree-head", [new_head]),
+        ("inclusion", [inclusion, new_head]),
+        ("consistency", [consistency, old_head, new_head]),
+    ]:
+        result = run_verifier(tmp_path, kind, *documents)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "VERIFIED" in result.stdout
+    # and refuses an edited entry, a forged head and a proof against another head
+    edited = {**inclusion, "leaf": inclusion["leaf"].replace("test.event", "test.evenT")}
+    forged_head = {**new_head, "root_hash": old_head["root_hash"]}
+    for kind, documents in [
+        ("inclusion", [edited, new_head]),
+        ("tree-head", [forged_head]),
+        ("consistency", [consistency, new_head, old_head]),
+    ]:
+        result = run_verifier(tmp_path, kind, *documents)
+        assert result.returncode == 1 and "VERIFICATION FAILED" in result.stdout
