@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.audit import selectors, services
 from yiwang.audit.constants import GroundKind
@@ -232,7 +232,7 @@ def report_data_use(request: HttpRequest, entry_id: int, payload: ReportIn):
     report, created = services.report_suspicious_use(
         reporter=request.auth, scope=scope, entry_id=entry_id, note=payload.note
     )
-    return (201 if created else 200), _report_out(report)
+    return Status(201 if created else 200, _report_out(report))
 
 
 @router.get("/me/data-use-alerts", response={200: AlertPageOut, **ERRORS}, auth=READ, summary="数据使用提醒")

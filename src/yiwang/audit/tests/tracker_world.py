@@ -33,7 +33,9 @@ class World:
     enterprise_entry: AuditEntry
 
 
-def clerk_read(clerk, department, subject: str, purpose: str, *, ground: str = GroundKind.CASE, ref: str = "BJ-1"):
+def clerk_read(
+    clerk, department, subject: str, purpose: str, *, ground: str = GroundKind.CASE, ref: str = "BJ-1"
+):
     return record_read(
         action="registers.person_read",
         actor=clerk,
@@ -82,6 +84,10 @@ def bearer_token(user, scope: str, value: str) -> dict:
         algorithm=Application.RS256_ALGORITHM,
     )
     AccessToken.objects.create(
-        user=user, application=application, token=value, scope=scope, expires=timezone.now() + timedelta(hours=1)
+        user=user,
+        application=application,
+        token=value,
+        scope=scope,
+        expires=timezone.now() + timedelta(hours=1),
     )
     return {"HTTP_AUTHORIZATION": f"Bearer {value}"}
