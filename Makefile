@@ -53,9 +53,10 @@ run: demo serve ## install, load the demo data and run the platform on http://12
 worker: install ## run a background task worker (production: YIWANG_TASKS=database)
 	$(PY) manage.py db_worker
 
-lint: install ## ruff, import contracts, migrations and OpenAPI drift
+lint: install ## ruff, import contracts, mypy (services, selectors, audit), migrations and OpenAPI drift
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py export_openapi --check docs/openapi.json
 

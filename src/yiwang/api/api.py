@@ -9,9 +9,9 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
 from yiwang.catalog.api import router as catalog_router
+from yiwang.core.api_auth import InsufficientScope
 from yiwang.core.errors import DomainError
 from yiwang.identity.api import router as identity_router
-from yiwang.identity.api_auth import InsufficientScope
 from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
 from yiwang.search.api import router as search_router

@@ -11,8 +11,8 @@ from ninja import Field, Query, Router, Schema
 from yiwang.audit import selectors, services
 from yiwang.audit.export import csv_lines
 from yiwang.audit.models import AuditEntry, SuspicionReport
+from yiwang.core.api_auth import session_only
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
-from yiwang.identity.api_auth import session_only
 from yiwang.identity.selectors.audit_scope import audit_scope_for
 
 from .data_uses import DepartmentRef, PageParams

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from yiwang.audit import services
+from yiwang.core.api_auth import session_only
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
-from yiwang.identity.api_auth import session_only
 from yiwang.identity.selectors.audit_scope import audit_scope_for
 
 router = Router(tags=["audit"])

@@ -13,9 +13,9 @@ from yiwang.audit.constants import GroundKind
 from yiwang.audit.entry_proofs import prove_entry
 from yiwang.audit.models import AuditEntry, DataUseAlert
 from yiwang.audit.scope import AuditScope
+from yiwang.core.api_auth import bearer_scope, session_only
 from yiwang.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
-from yiwang.identity.api_auth import bearer_scope, session_only
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.selectors.audit_scope import audit_scope_for
 from yiwang.registers.constants import FIELD_LABELS

@@ -13,7 +13,7 @@ from yiwang.regions.models import Department
 from yiwang.regions.selectors import ancestor_codes
 
 from .bundle_guides import BundleGuide, build_bundle_guide
-from .models import Bundle, BundleItem, Implementation, Material, SituationQuestion, Topic
+from .models import Bundle, BundleItem, Implementation, Material, ServiceItem, SituationQuestion, Topic
 from .situations import (  # re-exported: the situation wizard is part of the catalog's read surface
     FeeNeed,
     MaterialNeed,
@@ -33,6 +33,7 @@ __all__ = [
     "evaluate_situation",
     "get_bundle_guide",
     "get_implementation_guide",
+    "get_service_item",
     "get_topic",
     "list_department_implementations",
     "list_incomplete_implementations",
@@ -40,6 +41,7 @@ __all__ = [
     "list_popular_implementations",
     "list_searchable_bundles",
     "list_searchable_implementations",
+    "list_service_items",
     "list_topic_entries",
     "list_topics",
     "region_scope",
@@ -49,6 +51,19 @@ __all__ = [
 def region_scope(region_code: str) -> list[str]:
     """The region and its ancestors, most specific first (codes are prefixes, so no query is needed)."""
     return ancestor_codes(region_code)
+
+
+def list_service_items(*, codes: list[str]) -> list[ServiceItem]:
+    """The items of these codes; an unknown code is a NotFound naming the missing codes."""
+    items = list(ServiceItem.objects.filter(code__in=codes))
+    missing = sorted(set(codes) - {item.code for item in items})
+    if missing:
+        raise NotFound(f"未找到事项：{'、'.join(missing)}", code="item_not_found", missing=missing)
+    return items
+
+
+def get_service_item(*, code: str) -> ServiceItem:
+    return list_service_items(codes=[code])[0]
 
 
 def _audience_filter(audience: str, *, prefix: str = "item__") -> Q:

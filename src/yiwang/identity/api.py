@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.utils import timezone
 from ninja import Router, Status
 
+from yiwang.catalog.selectors import list_service_items
+from yiwang.core.api_auth import bearer_scope, session_only
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.schemas import ErrorOut
 
-from .api_auth import bearer_scope, session_only
 from .masking import mask_id_number, mask_phone
 from .models import Enterprise, Mandate
 from .oidc.claims import pairwise_subject
@@ -96,8 +97,6 @@ def my_mandates(request):
     "/mandates", response={201: MandateOut, **ERRORS}, auth=bearer_scope("mandates:write"), summary="授权委托"
 )
 def create_mandate(request, payload: MandateIn):
-    from yiwang.catalog.models import ServiceItem
-
     user = request.auth
     enterprise = None
     if payload.enterprise_credit_code:
@@ -106,9 +105,10 @@ def create_mandate(request, payload: MandateIn):
         ).first()
         if enterprise is None:
             raise NotFound("未找到您代表的该企业", code="enterprise_not_found")
-    items = list(ServiceItem.objects.filter(code__in=payload.item_codes))
-    if len(items) != len(set(payload.item_codes)):
-        raise InvalidInput("授权事项中有不存在的事项编码", code="unknown_item")
+    try:
+        items = list_service_items(codes=payload.item_codes)
+    except NotFound:
+        raise InvalidInput("授权事项中有不存在的事项编码", code="unknown_item") from None
     mandate = grant_mandate(
         granted_by=user,
         enterprise=enterprise,

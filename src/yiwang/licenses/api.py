@@ -7,10 +7,10 @@ from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
+from yiwang.core.api_auth import bearer_scope
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.pagination import paginate
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut, PageQuery, page_of, render_page
-from yiwang.identity.api_auth import bearer_scope
 
 from . import importers, presenters, selectors, services
 from .models import LicenseType

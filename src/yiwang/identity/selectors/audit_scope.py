@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.audit.scope import AuditScope
+from yiwang.audit.selectors import AuditScope
 
 from ..constants import AssuranceLevel
 from ..models import Enterprise, User

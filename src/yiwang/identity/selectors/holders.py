@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from django.db.models import Q
 from django.utils import timezone
@@ -48,7 +49,7 @@ class LicenseScope:
         return condition
 
 
-def _may_hold(user: User | None) -> bool:
+def _may_hold(user: User | None) -> TypeGuard[User]:
     return bool(
         user is not None
         and getattr(user, "is_authenticated", False)
@@ -75,7 +76,9 @@ def _mandates_in_force(user: User, today: dt.date | None) -> list[Mandate]:
 
 
 def _principal_code(mandate: Mandate) -> str:
-    return (mandate.enterprise.credit_code if mandate.enterprise_id else mandate.granted_by.id_number) or ""
+    if mandate.enterprise is not None:
+        return mandate.enterprise.credit_code
+    return mandate.granted_by.id_number or ""
 
 
 def license_type_codes_for_items(item_ids: Iterable[int]) -> set[str]:
@@ -106,9 +109,9 @@ def license_type_codes_for_mandates(mandates: Iterable[Mandate]) -> dict[int, se
 
 def license_scope_for(user: User | None, *, today: dt.date | None = None) -> LicenseScope:
     """Every license the user may act on: their own, their enterprises', their principals' in scope."""
-    own = own_holder_codes(user)
     if not _may_hold(user):
         return LicenseScope()
+    own = own_holder_codes(user)
     all_types = set(own)
     some_types: dict[str, set[str]] = {}
     mandates = _mandates_in_force(user, today)

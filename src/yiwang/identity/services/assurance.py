@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,7 +18,7 @@ from .phone_codes import consume_phone_code, send_phone_code
 from .register_checks import register_checks
 
 
-def _refuse(*, user: User, error: InvalidInput | PermissionDenied, target_level: int) -> None:
+def _refuse(*, user: User, error: InvalidInput | PermissionDenied, target_level: int) -> NoReturn:
     with transaction.atomic():
         record_event(
             action=AuditAction.ASSURANCE_REFUSED,

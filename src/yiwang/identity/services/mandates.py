@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import NoReturn
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,7 +23,7 @@ MAX_MANDATE_DAYS = 3 * 366
 
 def _refuse(
     *, action: str, actor: User, error: Exception, details: dict, mandate: Mandate | None = None
-) -> None:
+) -> NoReturn:
     with transaction.atomic():
         record_event(
             action=action,

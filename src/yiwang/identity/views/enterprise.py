@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiwang.catalog.selectors import get_service_item, list_service_items
 from yiwang.core.errors import DomainError, NotFound
 
 from ..forms import BindEnterpriseForm, MandateForm
@@ -40,14 +41,8 @@ def acting_mandate(request):
 
 
 def _items_from_codes(text: str):
-    from yiwang.catalog.models import ServiceItem
-
     codes = [line.strip() for line in (text or "").split() if line.strip()]
-    items = list(ServiceItem.objects.filter(code__in=codes))
-    missing = sorted(set(codes) - {item.code for item in items})
-    if missing:
-        raise NotFound(f"未找到事项：{'、'.join(missing)}", code="item_not_found")
-    return items
+    return list_service_items(codes=codes)
 
 
 @login_required
@@ -143,11 +138,10 @@ def choose_acting(request):
 @require_http_methods(["GET", "POST"])
 def start_service(request, code: str):
     """Where "在线办理" leads: check the item's assurance level and, for an agent, the mandate's scope."""
-    from yiwang.catalog.models import ServiceItem
-
-    item = ServiceItem.objects.filter(code=code).first()
-    if item is None:
-        raise Http404
+    try:
+        item = get_service_item(code=code)
+    except NotFound:
+        raise Http404 from None
     response = assurance_redirect(request, level=item.required_assurance_level)
     if response is not None:
         return response

@@ -55,7 +55,8 @@ def grant_consent(
     """The holder (or a mandated agent) lets ``requester`` read one license, or any of one type."""
     if (license is None) == (license_type is None):
         raise InvalidInput("授权须指明一本证照或一类证照", code="consent_scope_required")
-    type_code = license.license_type.code if license is not None else license_type.code
+    scoped_type = license.license_type if license is not None else license_type
+    type_code = scoped_type.code if scoped_type is not None else ""
     if not may_act_on_license(actor, holder_code=holder_code, license_type_code=type_code):
         raise PermissionDenied("只有持证人本人或受托经办人可以授权用证")
     if license is not None and license.holder_code != holder_code:
@@ -85,7 +86,9 @@ def grant_consent(
 
 
 def _consent_type_code(consent: Consent) -> str:
-    return (consent.license_type or consent.license.license_type).code
+    if consent.license_type is not None:
+        return consent.license_type.code
+    return consent.license.license_type.code if consent.license is not None else ""
 
 
 @transaction.atomic

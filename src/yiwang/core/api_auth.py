@@ -1,5 +1,7 @@
 """API authentication: the browser session, or an OAuth bearer token limited to the scopes it carries.
 
+Every app's router uses it, so it lives in core (an app may not import another app's edge modules).
+
 Each endpoint names the scope a token needs: ``auth=bearer_scope("licenses:read")`` accepts the
 logged-in session (CSRF-checked on unsafe methods) or a token granted that scope; a valid token without
 it is answered 403 ``insufficient_scope``. Handlers read the user from ``request.auth``.
@@ -49,7 +51,7 @@ def _is_verified(user) -> bool:
 class PlatformBearerAuth(HttpBearer):
     """An access token from /o/token/ in the Authorization header that carries ``scope``."""
 
-    openapi_description = "OIDC 访问令牌；每个接口所需的授权范围（scope）写在接口说明中。"
+    openapi_description = "OIDC 访问令牌；每个接口所需的授权范围（scope）列在该接口的 security 要求中。"
 
     def __init__(self, scope: str) -> None:
         if scope not in settings.OAUTH2_PROVIDER["SCOPES"]:
