@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.utils import timezone
-from ninja import Router, Status
+from ninja import Field, Query, Router, Status
 
 from yiwang.catalog.selectors import list_service_items
 from yiwang.core.api_auth import bearer_scope, session_only
 from yiwang.core.errors import InvalidInput, NotFound
-from yiwang.core.schemas import ErrorOut
+from yiwang.core.pagination import paginate
+from yiwang.core.schemas import ErrorOut, PageQuery, page_of, render_page
 
 from .masking import mask_id_number, mask_phone
 from .models import Enterprise, Mandate
 from .oidc.claims import pairwise_subject
-from .schemas import MandateCheckOut, MandateIn, MandateListOut, MandateOut, MeOut, StaffMemberOut
+from .schemas import MandateCheckOut, MandateIn, MandateOut, MeOut, StaffMemberOut
 from .selectors import (
     access_mandate_by_id,
     list_enterprises_represented,
@@ -79,18 +82,22 @@ def me(request):
     }
 
 
+class MandatePageQuery(PageQuery):
+    direction: Literal["given", "received"] = Field(
+        ..., description="given 我（或我代表的企业）授权的；received 我收到的"
+    )
+
+
 @router.get(
     "/me/mandates",
-    response={200: MandateListOut, **ERRORS},
+    response={200: page_of(MandateOut), **ERRORS},
     auth=bearer_scope("mandates:read"),
-    summary="我授权的和我收到的委托",
+    summary="我授权的或我收到的委托（分页，最新在前）",
 )
-def my_mandates(request):
-    user = request.auth
-    return {
-        "given": [_mandate_out(m) for m in list_mandates_given(user=user)],
-        "received": [_mandate_out(m) for m in list_mandates_received(user=user)],
-    }
+def my_mandates(request, page: Query[MandatePageQuery]):
+    lister = list_mandates_given if page.direction == "given" else list_mandates_received
+    found = paginate(lister(user=request.auth), ordering=["-id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, _mandate_out)
 
 
 @router.post(
@@ -162,22 +169,25 @@ def check_mandate(request, mandate_id: int, item_code: str | None = None):
 
 @router.get(
     "/staff",
-    response={200: list[StaffMemberOut], **ERRORS},
+    response={200: page_of(StaffMemberOut), **ERRORS},
     auth=bearer_scope("staff:read"),
     summary="工作人员通讯录",
 )
-def staff_directory(request, department: str | None = None):
+def staff_directory(request, page: Query[PageQuery], department: str | None = None):
     rows = list_staff_directory(actor=request.auth)
     if department:
         rows = rows.filter(department__credit_code=department)
-    return [
-        {
-            "name": row.user.full_name,
-            "department": row.department.name,
-            "department_credit_code": row.department.credit_code,
-            "role": row.role,
-            "role_label": row.get_role_display(),
-            "region_code": row.region_id,
-        }
-        for row in rows[:500]
-    ]
+    # Grouped by department (its id: keyset pages need plain columns), in the order roles were given.
+    found = paginate(rows, ordering=["department", "id"], cursor=page.cursor, limit=page.limit)
+    return render_page(found, _staff_member_out)
+
+
+def _staff_member_out(row) -> dict:
+    return {
+        "name": row.user.full_name,
+        "department": row.department.name,
+        "department_credit_code": row.department.credit_code,
+        "role": row.role,
+        "role_label": row.get_role_display(),
+        "region_code": row.region_id,
+    }

@@ -51,11 +51,6 @@ class MandateOut(Schema):
     note: str
 
 
-class MandateListOut(Schema):
-    given: list[MandateOut]
-    received: list[MandateOut]
-
-
 class MandateIn(Schema):
     enterprise_credit_code: str | None = Field(None, description="代表企业授权时填写；个人委托留空")
     agent_id_number: str = Field(..., max_length=18)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 
 from yiwang.core.errors import InvalidInput
-from yiwang.core.schemas import ERROR_RESPONSES
+from yiwang.core.pagination import paginate
+from yiwang.core.schemas import ERROR_RESPONSES, PageQuery, page_of, render_page
 
 from . import selectors
 
@@ -48,18 +49,25 @@ def get_region(request, code: str):
     }
 
 
-@router.get("/departments", response={200: list[DepartmentOut], **ERROR_RESPONSES}, summary="部门列表")
-def list_departments(request, region: str | None = None):
+def _department_out(department) -> dict:
+    return {
+        "credit_code": department.credit_code,
+        "name": department.name,
+        "region_code": department.region_id,
+        "region_name": department.region.name,
+        "phone": department.phone,
+        "address": department.address,
+    }
+
+
+# By region, then name; the credit code breaks ties (the keyset's last field must be unique).
+DEPARTMENT_ORDER = ["region", "name", "credit_code"]
+
+
+@router.get("/departments", response={200: page_of(DepartmentOut), **ERROR_RESPONSES}, summary="部门列表")
+def list_departments(request, page: Query[PageQuery], region: str | None = None):
     if region and not selectors.region_exists(code=region):
         raise InvalidInput(f"行政区划代码 {region} 不存在", code="unknown_region")
-    return [
-        {
-            "credit_code": d.credit_code,
-            "name": d.name,
-            "region_code": d.region_id,
-            "region_name": d.region.name,
-            "phone": d.phone,
-            "address": d.address,
-        }
-        for d in selectors.list_departments(region_code=region)
-    ]
+    departments = selectors.list_departments(region_code=region)
+    found = paginate(departments, ordering=DEPARTMENT_ORDER, cursor=page.cursor, limit=page.limit)
+    return render_page(found, _department_out)

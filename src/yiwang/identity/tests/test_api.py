@@ -11,6 +11,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiwang.catalog.tests.factories import DepartmentFactory
+from yiwang.core.tests.pages import assert_page_cost_does_not_grow, walk_pages
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.models import Mandate
 from yiwang.identity.tests.factories import (
@@ -94,15 +95,16 @@ def test_me_shows_only_yourself(client, world, actor):
 @pytest.mark.parametrize("actor", ACTORS)
 def test_my_mandates_lists_only_mandates_you_are_party_to(client, world, actor):
     user = world[actor]
-    response = _as(client, user).get("/api/v1/me/mandates")
+    given = _as(client, user).get("/api/v1/me/mandates", {"direction": "given"})
+    received = client.get("/api/v1/me/mandates", {"direction": "received"})
     if user is None:
-        assert response.status_code == 401
+        assert given.status_code == received.status_code == 401
         return
-    body = response.json()
     expected = {"principal": (1, 0), "agent_with_mandate": (0, 1)}.get(actor, (0, 0))
-    assert (len(body["given"]), len(body["received"])) == expected
+    assert (len(given.json()["items"]), len(received.json()["items"])) == expected
+    assert given.json()["next_cursor"] is None
     if expected == (0, 0):
-        assert _no_leak(response, world["secrets"])
+        assert _no_leak(given, world["secrets"]) and _no_leak(received, world["secrets"])
 
 
 EXPECTED_MANDATE_ACCESS = {
@@ -185,10 +187,30 @@ def test_expired_mandate_check_says_why(client, world):
     assert body["allowed"] is False and body["code"] == "mandate_expired" and "到期" in body["message"]
 
 
-def test_my_mandates_query_count_does_not_grow_with_mandates(client, world, django_assert_max_num_queries):
+def test_my_mandates_come_in_pages_whose_cost_does_not_grow_with_the_page(
+    client, world, django_assert_num_queries
+):
     for _ in range(5):
         MandateFactory(enterprise=world["mandate"].enterprise)
     _as(client, world["principal"])
-    with django_assert_max_num_queries(12):
-        response = client.get("/api/v1/me/mandates")
-    assert len(response.json()["given"]) == 6
+    given = {"direction": "given"}
+    assert_page_cost_does_not_grow(client, django_assert_num_queries, "/api/v1/me/mandates", given)
+    seen = [mandate["id"] for mandate in walk_pages(client, "/api/v1/me/mandates", given)]
+    assert len(seen) == len(set(seen)) == 6
+
+
+def test_my_mandates_need_a_direction(client, world):
+    response = _as(client, world["principal"]).get("/api/v1/me/mandates")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_the_staff_directory_comes_in_pages_whose_cost_does_not_grow_with_the_page(
+    client, world, django_assert_num_queries
+):
+    department = world["staff_other_department"].staff_assignments.first().department
+    StaffAssignmentFactory.create_batch(4, department=department)
+    _as(client, world["staff_other_department"])
+    assert_page_cost_does_not_grow(client, django_assert_num_queries, "/api/v1/staff")
+    names = [row["name"] for row in walk_pages(client, "/api/v1/staff")]
+    assert len(names) == 5 and "周外部" in names

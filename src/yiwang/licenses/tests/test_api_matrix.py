@@ -161,7 +161,7 @@ def test_holder_lists(client, world, actor):
             continue
         assert response.status_code == 200
         sees = actor in {"holder", "agent"}
-        assert bool(response.json()) == sees, (path, actor)
+        assert bool(response.json()["items"]) == sees, (path, actor)
         if not sees:
             _assert_no_leak(response, world)
 
@@ -198,7 +198,7 @@ def test_public_endpoints_answer_everyone_with_minimal_fields(client, world, act
     assert verified.status_code == 200
     assert verified.json()["is_valid"] is True
     _assert_no_leak(verified, world)  # masked name, no ID number, no surface
-    keys = client.get("/api/v1/licenses/keys").json()
+    keys = client.get("/api/v1/licenses/keys").json()["items"]
     assert keys and all("PRIVATE" not in key["public_key_pem"] for key in keys)
 
 

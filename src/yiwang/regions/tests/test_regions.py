@@ -74,3 +74,17 @@ def test_departments_api_rejects_unknown_region(client):
     response = client.get("/api/v1/departments", {"region": "000000000001"})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "unknown_region"
+
+
+def test_departments_come_in_pages_by_region_then_name(client, django_assert_num_queries):
+    from yiwang.catalog.tests.factories import DepartmentFactory
+    from yiwang.core.tests.pages import assert_page_cost_does_not_grow, walk_pages
+
+    DepartmentFactory.create_batch(4)
+    assert_page_cost_does_not_grow(client, django_assert_num_queries, "/api/v1/departments")
+    from yiwang.regions.models import Department
+
+    listed = walk_pages(client, "/api/v1/departments", {"region": "511602000000"}, limit=3)
+    expected = Department.objects.filter(region_id="511602000000").order_by("name", "credit_code")
+    assert [item["credit_code"] for item in listed] == [d.credit_code for d in expected]
+    assert len(listed) >= 4
