@@ -144,10 +144,10 @@ def search_entries(request: HttpRequest, params: Query[LogSearchParams]):
     response={200: str, **ERRORS},
     auth=session_only,
     summary="导出审计日志（CSV）",
-    openapi_extra={"responses": {"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}},
 )
 def export_entries(request: HttpRequest, params: Query[LogFilter]):
-    """The same query as CSV, newest first, at most 10,000 rows; the export itself is recorded."""
+    """The same query as CSV (text/csv, UTF-8 with BOM), newest first, at most 10,000 rows; the export
+    itself is recorded in the log as ``audit.log_exported``."""
     scope = audit_scope_for(actor=request.auth)
     query = params.as_query()
     services.record_log_export(actor=request.auth, scope=scope, query=query)
