@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
@@ -20,17 +20,23 @@ from .audit_log import router as audit_log_router
 from .audit_tree import router as audit_tree_router
 from .body import StrictJSONParser
 from .data_uses import router as data_uses_router
+from .openapi import PlatformAPI
 
 
 class UnescapedJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+api = PlatformAPI(
     title="一网通办 API",
     version="1",
     description="Yiwang (一网通办) integrated online government services. Errors: "
-    '`{"error": {"code": "...", "message": "..."}}`.',
+    '`{"error": {"code": "...", "message": "..."}}`. Request bodies are JSON: another media type is '
+    "refused with 415 `unsupported_media_type`, malformed JSON with 400 `invalid_json`, JSON nested "
+    "deeper than 32 levels with 400 `json_too_deep`. Authentication: the browser session (unsafe "
+    "methods need the CSRF token), or an OIDC access token as `Authorization: Bearer …` that carries "
+    "the scope named in the operation's security requirement (else 403 `insufficient_scope`); a token "
+    "with `openid` alone opens no endpoint here.",
     renderer=UnescapedJSONRenderer(),
     parser=StrictJSONParser(),
     urls_namespace="api-v1",

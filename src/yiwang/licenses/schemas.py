@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 
 class LicenseTypeOut(Schema):
@@ -59,8 +60,23 @@ class LicenseOut(LicenseSummaryOut):
 
 
 class VerifyIn(Schema):
+    """Give ``identifier`` or ``bundle`` (a bundle wins); with neither the answer is 400
+    ``identifier_or_bundle_required``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["identifier"], "properties": {"identifier": {"type": "string", "minLength": 1}}},
+                {"required": ["bundle"], "properties": {"bundle": {"type": "object"}}},
+            ]
+        }
+    )
+
     identifier: str | None = Field(None, max_length=80, description="验证平台登记的证照")
-    bundle: dict[str, Any] | None = Field(None, description="GET /licenses/{identifier}/bundle 下载的验证包")
+    bundle: dict[str, Any] | None = Field(
+        None,
+        description="GET /licenses/{identifier}/bundle 下载的验证包（JSON 嵌套不超过 32 层）",
+    )
 
 
 class VerificationOut(Schema):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from django.conf import settings
+from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel
 
 from yiwang.core.schemas import ERROR_RESPONSES
@@ -12,17 +13,48 @@ from . import selectors
 router = Router(tags=["search"])
 
 
+# The limits below are documented in the schema (json_schema_extra) but checked by the selectors, so a bad
+# value answers its stable code (empty_query, invalid_limit, unknown_region ...) rather than invalid_input.
 class SearchParams(Schema):
-    q: str = ""
-    region: str | None = None
-    audience: str | None = None
+    q: str = Field(
+        "",
+        description=f"搜索词，1–{settings.SEARCH_MAX_QUERY_LENGTH} 个字（空白返回 400 empty_query，"
+        "过长返回 400 query_too_long）",
+        json_schema_extra={"minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
+    )
+    region: str | None = Field(
+        None, description="12 位行政区划代码：该区划及其上级的实施优先；不存在的代码返回 400 unknown_region"
+    )
+    audience: str | None = Field(None, description="服务对象；不认识的值返回 400 invalid_audience")
     department: str | None = None
-    item_type: int | None = None
+    item_type: int | None = Field(None, description="事项类型；不认识的值返回 400 invalid_item_type")
     topic: str | None = None
     online: bool | None = None
     zero_visit: bool | None = None
-    limit: int = 20
-    offset: int = 0
+    limit: int = Field(
+        20,
+        description=f"每页条数，1–{selectors.MAX_LIMIT}（超出范围返回 400 invalid_limit）",
+        json_schema_extra={"minimum": 1, "maximum": selectors.MAX_LIMIT},
+    )
+    offset: int = Field(
+        0,
+        description=f"偏移量，0–{selectors.MAX_OFFSET}（超出范围返回 400 invalid_offset）",
+        json_schema_extra={"minimum": 0, "maximum": selectors.MAX_OFFSET},
+    )
+
+
+class SuggestParams(Schema):
+    q: str = Field(
+        "",
+        description=f"已输入的字、全拼或首字母，最多 {settings.SEARCH_MAX_QUERY_LENGTH} 个字"
+        "（过长返回 400 query_too_long）",
+        json_schema_extra={"maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
+    )
+    limit: int = Field(
+        10,
+        description=f"建议条数，1–{selectors.MAX_SUGGESTIONS}（超出范围返回 400 invalid_limit）",
+        json_schema_extra={"minimum": 1, "maximum": selectors.MAX_SUGGESTIONS},
+    )
 
 
 # Plain pydantic models: ninja's Schema wraps every value in an attribute getter, which cost more than
@@ -81,6 +113,6 @@ def search(request, params: Query[SearchParams]):
 
 
 @router.get("/suggest", response={200: SuggestOut, **ERROR_RESPONSES}, summary="搜索联想（支持拼音与首字母）")
-def suggest(request, q: str = "", limit: int = 10):
+def suggest(request, params: Query[SuggestParams]):
     """Names starting with the typed characters, full pinyin or initials, most visited first."""
-    return {"suggestions": selectors.suggest(query=q, limit=limit)}
+    return {"suggestions": selectors.suggest(query=params.q, limit=params.limit)}
