@@ -66,7 +66,10 @@ class VerifyIn(Schema):
     model_config = ConfigDict(
         json_schema_extra={
             "anyOf": [
-                {"required": ["identifier"], "properties": {"identifier": {"type": "string", "minLength": 1}}},
+                {
+                    "required": ["identifier"],
+                    "properties": {"identifier": {"type": "string", "minLength": 1}},
+                },
                 {"required": ["bundle"], "properties": {"bundle": {"type": "object"}}},
             ]
         }
