@@ -57,6 +57,16 @@ class UserAdmin(DjangoUserAdmin):
     ]
     inlines = [StaffAssignmentInline]
 
+    def get_queryset(self, request):
+        # 三员分立: the platform administrator manages staff accounts, not citizens' (ID numbers, phones).
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_staff_member=True)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only a superuser makes superusers; a platform administrator cannot raise anyone (or themselves).
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "is_staff", "is_superuser"]
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if not change and obj.is_staff_member:

@@ -3,11 +3,45 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+
+from yiwang.identity.selectors import department_ids_with_permission
 
 from .models import Consent, ImportJob, License, LicenseAuditEvent, LicenseType, LicenseUse, SigningKey
 
 
+def license_department_ids(request: HttpRequest) -> frozenset[int]:
+    """Departments where the user may view licenses (证照管理员), asked of identity once per request."""
+    cached = getattr(request, "_license_department_ids", None)
+    if cached is None:
+        cached = frozenset(department_ids_with_permission(request.user, "license.view"))
+        request._license_department_ids = cached  # type: ignore[attr-defined]
+    return cached
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
+    """Read-only and scoped like the API: only rows of the departments where the user holds license.view.
+
+    Superusers get no exception (三员分立: holding the platform does not open holders' data); a crafted
+    change URL for another department's row finds nothing and redirects, as for a missing row.
+    """
+
+    department_fields: tuple[str, ...] = ()
+    actions = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        departments = sorted(license_department_ids(request))
+        in_scope = Q(pk__in=[])
+        for name in self.department_fields:
+            in_scope |= Q(**{f"{name}__in": departments})
+        return super().get_queryset(request).filter(in_scope)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        if not super().has_view_permission(request, obj):
+            return False
+        return obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -27,12 +61,14 @@ class LicenseTypeAdmin(admin.ModelAdmin):
 
 @admin.register(SigningKey)
 class SigningKeyAdmin(ReadOnlyAdmin):
+    department_fields = ("department",)
     list_display = ("key_id", "department", "backend", "status", "activated_at", "retired_at")
     exclude = ("sealed_private_key",)  # sealed anyway; never shown
 
 
 @admin.register(License)
 class LicenseAdmin(ReadOnlyAdmin):
+    department_fields = ("issuer",)
     list_display = ("identifier", "license_type", "issuer", "status", "issued_on", "valid_until")
     list_filter = ("status", "license_type")
     search_fields = ("identifier",)
@@ -41,6 +77,8 @@ class LicenseAdmin(ReadOnlyAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(ReadOnlyAdmin):
+    # The department that uses the license sees its consents; the issuer does not need them.
+    department_fields = ("requester",)
     list_display = ("id", "requester", "purpose", "channel", "expires_at", "revoked_at")
     exclude = ("holder_code",)
 
@@ -53,6 +91,7 @@ class LicenseUseAdmin(ReadOnlyAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
+    department_fields = ("department",)
     list_display = ("id", "file_name", "department", "license_type", "status", "imported_count", "created_at")
 
 
