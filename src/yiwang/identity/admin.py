@@ -1,4 +1,4 @@
-"""Admin: accounts and staff roles (through the services), enterprises, mandates, OIDC clients, audit log."""
+"""Admin: accounts and staff roles (through the services), enterprises, mandates and OIDC clients."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.admin import ApplicationAdmin
 from oauth2_provider.models import Application
 
-from .audit import record_event
-from .constants import AuditAction
-from .models import AuditEvent, ClientProfile, ClientSession, Enterprise, Mandate, StaffAssignment, User
-from .services import grant_staff_role, revoke_staff_role
+from .models import ClientProfile, ClientSession, Enterprise, Mandate, StaffAssignment, User
+from .services import grant_staff_role, revoke_staff_role, save_user_account
 
 
 class StaffAssignmentInline(admin.TabularInline):
@@ -68,9 +66,7 @@ class UserAdmin(DjangoUserAdmin):
         return readonly if request.user.is_superuser else [*readonly, "is_staff", "is_superuser"]
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if not change and obj.is_staff_member:
-            record_event(action=AuditAction.STAFF_CREATED, actor=request.user, target=obj)
+        save_user_account(saved_by=request.user, user=obj, is_new=not change)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not StaffAssignment:
@@ -116,13 +112,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "action", "actor", "acting_for", "target_type", "target_id", "ip_address"]
-    list_filter = ["action"]
-    search_fields = ["target_id", "actor__username"]
 
 
 @admin.register(ClientSession)

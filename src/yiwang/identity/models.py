@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import TimeStampedModel
 
-from .constants import AssuranceLevel, AuditAction, PhoneCodePurpose, PrincipalKind, StaffRole
+from .constants import AssuranceLevel, PhoneCodePurpose, PrincipalKind, StaffRole
 
 
 class User(AbstractUser):
@@ -175,36 +175,9 @@ class PhoneCode(models.Model):
         return f"{self.phone} {self.get_purpose_display()}"
 
 
-class AuditEvent(models.Model):
-    """Append-only record of a state change (or refused attempt) in the identity domain."""
-
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        User, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    mandate = models.ForeignKey(
-        Mandate, verbose_name=_("依据委托"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    acting_for = models.CharField(_("代表"), max_length=200, blank=True)
-    action = models.CharField(_("动作"), max_length=40, choices=AuditAction.choices, db_index=True)
-    target_type = models.CharField(_("对象类型"), max_length=40, blank=True)
-    target_id = models.CharField(_("对象标识"), max_length=64, blank=True, db_index=True)
-    details = models.JSONField(_("详情"), default=dict, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("身份审计事件")
-        verbose_name_plural = _("身份审计事件")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
-
-
 from .oidc.models import ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
 
 __all__ = [
-    "AuditEvent",
     "ClientProfile",
     "ClientSession",
     "Enterprise",

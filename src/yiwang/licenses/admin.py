@@ -1,4 +1,4 @@
-"""Admin: license types editable; keys, licenses and logs read-only (writes go through the services)."""
+"""Admin: license types editable; keys and licenses read-only (writes go through the services)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from yiwang.identity.selectors import department_ids_with_permission
 
-from .models import Consent, ImportJob, License, LicenseAuditEvent, LicenseType, LicenseUse, SigningKey
+from .models import Consent, ImportJob, License, LicenseType, SigningKey
 
 
 def license_department_ids(request: HttpRequest) -> frozenset[int]:
@@ -83,19 +83,7 @@ class ConsentAdmin(ReadOnlyAdmin):
     exclude = ("holder_code",)
 
 
-@admin.register(LicenseUse)
-class LicenseUseAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "license", "requester", "outcome")
-    exclude = ("holder_code",)
-
-
 @admin.register(ImportJob)
 class ImportJobAdmin(ReadOnlyAdmin):
     department_fields = ("department",)
     list_display = ("id", "file_name", "department", "license_type", "status", "imported_count", "created_at")
-
-
-@admin.register(LicenseAuditEvent)
-class LicenseAuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "actor", "action", "target")
-    list_filter = ("action",)

@@ -22,12 +22,13 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.audit.services import record_event
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.selectors import department_ids_with_permission, has_permission_in
 
+from .audit_facts import staff_facts
 from .constants import AuditAction, ImportStatus
 from .models import ImportJob, LicenseType
-from .services.audit import record_event
 from .services.issuance import LicenseDraft, check_issuer, issue_in_bulk
 from .services.validation import normalize_holder_code, schema_errors, validity_end
 
@@ -243,10 +244,14 @@ def _insert(job: ImportJob, drafts: list[LicenseDraft]) -> int:
     record_event(
         actor=job.uploaded_by,
         action=AuditAction.LICENSES_IMPORTED,
-        target=str(job.pk),
-        count=count,
-        license_type=job.license_type.code,
-        issuer=job.department.credit_code,
+        target=job,
+        department=job.department,
+        **staff_facts(job.uploaded_by, job.department),
+        details={
+            "count": count,
+            "license_type": job.license_type.code,
+            "issuer": job.department.credit_code,
+        },
     )
     return count
 

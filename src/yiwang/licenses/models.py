@@ -1,4 +1,4 @@
-"""License types, signing keys, issued licenses with their status history, consents, uses and notices."""
+"""License types, signing keys, issued licenses with their status history, consents and notices."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from .constants import (
     LicenseStatus,
     NoticeKind,
     TrustLevel,
-    UseOutcome,
     ValidityKind,
 )
 
@@ -261,31 +260,6 @@ class ConsentRequest(models.Model):
         return f"{self.requester_id}: {self.purpose}"
 
 
-class LicenseUse(models.Model):
-    """One read of a license by someone other than its holder, granted or refused; the holder sees these."""
-
-    license = models.ForeignKey(License, on_delete=models.CASCADE, related_name="uses")
-    holder_code = models.CharField(max_length=18, db_index=True)
-    consent = models.ForeignKey(
-        Consent, null=True, blank=True, on_delete=models.SET_NULL, related_name="uses"
-    )
-    requester = models.ForeignKey(
-        "regions.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    actor = models.ForeignKey(_USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    purpose = models.CharField(_("用途"), max_length=200, blank=True)
-    outcome = models.CharField(_("结果"), max_length=20, choices=UseOutcome.choices)
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("用证记录")
-        verbose_name_plural = _("用证记录")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.license_id} {self.get_outcome_display()}"
-
-
 class LicenseNotice(models.Model):
     """A status change told to a consent's requester or a pending window request (the notification hook)."""
 
@@ -321,21 +295,3 @@ class ShowToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.license_id} until {self.expires_at:%H:%M}"
-
-
-class LicenseAuditEvent(models.Model):
-    """Append-only record of every write in the licenses domain, in the same transaction as the write."""
-
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(_USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(_("动作"), max_length=40, db_index=True)
-    target = models.CharField(_("对象"), max_length=64, db_index=True)
-    details = models.JSONField(_("详情"), default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("证照审计事件")
-        verbose_name_plural = _("证照审计事件")
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.target}"

@@ -6,7 +6,11 @@ from typing import Any
 
 from django.utils import timezone
 
-from .models import Consent, License, LicenseUse, SigningKey
+from yiwang.audit.constants import Outcome
+from yiwang.audit.models import AuditEntry
+
+from .constants import UseOutcome
+from .models import Consent, License, SigningKey
 from .selectors import Verification, effective_status, key_pem, list_status_history
 
 
@@ -84,13 +88,14 @@ def consent_out(consent: Consent) -> dict[str, Any]:
     }
 
 
-def use_out(use: LicenseUse) -> dict[str, Any]:
+def use_out(entry: AuditEntry) -> dict[str, Any]:
+    """One read of a license, from the audit log, as the holder sees it."""
     return {
-        "identifier": use.license.identifier,
-        "requester_name": use.requester.name if use.requester_id else None,
-        "purpose": use.purpose,
-        "outcome": use.outcome,
-        "created_at": use.created_at,
+        "identifier": entry.object_id,
+        "requester_name": entry.actor_department.name if entry.actor_department_id else None,
+        "purpose": entry.purpose,
+        "outcome": UseOutcome.GRANTED if entry.outcome == Outcome.ALLOWED else UseOutcome.REFUSED,
+        "created_at": entry.occurred_at,
     }
 
 

@@ -6,17 +6,27 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from yiwang.audit.models import AuditEntry
+from yiwang.audit.selectors import subject_hash
+from yiwang.audit.services import record_read
 from yiwang.core.crypto import public_key_from_pem, public_key_to_pem
 from yiwang.core.crypto.sm2 import InvalidKey
 from yiwang.core.errors import NotFound
-from yiwang.identity.selectors import department_ids_with_permission, license_scope_for, may_act_on_license
+from yiwang.identity.selectors import (
+    LicenseScope,
+    department_ids_with_permission,
+    license_scope_for,
+    may_act_on_license,
+)
 
-from .constants import LicenseStatus, UseOutcome
+from .audit_facts import LICENSE_OBJECT, license_facts, mandate_facts, staff_facts
+from .constants import AuditAction, LicenseStatus
 from .identifiers import is_valid_identifier
-from .models import Consent, License, LicenseStatusChange, LicenseType, LicenseUse, SigningKey
+from .models import Consent, License, LicenseStatusChange, LicenseType, SigningKey
 from .signed_form import MalformedBundle, build_bundle, open_bundle, signature_is_valid
 
 
@@ -28,13 +38,21 @@ def effective_status(license: License, *, today: dt.date | None = None) -> str:
     return license.status
 
 
+# What an agent or the issuing department's staff see through the gate: the license with its surface.
+_GATE_READ_FIELDS = ("license",)
+
+
+@transaction.atomic
 def _log_third_party_read(actor, license: License) -> None:
-    LicenseUse.objects.create(
-        license=license,
-        holder_code=license.holder_code,
+    """Log a read by a mandated agent or an issuing-department administrator, with the ground of it."""
+    facts = mandate_facts(actor, license.holder_code) or staff_facts(actor, license.issuer)
+    record_read(
+        action=AuditAction.LICENSE_READ,
         actor=actor,
+        fields=_GATE_READ_FIELDS,
         purpose="经办人/签发部门查看",
-        outcome=UseOutcome.GRANTED,
+        **license_facts(license),
+        **facts,
     )
 
 
@@ -90,10 +108,22 @@ def list_consents_for_actor(*, actor) -> QuerySet[Consent]:
     )
 
 
-def list_uses_for_actor(*, actor) -> QuerySet[LicenseUse]:
-    in_scope = license_scope_for(actor).as_q(type_fields=["license__license_type__code"])
-    return LicenseUse.objects.filter(in_scope).select_related(
-        "license", "requester", "consent"
+# The entries a holder sees as "uses of my licenses": reads by requesters, agents and issuing staff.
+USE_ACTIONS = (AuditAction.LICENSE_USED, AuditAction.LICENSE_READ)
+
+
+def list_uses_for_actor(*, actor) -> QuerySet[AuditEntry]:
+    """Reads of the licenses of the holders the actor may act for, newest first (from the audit log)."""
+    scope = license_scope_for(actor)
+    hashes = sorted(subject_hash(code) for code in scope.all_types)
+    # A mandate limited to some items shows the uses of the licenses of the types in its scope only.
+    partial = LicenseScope(some_types=scope.some_types).as_q(type_fields=["license_type__code"])
+    typed = License.objects.filter(partial)
+    return (
+        AuditEntry.objects.filter(object_type=LICENSE_OBJECT, action__in=USE_ACTIONS)
+        .filter(Q(subject_hash__in=hashes) | Q(object_id__in=typed.values("identifier")))
+        .select_related("actor_department")
+        .order_by("-occurred_at", "-id")
     )
 
 

@@ -1,4 +1,4 @@
-"""The departments' authoritative base registers (synthetic data only) and the log of every read.
+"""The departments' authoritative base registers (synthetic data only); reads are logged in the audit app.
 
 Each register is its own department's data: records refer to people and companies by identifier
 (ID number, credit code), not by foreign keys across registers, as separate departmental databases do.
@@ -6,12 +6,10 @@ Each register is its own department's data: records refer to people and companie
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
-    AccessOutcome,
     CreditRecordKind,
     EnrolmentStatus,
     Gender,
@@ -223,33 +221,3 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name} {self.get_kind_display()}"
-
-
-class AccessLog(models.Model):
-    """Append-only: one row per read of a register record, granted or not."""
-
-    created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    acting_for = models.CharField(_("代表"), max_length=200, blank=True)
-    system = models.CharField(_("调用系统"), max_length=100, blank=True)
-    register = models.CharField(_("基础库"), max_length=30, choices=RegisterCode.choices)
-    subject = models.CharField(_("被查询主体"), max_length=18, db_index=True)
-    fields = models.JSONField(_("字段"), default=list)
-    purpose = models.CharField(_("用途"), max_length=200)
-    outcome = models.CharField(_("结果"), max_length=20, choices=AccessOutcome.choices)
-
-    class Meta:
-        verbose_name = _("基础库访问日志")
-        verbose_name_plural = _("基础库访问日志")
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["subject", "created_at"], name="register_access_subject_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.register} {self.subject}"

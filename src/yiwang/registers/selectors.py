@@ -10,10 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 
+from yiwang.audit.constants import GroundKind, Outcome
+from yiwang.audit.services import record_read
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.regions.models import Region
+from yiwang.regions.selectors import region_scope_codes
 
 from .constants import LEGAL_PERSON_FIELDS, PERSON_FIELDS, AccessOutcome, RegisterCode
-from .models import AccessLog, LegalPerson, Person, Register
+from .models import LegalPerson, Person, Register
 from .policy import may_read_record
 
 if TYPE_CHECKING:
@@ -39,6 +43,58 @@ def _check_purpose(purpose: str) -> str:
     return purpose[:200]
 
 
+def read_action(register: str) -> str:
+    """The audit log's name for a read of one register's record: registers.person_read, ...."""
+    noun = "person" if register == RegisterCode.POPULATION else register
+    return f"registers.{noun}_read"
+
+
+def _granting_assignment(actor: User, department_id: int | None, region_code: str):
+    """The actor's staff assignment in the holding department whose region covers the record's region."""
+    if not actor.is_staff_member or department_id is None or not region_code:
+        return None
+    assignments = actor.staff_assignments.filter(department_id=department_id).select_related("department")
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        return None
+    return assignments.filter(region_id__in=region_scope_codes(region=region)).order_by("pk").first()
+
+
+def _is_own_record(person: User | None, register: str, subject: str) -> bool:
+    if person is None or not person.is_authenticated:
+        return False
+    if register == RegisterCode.LEGAL_PERSON:
+        return person.represented_enterprises.filter(credit_code=subject).exists()
+    return bool(person.id_number) and person.id_number == subject
+
+
+def _reader_facts(
+    *,
+    actor: User | None,
+    requested_by: User | None,
+    register: Register | None,
+    subject: str,
+    region_code: str,
+) -> dict[str, Any]:
+    """Who read, in what role, and on what ground: the subject themselves or a granting staff role."""
+    person = actor if actor is not None and actor.is_authenticated else requested_by
+    if _is_own_record(person, register.code if register else "", subject):
+        return {"actor": person, "ground_kind": GroundKind.SELF, "ground_ref": "self"}
+    assignment = (
+        _granting_assignment(person, register.department_id if register else None, region_code)
+        if person is not None and person.is_authenticated
+        else None
+    )
+    if assignment is None:
+        return {"actor": person}
+    return {
+        "actor": person,
+        "actor_role": assignment.role,
+        "actor_department": assignment.department,
+        "actor_region_code": assignment.region_id,
+    }
+
+
 def _write_log(
     *,
     actor: User | None,
@@ -49,16 +105,30 @@ def _write_log(
     system: str | None,
     acting_for: str,
     outcome: str,
+    region_code: str = "",
+    record_id: str = "",
+    requested_by: User | None = None,
+    ground: dict[str, str] | None = None,
 ) -> None:
-    AccessLog.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        acting_for=acting_for[:200],
-        system=(system or "")[:100],
-        register=register,
-        subject=subject[:18],
+    """Record the read, granted or not, in the one audit log (inside the gate's transaction)."""
+    holder = Register.objects.filter(code=register).select_related("department").first()
+    reason = {AccessOutcome.REFUSED: "not_permitted", AccessOutcome.NOT_FOUND: "not_found"}.get(outcome, "")
+    reader = _reader_facts(
+        actor=actor, requested_by=requested_by, register=holder, subject=subject, region_code=region_code
+    )
+    record_read(
+        action=read_action(register),
+        subject=subject,
         fields=fields,
         purpose=purpose,
-        outcome=outcome,
+        outcome=Outcome.ALLOWED if outcome == AccessOutcome.GRANTED else Outcome.REFUSED,
+        reason=reason,
+        system=system or "",
+        on_behalf_of=acting_for,
+        object_type=f"registers.{register}",
+        object_id=record_id,  # the row's key, never the ID number: only its keyed hash is stored
+        department=holder.department if holder else None,
+        **{**(ground or {}), **reader},  # the caller's case or consent; a subject's own read stays "self"
     )
 
 
@@ -75,10 +145,11 @@ def _read_record(
     system: str | None,
     acting_for: str,
     requested_by: User | None = None,
+    ground: dict[str, str] | None = None,
 ) -> dict[str, Any] | None:
     columns = [sources.get(name, name) for name in fields]
     with transaction.atomic():
-        row = model.objects.filter(**{key_field: key}).values(*columns, "region_id").first()
+        row = model.objects.filter(**{key_field: key}).values(*columns, "region_id", "pk").first()
         allowed = row is not None and may_read_record(
             actor=actor,
             register=register,
@@ -92,7 +163,8 @@ def _read_record(
             else (AccessOutcome.NOT_FOUND if row is None else AccessOutcome.REFUSED)
         )
         _write_log(
-            actor=actor or requested_by,
+            actor=actor,
+            requested_by=requested_by,
             register=register,
             subject=key,
             fields=fields,
@@ -100,6 +172,9 @@ def _read_record(
             system=system,
             acting_for=acting_for,
             outcome=outcome,
+            region_code=row["region_id"] if row else "",
+            record_id=str(row["pk"]) if row else "",
+            ground=ground,
         )
     if not allowed:
         return None
@@ -115,6 +190,8 @@ def access_person_by_id_number(
     system: str | None = None,
     acting_for: str = "",
     requested_by: User | None = None,
+    ground_kind: str = "",
+    ground_ref: str = "",
 ) -> dict[str, Any]:
     """Return the asked-for fields of a resident's record if the actor may read it; log the read.
 
@@ -133,6 +210,7 @@ def access_person_by_id_number(
         system=system,
         acting_for=acting_for,
         requested_by=requested_by,
+        ground={"ground_kind": ground_kind, "ground_ref": ground_ref[:100]} if ground_kind else None,
     )
     if record is None:
         raise NotFound("人口库中未找到该记录", code="person_not_found")
@@ -229,8 +307,3 @@ def get_register(*, code: str) -> Register:
         return Register.objects.select_related("department").get(code=code)
     except Register.DoesNotExist:
         raise NotFound("未找到该基础库", code="register_not_found") from None
-
-
-def list_access_log(*, subject: str, limit: int = 100) -> list[AccessLog]:
-    """Recent reads of one subject's records, newest first (for the data-exchange and audit views)."""
-    return list(AccessLog.objects.filter(subject=subject).select_related("actor")[:limit])

@@ -9,7 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
-from ..audit import record_event
+from yiwang.audit.services import record_event
+
 from ..constants import AuditAction
 from ..models import User
 from .models import ClientSession
@@ -47,6 +48,7 @@ def record_client_sign_in(*, user: User, application, sid: str, code: str = "") 
             action=AuditAction.CLIENT_SIGNED_IN,
             actor=user,
             target=user,
+            system=application.client_id,
             details={"client_id": application.client_id, "client": application.name},
         )
     return client_session

@@ -1,7 +1,14 @@
 """The identity domain's writes; each public service runs in one transaction and records its audit event."""
 
-from .accounts import create_staff_member, grant_staff_role, register_citizen, revoke_staff_role
+from .accounts import (
+    create_staff_member,
+    grant_staff_role,
+    register_citizen,
+    revoke_staff_role,
+    save_user_account,
+)
 from .assurance import confirm_register_verification, start_register_verification, verify_face
+from .logins import confirm_totp_device, record_login, record_login_failure
 from .mandates import authorize_agent_action, bind_enterprise, grant_mandate, mandate_problem, revoke_mandate
 from .phone_codes import consume_phone_code, send_phone_code
 
@@ -9,14 +16,18 @@ __all__ = [
     "authorize_agent_action",
     "bind_enterprise",
     "confirm_register_verification",
+    "confirm_totp_device",
     "consume_phone_code",
     "create_staff_member",
     "grant_mandate",
     "grant_staff_role",
     "mandate_problem",
+    "record_login",
+    "record_login_failure",
     "register_citizen",
     "revoke_mandate",
     "revoke_staff_role",
+    "save_user_account",
     "send_phone_code",
     "start_register_verification",
     "verify_face",

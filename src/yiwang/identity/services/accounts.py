@@ -9,12 +9,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.audit.constants import Outcome
+from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.identifiers import InvalidIdentifier, parse_resident_id
 from yiwang.regions.models import Department, Region
 from yiwang.regions.selectors import region_covers
 
-from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, StaffRole
 from ..masking import mask_id_number
 from ..models import StaffAssignment, User
@@ -39,7 +40,12 @@ def _refuse(
     """Log a refused attempt in its own transaction, then raise the error the caller sees."""
     with transaction.atomic():
         record_event(
-            action=action, actor=actor, details={"reason": error.code, **details}, ip_address=ip_address
+            action=action,
+            actor=actor,
+            outcome=Outcome.REFUSED,
+            reason=error.code,
+            details={"reason": error.code, **details},
+            ip_address=ip_address,
         )
     raise error
 
@@ -107,6 +113,7 @@ def register_citizen(
             action=AuditAction.USER_REGISTERED,
             actor=user,
             target=user,
+            subject=user.id_number,
             details=details,
             ip_address=ip_address,
         )
@@ -150,6 +157,7 @@ def grant_staff_role(
         action=AuditAction.STAFF_ROLE_GRANTED,
         actor=granted_by,
         target=user,
+        department=department,
         details={"department": department.credit_code, "role": role, "region": region.code},
     )
     sync_admin_access(user=user)
@@ -163,10 +171,20 @@ def revoke_staff_role(*, revoked_by: User, assignment: StaffAssignment) -> None:
         action=AuditAction.STAFF_ROLE_REVOKED,
         actor=revoked_by,
         target=assignment.user,
+        department=assignment.department,
         details={"department": assignment.department.credit_code, "role": assignment.role},
     )
     assignment.delete()
     sync_admin_access(user=assignment.user)
+
+
+@transaction.atomic
+def save_user_account(*, saved_by: User, user: User, is_new: bool) -> User:
+    """Save an account edited in the back office; a new staff account is logged with its creator."""
+    user.save()
+    if is_new and user.is_staff_member:
+        record_event(action=AuditAction.STAFF_CREATED, actor=saved_by, target=user)
+    return user
 
 
 @transaction.atomic
@@ -198,6 +216,7 @@ def create_staff_member(
         action=AuditAction.STAFF_CREATED,
         actor=created_by,
         target=user,
+        department=department,
         details={"department": department.credit_code, "role": role},
     )
     grant_staff_role(granted_by=created_by, user=user, department=department, role=role, region=region)

@@ -7,9 +7,10 @@ from typing import NoReturn
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.audit.constants import Outcome
+from yiwang.audit.services import record_event
 from yiwang.core.errors import InvalidInput, PermissionDenied
 
-from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, PhoneCodePurpose
 from ..face import get_face_provider
 from ..masking import mask_id_number
@@ -24,6 +25,9 @@ def _refuse(*, user: User, error: InvalidInput | PermissionDenied, target_level:
             action=AuditAction.ASSURANCE_REFUSED,
             actor=user,
             target=user,
+            subject=user.id_number or "",
+            outcome=Outcome.REFUSED,
+            reason=error.code,
             details={
                 "reason": error.code,
                 "target_level": target_level,
@@ -73,6 +77,7 @@ def confirm_register_verification(*, user: User, phone: str, code: str) -> User:
             action=AuditAction.ASSURANCE_RAISED,
             actor=locked,
             target=locked,
+            subject=locked.id_number,
             details={"from": previous, "to": locked.assurance_level, "method": "register+sms"},
         )
     return locked
@@ -102,6 +107,7 @@ def verify_face(*, user: User, sample: str) -> User:
             action=AuditAction.ASSURANCE_RAISED,
             actor=locked,
             target=locked,
+            subject=locked.id_number,
             details={
                 "from": previous,
                 "to": locked.assurance_level,

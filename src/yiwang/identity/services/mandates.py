@@ -9,10 +9,11 @@ from typing import NoReturn
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.audit.constants import GroundKind, Outcome
+from yiwang.audit.services import record_event
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.identifiers import InvalidIdentifier, normalize_credit_code, parse_resident_id
 
-from ..audit import record_event
 from ..constants import AssuranceLevel, AuditAction, PrincipalKind
 from ..masking import mask_id_number
 from ..models import Enterprise, Mandate, User
@@ -21,15 +22,33 @@ from .register_checks import register_checks
 MAX_MANDATE_DAYS = 3 * 366
 
 
+def _mandate_facts(mandate: Mandate | None) -> dict:
+    """Whom an agent acts for under a mandate, as the audit log records it."""
+    if mandate is None:
+        return {}
+    principal = mandate.enterprise.credit_code if mandate.enterprise else mandate.granted_by.id_number
+    return {
+        "mandate_id": mandate.pk,
+        "on_behalf_of": mandate.principal_label,
+        "subject": principal or "",
+        "ground_kind": GroundKind.MANDATE,
+        "ground_ref": str(mandate.pk),
+    }
+
+
 def _refuse(
-    *, action: str, actor: User, error: Exception, details: dict, mandate: Mandate | None = None
+    *, action: str, actor: User, error: Exception, details: dict, mandate: Mandate | None = None, subject=""
 ) -> NoReturn:
+    reason = getattr(error, "code", "refused")
+    facts = _mandate_facts(mandate) or {"subject": subject}
     with transaction.atomic():
         record_event(
             action=action,
             actor=actor,
-            mandate=mandate,
-            details={"reason": getattr(error, "code", "refused"), **details},
+            outcome=Outcome.REFUSED,
+            reason=reason,
+            details={"reason": reason, **details},
+            **facts,
         )
     raise error
 
@@ -51,13 +70,25 @@ def bind_enterprise(*, user: User, credit_code: str) -> Enterprise:
         if not record.is_active:
             raise InvalidInput("该企业已吊销或注销，不能绑定", code="legal_person_inactive")
     except (InvalidInput, PermissionDenied) as error:
-        _refuse(action=AuditAction.ENTERPRISE_BIND_REFUSED, actor=user, error=error, details=details)
+        _refuse(
+            action=AuditAction.ENTERPRISE_BIND_REFUSED,
+            actor=user,
+            error=error,
+            details=details,
+            subject=details["credit_code"],
+        )
     with transaction.atomic():
         enterprise, _ = Enterprise.objects.update_or_create(
             credit_code=credit_code,
             defaults={"name": record.name, "representative": user},
         )
-        record_event(action=AuditAction.ENTERPRISE_BOUND, actor=user, target=enterprise, details=details)
+        record_event(
+            action=AuditAction.ENTERPRISE_BOUND,
+            actor=user,
+            target=enterprise,
+            subject=enterprise.credit_code,
+            details=details,
+        )
     return enterprise
 
 
@@ -135,6 +166,7 @@ def grant_mandate(
             action=AuditAction.MANDATE_GRANTED,
             actor=granted_by,
             target=mandate,
+            **_mandate_facts(mandate),
             details={
                 **details,
                 "items": [item.code for item in item_list],
@@ -156,7 +188,9 @@ def revoke_mandate(*, mandate: Mandate, revoked_by: User) -> Mandate:
     if locked.revoked_at is None:
         locked.revoked_at, locked.revoked_by = timezone.now(), revoked_by
         locked.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
-        record_event(action=AuditAction.MANDATE_REVOKED, actor=revoked_by, target=locked)
+        record_event(
+            action=AuditAction.MANDATE_REVOKED, actor=revoked_by, target=locked, **_mandate_facts(locked)
+        )
     return locked
 
 
@@ -188,6 +222,10 @@ def authorize_agent_action(*, agent: User, mandate: Mandate, item_code: str | No
         )
     with transaction.atomic():
         record_event(
-            action=AuditAction.ACTED_FOR, actor=agent, mandate=mandate, target=mandate, details=details
+            action=AuditAction.ACTED_FOR,
+            actor=agent,
+            target=mandate,
+            details=details,
+            **_mandate_facts(mandate),
         )
     return mandate

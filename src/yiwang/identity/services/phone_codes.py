@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yiwang.audit.constants import Outcome
+from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput
 
-from ..audit import record_event
 from ..constants import AuditAction
 from ..masking import mask_phone
 from ..models import PhoneCode, User
@@ -89,6 +90,8 @@ def consume_phone_code(*, phone: str, purpose: str, code: str, user: User | None
             record_event(
                 action=AuditAction.PHONE_CODE_REFUSED,
                 actor=user,
+                outcome=Outcome.REFUSED,
+                reason=error.code,
                 details={"phone": mask_phone(phone), "reason": error.code},
             )
     if error is not None:

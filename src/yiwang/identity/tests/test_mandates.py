@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from yiwang.audit.constants import Outcome
+from yiwang.audit.models import AuditEntry
+from yiwang.audit.subjects import subject_hash
 from yiwang.catalog.tests.factories import ServiceItemFactory
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.identity.constants import AuditAction
-from yiwang.identity.models import AuditEvent
 from yiwang.identity.services import authorize_agent_action, bind_enterprise, grant_mandate, revoke_mandate
 from yiwang.identity.tests.factories import EnterpriseFactory, MandateFactory, UserFactory
 
@@ -23,7 +25,8 @@ def test_legal_representative_binds_the_company_from_the_register(registers):
     company = registers.company(legal_representative_id_number=user.id_number)
     enterprise = bind_enterprise(user=user, credit_code=company.credit_code)
     assert (enterprise.name, enterprise.representative) == (company.name, user)
-    assert AuditEvent.objects.filter(action=AuditAction.ENTERPRISE_BOUND, actor=user).exists()
+    bound = AuditEntry.objects.get(action=AuditAction.ENTERPRISE_BOUND, actor=user)
+    assert bound.subject_hash == subject_hash(company.credit_code)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +42,7 @@ def test_invalid_credit_codes_are_refused_and_logged(code, reason):
     with pytest.raises(InvalidInput) as refused:
         bind_enterprise(user=user, credit_code=code)
     assert refused.value.code == reason and "统一社会信用代码" in refused.value.message
-    assert AuditEvent.objects.get(action=AuditAction.ENTERPRISE_BIND_REFUSED).details["reason"] == reason
+    assert AuditEntry.objects.get(action=AuditAction.ENTERPRISE_BIND_REFUSED).details["reason"] == reason
 
 
 def test_someone_else_cannot_bind_the_company(registers):
@@ -62,12 +65,13 @@ def test_agent_acts_within_scope_and_is_refused_outside_it():
     mandate = MandateFactory(items=[inside])
     # when / then
     authorize_agent_action(agent=mandate.agent, mandate=mandate, item_code=inside.code, action="apply")
-    acted = AuditEvent.objects.get(action=AuditAction.ACTED_FOR)
-    assert acted.mandate == mandate and acted.acting_for == mandate.enterprise.name
+    acted = AuditEntry.objects.get(action=AuditAction.ACTED_FOR)
+    assert acted.mandate_id == mandate.pk and acted.on_behalf_of == mandate.enterprise.name
     with pytest.raises(PermissionDenied) as refused:
         authorize_agent_action(agent=mandate.agent, mandate=mandate, item_code=outside.code, action="apply")
     assert refused.value.code == "item_outside_mandate"
-    assert AuditEvent.objects.filter(action=AuditAction.MANDATE_REFUSED, mandate=mandate).exists()
+    refusal = AuditEntry.objects.get(action=AuditAction.MANDATE_REFUSED, mandate_id=mandate.pk)
+    assert (refusal.outcome, refusal.reason) == (Outcome.REFUSED, "item_outside_mandate")
 
 
 def test_expired_and_revoked_mandates_are_refused_with_reasons():
@@ -112,7 +116,7 @@ def test_grant_checks_agent_identity_dates_and_scope():
         assert refused.value.code == code
     with pytest.raises(PermissionDenied):
         grant_mandate(**{**base, "granted_by": agent})
-    assert AuditEvent.objects.filter(action=AuditAction.MANDATE_GRANT_REFUSED).count() == len(cases) + 1
+    assert AuditEntry.objects.filter(action=AuditAction.MANDATE_GRANT_REFUSED).count() == len(cases) + 1
 
 
 def test_person_to_person_mandate():

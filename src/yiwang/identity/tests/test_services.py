@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from yiwang.audit.constants import Outcome
+from yiwang.audit.models import AuditEntry
 from yiwang.catalog.tests.factories import DepartmentFactory
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.identity.constants import AssuranceLevel, AuditAction, PhoneCodePurpose, StaffRole
-from yiwang.identity.models import AuditEvent, PhoneCode
+from yiwang.identity.models import PhoneCode
 from yiwang.identity.selectors import staff_has_permission
 from yiwang.identity.services import (
     confirm_register_verification,
@@ -42,7 +44,7 @@ def test_registration_with_valid_id_gives_level_2_and_an_audit_event():
     user = _register()
     assert user.assurance_level == AssuranceLevel.FORMAT_CHECKED
     assert user.full_name == "王芳"
-    assert AuditEvent.objects.filter(action=AuditAction.USER_REGISTERED, actor=user).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.USER_REGISTERED, actor=user).exists()
 
 
 @pytest.mark.parametrize(
@@ -59,8 +61,8 @@ def test_invalid_id_numbers_are_refused_with_a_clear_message_and_logged(id_numbe
         _register(id_number=id_number)
     assert refused.value.code == code
     assert "身份证号码" in refused.value.message
-    event = AuditEvent.objects.get(action=AuditAction.REGISTRATION_REFUSED)
-    assert event.details["reason"] == code
+    event = AuditEntry.objects.get(action=AuditAction.REGISTRATION_REFUSED)
+    assert event.details["reason"] == code and (event.outcome, event.reason) == (Outcome.REFUSED, code)
     assert id_number not in str(event.details)  # masked
 
 
@@ -83,7 +85,7 @@ def test_step_up_to_level_3_checks_register_then_phone_code(sms_outbox, register
     assert raised.assurance_level == AssuranceLevel.REGISTER_VERIFIED
     assert raised.phone == "13912345678" and raised.phone_verified_at is not None
     assert registers.reads == [("population", user.id_number, user.pk)]  # asked on the citizen's behalf
-    assert AuditEvent.objects.filter(action=AuditAction.ASSURANCE_RAISED, actor=user).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.ASSURANCE_RAISED, actor=user).exists()
 
 
 def test_name_not_matching_register_is_refused_and_logged(sms_outbox, registers):
@@ -94,7 +96,7 @@ def test_name_not_matching_register_is_refused_and_logged(sms_outbox, registers)
     assert refused.value.code == "register_mismatch"
     assert "人口库" in refused.value.message
     assert (
-        AuditEvent.objects.get(action=AuditAction.ASSURANCE_REFUSED).details["reason"] == "register_mismatch"
+        AuditEntry.objects.get(action=AuditAction.ASSURANCE_REFUSED).details["reason"] == "register_mismatch"
     )
     assert not sms_outbox
 
@@ -115,7 +117,7 @@ def test_expired_wrong_and_reused_codes_are_refused(sms_outbox, registers):
     with pytest.raises(InvalidInput) as expired:
         confirm_register_verification(user=user, phone="13912345678", code=code)
     assert expired.value.code == "code_expired" and "过期" in expired.value.message
-    assert AuditEvent.objects.filter(action=AuditAction.PHONE_CODE_REFUSED).count() == 2
+    assert AuditEntry.objects.filter(action=AuditAction.PHONE_CODE_REFUSED).count() == 2
     user.refresh_from_db()
     assert user.assurance_level == AssuranceLevel.FORMAT_CHECKED
 

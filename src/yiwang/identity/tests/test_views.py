@@ -7,9 +7,9 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from yiwang.audit.models import AuditEntry
 from yiwang.catalog.tests.factories import ServiceItemFactory
 from yiwang.identity.constants import AuditAction, StaffRole
-from yiwang.identity.models import AuditEvent
 from yiwang.identity.tests.conftest import last_code
 from yiwang.identity.tests.factories import PASSWORD, MandateFactory, StaffAssignmentFactory, UserFactory
 from yiwang.identity.views.enterprise import ACTING_KEY
@@ -62,7 +62,7 @@ def test_citizen_logs_in_and_returns_to_next(client):
     user = UserFactory()
     response = _post_login(client, user.username, next_url="/accounts/enterprise/")
     assert response.status_code == 302 and response["Location"] == "/accounts/enterprise/"
-    assert AuditEvent.objects.filter(action=AuditAction.LOGGED_IN, actor=user).exists()
+    assert AuditEntry.objects.filter(action=AuditAction.LOGGED_IN, actor=user).exists()
 
 
 def test_login_refuses_open_redirects(client):
@@ -79,7 +79,7 @@ def test_repeated_failures_lock_the_login(client, settings):
     locked = _post_login(client, user.username)  # even the right password is refused now
     assert locked.status_code == 429
     assert "锁定" in locked.content.decode()
-    assert AuditEvent.objects.filter(action=AuditAction.LOGIN_FAILED).count() >= 3
+    assert AuditEntry.objects.filter(action=AuditAction.LOGIN_FAILED).count() >= 3
 
 
 def test_staff_must_enrol_then_use_totp(client):

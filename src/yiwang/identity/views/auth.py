@@ -9,7 +9,6 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,13 +18,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiwang.core.errors import DomainError
 
-from ..audit import record_event
-from ..constants import AuditAction
 from ..forms import LoginForm, RegistrationForm, TokenForm
 from ..login_throttle import count_login_failure, login_is_throttled
 from ..models import User
 from ..oidc.sessions import sign_out_everywhere
-from ..services import register_citizen
+from ..services import confirm_totp_device, record_login, record_login_failure, register_citizen
 from .common import client_ip, safe_next
 
 PENDING_KEY = "identity_pending_staff"
@@ -57,12 +54,7 @@ def register(request):
 
 
 def _log_failure(request, username: str, reason: str = "bad_credentials") -> None:
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.LOGIN_FAILED,
-            details={"username": username[:150], "reason": reason},
-            ip_address=client_ip(request),
-        )
+    record_login_failure(username=username, reason=reason, ip_address=client_ip(request))
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,14 +91,9 @@ def _complete_login(request, user: User, device=None) -> None:
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     if device is not None:
         otp_login(request, device)
-    with transaction.atomic():
-        record_event(
-            action=AuditAction.LOGGED_IN,
-            actor=user,
-            target=user,
-            ip_address=client_ip(request),
-            details={"second_factor": "totp" if device is not None else ""},
-        )
+    record_login(
+        user=user, second_factor="totp" if device is not None else "", ip_address=client_ip(request)
+    )
 
 
 def _pending_staff(request) -> tuple[User | None, str]:
@@ -142,10 +129,7 @@ def login_totp(request):
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             if enrolling:
-                with transaction.atomic():
-                    device.confirmed = True
-                    device.save(update_fields=["confirmed"])
-                    record_event(action=AuditAction.TOTP_DEVICE_CONFIRMED, actor=user, target=user)
+                confirm_totp_device(user=user, device=device)
             request.session.pop(PENDING_KEY, None)
             _complete_login(request, user, device)
             return redirect(next_url)

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from django.db import transaction
 
+from yiwang.audit.services import record_event
 from yiwang.core.errors import InvalidInput
+from yiwang.licenses.audit_facts import LICENSE_TYPE_OBJECT
 from yiwang.licenses.constants import AuditAction, HolderKind, ValidityKind
 from yiwang.licenses.identifiers import TYPE_CODE
 from yiwang.licenses.models import LicenseType
 
-from .audit import record_event
 from .validation import check_schema
 
 CATALOG_FILE = Path(__file__).resolve().parent.parent / "data" / "license_types.json"
@@ -53,7 +54,9 @@ def save_license_type(
             "display_layout": display_layout or [],
         },
     )
-    record_event(actor=actor, action=AuditAction.LICENSE_TYPE_SAVED, target=code)
+    record_event(
+        actor=actor, action=AuditAction.LICENSE_TYPE_SAVED, object_type=LICENSE_TYPE_OBJECT, object_id=code
+    )
     return license_type
 
 

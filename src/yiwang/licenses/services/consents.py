@@ -10,19 +10,22 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from yiwang.audit.constants import GroundKind, Outcome
+from yiwang.audit.services import record_event, record_read
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.selectors import may_act_on_license, staff_department_ids
+from yiwang.licenses.audit_facts import license_facts, mandate_facts, staff_facts
 from yiwang.licenses.constants import (
     CONSENT_MAX_DAYS,
     WINDOW_REQUEST_SECONDS,
     AuditAction,
     ConsentChannel,
-    UseOutcome,
 )
-from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseType, LicenseUse
+from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseType
 from yiwang.regions.models import Department
 
-from .audit import record_event
+# What a requester reads under a consent: the whole license (its signed surface).
+LICENSE_READ_FIELDS = ("license",)
 
 
 def token_hash(token: str) -> str:
@@ -78,9 +81,14 @@ def grant_consent(
     record_event(
         actor=actor,
         action=AuditAction.CONSENT_GRANTED,
-        target=str(consent.pk),
-        requester=requester.credit_code,
-        scope=license.identifier if license else license_type.code,
+        target=consent,
+        subject=holder_code,
+        purpose=consent.purpose,
+        **mandate_facts(actor, holder_code),
+        details={
+            "requester": requester.credit_code,
+            "scope": license.identifier if license else type_code,
+        },
     )
     return consent
 
@@ -102,7 +110,13 @@ def revoke_consent(*, actor, consent_id: int) -> Consent:
     if consent.revoked_at is None:
         consent.revoked_at = timezone.now()
         consent.save(update_fields=["revoked_at"])
-        record_event(actor=actor, action=AuditAction.CONSENT_REVOKED, target=str(consent.pk))
+        record_event(
+            actor=actor,
+            action=AuditAction.CONSENT_REVOKED,
+            target=consent,
+            subject=consent.holder_code,
+            **mandate_facts(actor, consent.holder_code),
+        )
     return consent
 
 
@@ -128,9 +142,10 @@ def create_consent_request(
     record_event(
         actor=actor,
         action=AuditAction.CONSENT_REQUESTED,
-        target=str(request.pk),
-        requester=requester.credit_code,
-        license_type=license_type.code,
+        target=request,
+        purpose=request.purpose,
+        **staff_facts(actor, requester),
+        details={"requester": requester.credit_code, "license_type": license_type.code},
     )
     return request, token
 
@@ -180,6 +195,24 @@ def _matching_consent(*, license: License, requester: Department) -> Consent | N
     )
 
 
+def _record_use(*, actor, license: License, requester: Department, consent: Consent | None) -> None:
+    """Log a requester's read under a consent (or its refusal): the holder sees it among their uses."""
+    record_read(
+        action=AuditAction.LICENSE_USED,
+        actor=actor,
+        fields=LICENSE_READ_FIELDS,
+        purpose=consent.purpose if consent else "",
+        outcome=Outcome.ALLOWED if consent else Outcome.REFUSED,
+        reason="" if consent else "no_consent",
+        ground_kind=GroundKind.CONSENT if consent else GroundKind.NONE,
+        ground_ref=str(consent.pk) if consent else "",
+        system=consent.requester_system if consent else "",
+        **license_facts(license),
+        **staff_facts(actor, requester),
+        details={"requester": requester.credit_code},
+    )
+
+
 def read_license_with_consent(*, actor, identifier: str, requester_credit_code: str) -> License:
     """A requester's read: only under a consent in force, logged either way; refusals look like 404."""
     requester = Department.objects.filter(credit_code=requester_credit_code).first()
@@ -194,15 +227,7 @@ def read_license_with_consent(*, actor, identifier: str, requester_credit_code: 
         raise NotFound("未找到该电子证照", code="license_not_found")
     with transaction.atomic():
         consent = _matching_consent(license=license, requester=requester)
-        LicenseUse.objects.create(
-            license=license,
-            holder_code=license.holder_code,
-            consent=consent,
-            requester=requester,
-            actor=actor,
-            purpose=consent.purpose if consent else "",
-            outcome=UseOutcome.GRANTED if consent else UseOutcome.REFUSED,
-        )
+        _record_use(actor=actor, license=license, requester=requester, consent=consent)
     if consent is None:
         raise NotFound("未找到该电子证照，或持证人未授权本部门使用", code="license_not_found")
     return license

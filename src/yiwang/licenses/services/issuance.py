@@ -11,17 +11,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yiwang.audit.services import record_event
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.signing import get_backend
 from yiwang.identity.selectors import has_permission_in
+from yiwang.licenses.audit_facts import license_facts, staff_facts
 from yiwang.licenses.constants import AuditAction, LicenseStatus, TrustLevel
 from yiwang.licenses.identifiers import MAX_SERIAL, format_identifier
 from yiwang.licenses.models import License, LicenseSerial, LicenseStatusChange, LicenseType, SigningKey
 from yiwang.licenses.signed_form import build_payload
 from yiwang.regions.models import Department
 
-from .audit import record_event
 from .keys import ensure_signing_key
 from .validation import check_surface, normalize_holder_code, validity_end
 
@@ -150,8 +151,9 @@ def issue_license(
     record_event(
         actor=issued_by,
         action=AuditAction.LICENSE_ISSUED,
-        target=license.identifier,
-        issuer=issuer.credit_code,
+        **license_facts(license),
+        **staff_facts(issued_by, issuer),
+        details={"issuer": issuer.credit_code},
     )
     return license
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.audit.services import record_event
 from yiwang.core.crypto import public_key_fingerprint
 from yiwang.core.errors import PermissionDenied
 from yiwang.core.signing import default_backend
 from yiwang.identity.selectors import has_permission_in
+from yiwang.licenses.audit_facts import KEY_OBJECT, staff_facts
 from yiwang.licenses.constants import AuditAction, KeyStatus
 from yiwang.licenses.models import SigningKey
 from yiwang.regions.models import Department
-
-from .audit import record_event
 
 
 def _create_key(*, department: Department, actor) -> SigningKey:
@@ -32,9 +32,10 @@ def _create_key(*, department: Department, actor) -> SigningKey:
     record_event(
         actor=actor,
         action=AuditAction.KEY_GENERATED,
-        target=key.key_id,
-        department=department.credit_code,
-        backend=backend.id,
+        object_type=KEY_OBJECT,
+        object_id=key.key_id,
+        department=department,
+        details={"department": department.credit_code, "backend": backend.id},
     )
     return key
 
@@ -62,5 +63,13 @@ def rotate_signing_key(*, department: Department, rotated_by) -> SigningKey:
         status=KeyStatus.RETIRED, retired_at=timezone.now()
     )
     key = _create_key(department=department, actor=rotated_by)
-    record_event(actor=rotated_by, action=AuditAction.KEY_ROTATED, target=key.key_id, retired=old_ids)
+    record_event(
+        actor=rotated_by,
+        action=AuditAction.KEY_ROTATED,
+        object_type=KEY_OBJECT,
+        object_id=key.key_id,
+        department=department,
+        **staff_facts(rotated_by, department),
+        details={"retired": old_ids},
+    )
     return key

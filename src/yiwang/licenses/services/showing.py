@@ -9,11 +9,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yiwang.audit.services import record_event
 from yiwang.core.errors import NotFound
+from yiwang.licenses.audit_facts import license_facts
 from yiwang.licenses.constants import SHOW_TOKEN_SECONDS, AuditAction
 from yiwang.licenses.models import License, ShowToken
 
-from .audit import record_event
 from .consents import token_hash
 
 
@@ -25,7 +26,7 @@ def create_show_token(*, actor, license: License) -> tuple[str, dt.datetime]:
     ShowToken.objects.create(
         token_hash=token_hash(token), license=license, created_by=actor, expires_at=expires_at
     )
-    record_event(actor=actor, action=AuditAction.LICENSE_SHOWN, target=license.identifier)
+    record_event(actor=actor, action=AuditAction.LICENSE_SHOWN, **license_facts(license))
     return token, expires_at
 
 

@@ -8,13 +8,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from yiwang.audit.services import record_event
 from yiwang.core.changes import announce
 from yiwang.core.errors import Conflict, NotFound
 from yiwang.identity.selectors import has_permission_in
+from yiwang.licenses.audit_facts import license_facts, staff_facts
 from yiwang.licenses.constants import LICENSE_STATUS_CHANGED, AuditAction, LicenseStatus, NoticeKind
 from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseNotice, LicenseStatusChange
-
-from .audit import record_event
 
 _ALLOWED = {
     LicenseStatus.VALID: {LicenseStatus.SUSPENDED, LicenseStatus.REVOKED, LicenseStatus.EXPIRED},
@@ -86,11 +86,14 @@ def change_license_status(*, license: License, to_status: str, reason: str, chan
     record_event(
         actor=changed_by,
         action=AuditAction.LICENSE_STATUS_CHANGED,
-        target=license.identifier,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason[:200],
-        consents_told=told,
+        **license_facts(license),
+        **staff_facts(changed_by, license.issuer),
+        details={
+            "from_status": from_status,
+            "to_status": to_status,
+            "reason": reason[:200],
+            "consents_told": told,
+        },
     )
     return license
 

@@ -8,7 +8,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from yiwang.licenses.models import LicenseUse
+from yiwang.audit.constants import Outcome
+from yiwang.audit.models import AuditEntry
+from yiwang.licenses.constants import AuditAction
 
 from .conftest import log_in
 
@@ -99,9 +101,16 @@ def test_requester_with_expired_consent_is_refused_and_logged(client, world):
     )
     # then refused, and the holder can see the refused attempt
     assert response.status_code == 404
-    assert LicenseUse.objects.filter(
-        license=world.license, outcome="refused", requester=expired_department
+    assert AuditEntry.objects.filter(
+        action=AuditAction.LICENSE_USED,
+        object_id=world.license.identifier,
+        outcome=Outcome.REFUSED,
+        reason="no_consent",
+        actor_department=expired_department,
     ).exists()
+    log_in(client, world.holder)
+    uses = client.get("/api/v1/licenses/uses").json()["items"]
+    assert (expired_department.name, "refused") in [(use["requester_name"], use["outcome"]) for use in uses]
 
 
 def test_requester_after_revocation_is_refused(client, world):

@@ -10,11 +10,13 @@ import subprocess
 import pytest
 from django.utils import timezone
 
+from yiwang.audit.models import AuditEntry
+from yiwang.audit.subjects import subject_hash
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.signing import get_backend
 from yiwang.licenses.constants import KeyStatus, LicenseStatus
-from yiwang.licenses.models import LicenseAuditEvent, SigningKey
+from yiwang.licenses.models import SigningKey
 from yiwang.licenses.selectors import get_bundle, verify_bundle, verify_license_identifier
 from yiwang.licenses.services import change_license_status, rotate_signing_key
 
@@ -116,7 +118,8 @@ def test_rotation_keeps_old_licenses_verifying():
     assert second.signing_key == new_key != first.signing_key
     assert verify_license_identifier(identifier=first.identifier).is_valid
     assert verify_license_identifier(identifier=second.identifier).is_valid
-    assert LicenseAuditEvent.objects.filter(action="key_rotated", target=new_key.key_id).exists()
+    rotated = AuditEntry.objects.get(action="licenses.key_rotated", object_id=new_key.key_id)
+    assert (rotated.actor, rotated.department, rotated.actor_role) == (admin, department, "license_admin")
 
 
 def test_only_the_departments_license_admin_rotates():
@@ -156,5 +159,6 @@ def test_issue_records_history_and_audit_and_serials_grow():
     assert first.identifier.split("-")[3] == "00000001"
     assert second.identifier.split("-")[3] == "00000002"
     assert first.status_changes.get().to_status == LicenseStatus.VALID
-    assert LicenseAuditEvent.objects.filter(action="license_issued", target=first.identifier).exists()
+    issued = AuditEntry.objects.get(action="licenses.license_issued", object_id=first.identifier)
+    assert (issued.department, issued.subject_hash) == (department, subject_hash(first.holder_code))
     assert first.valid_until == first.issued_on.replace(year=first.issued_on.year + 5) - dt.timedelta(days=1)

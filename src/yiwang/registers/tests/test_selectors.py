@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.audit.constants import GroundKind, Outcome
+from yiwang.audit.models import AuditEntry
+from yiwang.audit.subjects import subject_hash
 from yiwang.catalog.tests.factories import DepartmentFactory
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory, UserFactory
-from yiwang.registers.constants import AccessOutcome, RegisterCode
-from yiwang.registers.models import AccessLog
+from yiwang.registers.constants import RegisterCode
 from yiwang.registers.selectors import (
     access_legal_person_by_credit_code,
     access_person_by_id_number,
@@ -41,14 +43,16 @@ def test_platform_system_reads_only_the_fields_asked_and_logs_them():
     )
     # then
     assert record == {"name": person.name, "birth_date": person.birth_date}
-    log = AccessLog.objects.get()
-    assert (log.subject, log.fields, log.purpose, log.system, log.outcome) == (
-        person.id_number,
+    log = AuditEntry.objects.get()
+    assert (log.action, log.subject_hash, log.fields, log.purpose, log.system, log.outcome) == (
+        "registers.person_read",
+        subject_hash(person.id_number),
         ["birth_date", "name"],
         "实名核验",
         "yiwang.identity",
-        AccessOutcome.GRANTED,
+        Outcome.ALLOWED,
     )
+    assert person.id_number not in str(AuditEntry.objects.values().get())  # only the keyed hash is kept
 
 
 def test_missing_and_forbidden_answer_alike_and_both_are_logged():
@@ -63,9 +67,9 @@ def test_missing_and_forbidden_answer_alike_and_both_are_logged():
             actor=other, id_number="11010519491231002X", purpose="查看", fields=["name"]
         )
     assert forbidden.value.message == missing.value.message
-    assert sorted(AccessLog.objects.values_list("outcome", flat=True)) == [
-        AccessOutcome.NOT_FOUND,
-        AccessOutcome.REFUSED,
+    assert sorted(AuditEntry.objects.values_list("outcome", "reason")) == [
+        (Outcome.REFUSED, "not_found"),
+        (Outcome.REFUSED, "not_permitted"),
     ]
 
 
@@ -76,12 +80,14 @@ def test_level3_citizen_reads_own_record():
         actor=user, id_number=person.id_number, purpose="本人查询", fields=["household_address"]
     )
     assert record["household_address"] == person.household_address
-    assert AccessLog.objects.get().actor == user
+    read = AuditEntry.objects.get()
+    assert (read.actor, read.ground_kind) == (user, GroundKind.SELF)
 
 
 def test_staff_of_holding_department_read_within_region_only(police):
     # given a clerk of the police branch of 广安区, and a resident there and one elsewhere
-    clerk = StaffAssignmentFactory(department=police, role=StaffRole.WINDOW_CLERK).user
+    assignment = StaffAssignmentFactory(department=police, role=StaffRole.WINDOW_CLERK)
+    clerk = assignment.user
     local = PersonFactory()
     elsewhere = PersonFactory(region_id="510104017000")  # 成都市锦江区
     # when / then
@@ -95,6 +101,15 @@ def test_staff_of_holding_department_read_within_region_only(police):
         access_person_by_id_number(
             actor=clerk, id_number=elsewhere.id_number, purpose="受理核验", fields=["name"]
         )
+    # and the log names the role that granted the read and the department holding the data
+    granted = AuditEntry.objects.get(outcome=Outcome.ALLOWED)
+    assert (granted.actor_role, granted.actor_department, granted.actor_region_code, granted.department) == (
+        StaffRole.WINDOW_CLERK,
+        police,
+        assignment.region_id,
+        police,
+    )
+    assert AuditEntry.objects.get(outcome=Outcome.REFUSED).subject_hash == subject_hash(elsewhere.id_number)
 
 
 def test_staff_of_another_department_are_refused(police):
@@ -102,7 +117,7 @@ def test_staff_of_another_department_are_refused(police):
     person = PersonFactory()
     with pytest.raises(NotFound):
         access_person_by_id_number(actor=clerk, id_number=person.id_number, purpose="审批", fields=["name"])
-    assert AccessLog.objects.get().outcome == AccessOutcome.REFUSED
+    assert AuditEntry.objects.get().outcome == Outcome.REFUSED
 
 
 def test_unknown_field_and_missing_purpose_are_refused():

@@ -1,0 +1,64 @@
+"""The facts the one audit log records about a license event: the license, the staff role, the mandate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from yiwang.audit.constants import GroundKind
+from yiwang.identity.models import Mandate, StaffAssignment
+
+from .models import License
+
+# Object types as the log names them; licenses by identifier, keys by key id, types by code.
+LICENSE_OBJECT = "licenses.license"
+KEY_OBJECT = "licenses.signingkey"
+LICENSE_TYPE_OBJECT = "licenses.licensetype"
+
+
+def license_facts(license: License) -> dict[str, Any]:
+    """The license as the log's object: its issuing department owns it, its holder is the subject."""
+    return {
+        "object_type": LICENSE_OBJECT,
+        "object_id": license.identifier,
+        "department": license.issuer,
+        "subject": license.holder_code,
+    }
+
+
+def staff_facts(actor, department, role: str | None = None) -> dict[str, Any]:
+    """The actor's staff assignment in ``department`` (of ``role`` if given), or nothing for non-staff."""
+    if not getattr(actor, "is_authenticated", False) or department is None:
+        return {}
+    assignments = StaffAssignment.objects.filter(user=actor, department=department)
+    if role is not None:
+        assignments = assignments.filter(role=role)
+    assignment = assignments.order_by("pk").first()
+    if assignment is None:
+        return {}
+    return {
+        "actor_role": assignment.role,
+        "actor_department": department,
+        "actor_region_code": assignment.region_id,
+    }
+
+
+def mandate_facts(actor, holder_code: str) -> dict[str, Any]:
+    """The mandate in force under which the actor acts for ``holder_code``, or nothing."""
+    if not getattr(actor, "is_authenticated", False):
+        return {}
+    today = timezone.localdate()
+    mandates = Mandate.objects.filter(
+        agent=actor, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today
+    ).select_related("enterprise", "granted_by")
+    for mandate in mandates:
+        code = mandate.enterprise.credit_code if mandate.enterprise_id else mandate.granted_by.id_number
+        if code == holder_code:
+            return {
+                "mandate_id": mandate.pk,
+                "on_behalf_of": mandate.principal_label,
+                "ground_kind": GroundKind.MANDATE,
+                "ground_ref": str(mandate.pk),
+            }
+    return {}
