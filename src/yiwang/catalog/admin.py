@@ -38,17 +38,29 @@ class ThroughServicesAdmin(admin.ModelAdmin):
     """Saves and deletes call the catalog services: completeness is refreshed and search is told."""
 
     def save_model(self, request, obj, form, change):
-        services.save_catalog_record(record=obj, settle=False)
+        services.save_catalog_record(
+            record=obj, changed_by=request.user, changed=form.changed_data, settle=False
+        )
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        changed = {id(part_form.instance): part_form.changed_data for part_form in formset.forms}
+        services.save_catalog_parts(
+            saved=[(obj, changed.get(id(obj), [])) for obj in instances],
+            deleted=formset.deleted_objects,
+            changed_by=request.user,
+        )
+        formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.settle_catalog_change(record=form.instance)
 
     def delete_model(self, request, obj):
-        services.delete_catalog_records(records=[obj])
+        services.delete_catalog_records(records=[obj], deleted_by=request.user)
 
     def delete_queryset(self, request, queryset):
-        services.delete_catalog_records(records=list(queryset))
+        services.delete_catalog_records(records=list(queryset), deleted_by=request.user)
 
 
 class CompletenessFilter(admin.SimpleListFilter):

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import F
 
+from yiwang.audit.services import record_event
 from yiwang.core.changes import CATALOG_CHANGED, announce
 from yiwang.core.errors import InvalidInput
 
@@ -167,18 +168,59 @@ def settle_catalog_change(*, record: models.Model) -> None:
     announce_catalog_change(implementation_ids=implementation_ids, bundle_ids=bundle_ids)
 
 
+def _record_catalog_event(*, record: models.Model, verb: str, actor, details: dict[str, Any]) -> None:
+    """Log a staff edit of a catalog record: ``catalog.<model>_changed`` or ``_deleted``, with its actor."""
+    department = getattr(record, "department", None) or getattr(record, "lead_department", None)
+    record_event(
+        action=f"catalog.{record._meta.model_name}_{verb}",
+        actor=actor,
+        target=record,
+        department=department if isinstance(department, models.Model) else None,
+        details=details,
+    )
+
+
 @transaction.atomic
-def save_catalog_record(*, record: models.Model, settle: bool = True) -> models.Model:
-    """Save a catalog record edited by staff (admin form); settle now, or later once its parts are saved."""
+def save_catalog_record(
+    *, record: models.Model, changed_by=None, changed: Iterable[str] = (), settle: bool = True
+) -> models.Model:
+    """Save a catalog record edited by staff, logged with the fields changed; settle now or later."""
+    created = record._state.adding
     record.save()
+    _record_catalog_event(
+        record=record,
+        verb="changed",
+        actor=changed_by,
+        details={"changed": sorted(changed), "created": created},
+    )
     if settle:
         settle_catalog_change(record=record)
     return record
 
 
 @transaction.atomic
-def delete_catalog_records(*, records: Iterable[models.Model]) -> int:
-    """Delete catalog records edited away by staff; what they touched is refreshed and announced."""
+def save_catalog_parts(
+    *, saved: Sequence[tuple[models.Model, Iterable[str]]], deleted: Iterable[models.Model], changed_by=None
+) -> None:
+    """Save and delete the parts of a record edited inline (materials, fees ...), each one logged.
+
+    The caller settles the parent record afterwards (``settle_catalog_change``).
+    """
+    for record in deleted:
+        _delete_one(record=record, deleted_by=changed_by)
+    for record, changed in saved:
+        save_catalog_record(record=record, changed_by=changed_by, changed=changed, settle=False)
+
+
+def _delete_one(*, record: models.Model, deleted_by) -> None:
+    details = {"name": str(record)[:200]}
+    _record_catalog_event(record=record, verb="deleted", actor=deleted_by, details=details)
+    record.delete()
+
+
+@transaction.atomic
+def delete_catalog_records(*, records: Iterable[models.Model], deleted_by=None) -> int:
+    """Delete catalog records edited away by staff, each logged; what they touched is refreshed, announced."""
     implementation_ids: set[int] = set()
     bundle_ids: set[int] = set()
     deleted = 0
@@ -186,7 +228,7 @@ def delete_catalog_records(*, records: Iterable[models.Model]) -> int:
         affected_implementations, affected_bundles = _affected(record)
         implementation_ids.update(affected_implementations)
         bundle_ids.update(affected_bundles)
-        record.delete()
+        _delete_one(record=record, deleted_by=deleted_by)
         deleted += 1
     recompute_completeness(implementation_ids=implementation_ids)
     # Ids of deleted implementations and bundles are announced too: subscribers drop what no longer exists.

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import Implementation
 from yiwang.catalog.spreadsheets import export_implementations
 
@@ -82,7 +83,7 @@ def test_change_forms_render(admin_client):
         assert admin_client.get(url).status_code == 200, url
 
 
-def test_admin_save_goes_through_services_and_updates_completeness(admin_client):
+def test_admin_save_goes_through_services_and_updates_completeness(admin_client, admin_user):
     # given
     implementation = ImplementationFactory(complete=True)
     url = reverse("admin:catalog_implementation_change", args=[implementation.pk])
@@ -136,6 +137,26 @@ def test_admin_save_goes_through_services_and_updates_completeness(admin_client)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
     implementation.refresh_from_db()
     assert implementation.missing_elements == ["materials", "phone"]
+    # and the edit and the deleted material are audited with the administrator as actor
+    changed = AuditEntry.objects.get(action="catalog.implementation_changed")
+    assert (changed.actor, changed.object_id, changed.department) == (
+        admin_user,
+        str(implementation.pk),
+        implementation.department,
+    )
+    assert "phone" in changed.details["changed"]
+    assert AuditEntry.objects.get(action="catalog.material_deleted").actor == admin_user
+
+
+def test_admin_delete_is_audited_with_its_actor(admin_client, admin_user):
+    # given
+    topic = TopicFactory()
+    # when
+    response = admin_client.post(reverse("admin:catalog_topic_delete", args=[topic.pk]), {"post": "yes"})
+    # then
+    assert response.status_code == 302
+    deleted = AuditEntry.objects.get(action="catalog.topic_deleted")
+    assert (deleted.actor, deleted.object_id) == (admin_user, str(topic.pk))
 
 
 def test_export_action_returns_a_workbook(admin_client):
