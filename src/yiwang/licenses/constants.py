@@ -90,3 +90,4 @@ class AuditAction(models.TextChoices):
     LICENSE_SHOWN = "licenses.license_shown", _("亮证")
     LICENSE_USED = "licenses.license_used", _("用证（依授权读取）")
     LICENSE_READ = "licenses.license_read", _("经办人或签发部门查看证照")
+    LICENSE_SCANNED = "licenses.license_scanned", _("亮证码被扫描核验")

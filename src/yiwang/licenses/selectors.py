@@ -108,8 +108,8 @@ def list_consents_for_actor(*, actor) -> QuerySet[Consent]:
     )
 
 
-# The entries a holder sees as "uses of my licenses": reads by requesters, agents and issuing staff.
-USE_ACTIONS = (AuditAction.LICENSE_USED, AuditAction.LICENSE_READ)
+# The entries a holder sees as "uses of my licenses": reads by requesters, agents, issuing staff, scanners.
+USE_ACTIONS = (AuditAction.LICENSE_USED, AuditAction.LICENSE_READ, AuditAction.LICENSE_SCANNED)
 
 
 def list_uses_for_actor(*, actor) -> QuerySet[AuditEntry]:

@@ -56,6 +56,10 @@ def test_show_qr_then_verifier_page_confirms_and_masks(client, world):
     assert "验证通过" in scanned
     assert world.license.holder_name not in scanned and world.license.holder_name[0] + "*" in scanned
     assert world.holder.id_number not in scanned
+    # and the holder finds the scan among the uses of their licenses
+    log_in(client, world.holder)
+    uses = client.get("/licenses/consents/").content.decode().split('id="uses"')[1]
+    assert world.license.identifier in uses and "亮证核验" in uses
 
 
 def test_expired_show_token_is_refused(client, world):
