@@ -45,12 +45,15 @@ demo: install ## migrate and load the demo data set (idempotent)
 serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
+	@# the audit sealer runs beside the web server (one process; stopped with it)
+	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
 run: demo serve ## install, load the demo data and run the platform on http://127.0.0.1:8000
 
 worker: install ## run a background task worker (production: YIWANG_TASKS=database)
+	$(PY) manage.py seal_audit_log --schedule
 	$(PY) manage.py db_worker
 
 lint: install ## ruff, import contracts, mypy (services, selectors, audit), migrations and OpenAPI drift

@@ -83,7 +83,7 @@ def http(seconds: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
-    parser.add_argument("--only", default="search,http,guide,identity,licenses")
+    parser.add_argument("--only", default="search,http,guide,identity,licenses,audit-seal")
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
     chosen = set(arguments.only.split(","))
@@ -103,6 +103,8 @@ def main() -> None:
         _run_script("identity_bench.py")
     if "licenses" in chosen:
         _run_script("license_bench.py")
+    if "audit-seal" in chosen:
+        _run_script("audit_seal.py")  # sealing time for 100,000 audit entries
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 

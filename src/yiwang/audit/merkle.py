@@ -9,6 +9,7 @@ tests answer from a list.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -61,9 +62,30 @@ def _plain(value: Any) -> Any:
     return timestamp(value) if isinstance(value, dt.datetime) else value
 
 
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _is_simple(value: Any) -> bool:
+    """Whether ``json.dumps`` already writes RFC 8785 for ``value``: no floats, safe integers, ASCII keys."""
+    if value is None or isinstance(value, str | bool):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if isinstance(value, list):
+        return all(_is_simple(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and key.isascii() and _is_simple(item) for key, item in value.items())
+    return False
+
+
 def leaf_bytes(values: dict[str, Any]) -> bytes:
     """The RFC 8785 canonical JSON of an entry's recorded fields (a dict with every LEAF_FIELDS key)."""
-    return canonicalize({name: _plain(values[name]) for name in LEAF_FIELDS})
+    document = {name: _plain(values[name]) for name in LEAF_FIELDS}
+    if _is_simple(document):
+        # Same bytes as RFC 8785 for this subset (sorted ASCII keys, integers, strings escaped alike), ~20x
+        # faster than the pure-Python canonicalizer; anything else takes the full algorithm.
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return canonicalize(document)
 
 
 def leaf_hash(data: bytes) -> bytes:

@@ -119,3 +119,28 @@ def test_leaf_bytes_are_canonical_json_with_utc_microseconds():
     assert b'"occurred_at":"2026-01-02T03:04:05.000006Z"' in encoded
     assert b'"details":{"a":"\xc3\xa9","b":1}' in encoded
     assert b'"seq":7' in encoded
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=5), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(details=json_values, text=st.text())
+def test_the_fast_leaf_encoding_is_rfc_8785(details, text):
+    import rfc8785
+
+    values = dict.fromkeys(merkle.LEAF_FIELDS, text)
+    values.update(seq=3, details=details, fields=[text, "name"])
+    values["occurred_at"] = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    document = {name: values[name] for name in merkle.LEAF_FIELDS}
+    document["occurred_at"] = "2026-01-02T00:00:00.000000Z"
+    try:
+        expected = rfc8785.dumps(document)
+    except rfc8785.CanonicalizationError:
+        return  # e.g. integers beyond 2**53: not something an entry can hold
+    assert merkle.leaf_bytes(values) == expected
