@@ -6,6 +6,7 @@ from django.conf import settings
 from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel
 
+from yiwang.catalog.constants import Audience, ItemType
 from yiwang.core.schemas import ERROR_RESPONSES
 
 from . import selectors
@@ -23,11 +24,21 @@ class SearchParams(Schema):
         json_schema_extra={"minLength": 1, "maxLength": settings.SEARCH_MAX_QUERY_LENGTH},
     )
     region: str | None = Field(
-        None, description="12 位行政区划代码：该区划及其上级的实施优先；不存在的代码返回 400 unknown_region"
+        None,
+        description="12 位行政区划代码：该区划及其上级的实施优先；不存在的代码返回 400 unknown_region",
+        json_schema_extra={"pattern": "^[0-9]{12}$"},
     )
-    audience: str | None = Field(None, description="服务对象；不认识的值返回 400 invalid_audience")
+    audience: str | None = Field(
+        None,
+        description="服务对象；其他值返回 400 invalid_audience",
+        json_schema_extra={"enum": list(Audience.values)},
+    )
     department: str | None = None
-    item_type: int | None = Field(None, description="事项类型；不认识的值返回 400 invalid_item_type")
+    item_type: int | None = Field(
+        None,
+        description="事项类型；其他值返回 400 invalid_item_type",
+        json_schema_extra={"enum": list(ItemType.values)},
+    )
     topic: str | None = None
     online: bool | None = None
     zero_visit: bool | None = None
