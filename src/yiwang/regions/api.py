@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from yiwang.core.errors import InvalidInput
 from yiwang.core.pagination import paginate
@@ -64,8 +64,17 @@ def _department_out(department) -> dict:
 DEPARTMENT_ORDER = ["region", "name", "credit_code"]
 
 
+class DepartmentQuery(PageQuery):
+    region: str | None = Field(
+        None,
+        description="12 位行政区划代码：只列该区划的部门；不存在的代码返回 400 unknown_region",
+        json_schema_extra={"pattern": "^[0-9]{12}$"},
+    )
+
+
 @router.get("/departments", response={200: page_of(DepartmentOut), **ERROR_RESPONSES}, summary="部门列表")
-def list_departments(request, page: Query[PageQuery], region: str | None = None):
+def list_departments(request, page: Query[DepartmentQuery]):
+    region = page.region
     if region and not selectors.region_exists(code=region):
         raise InvalidInput(f"行政区划代码 {region} 不存在", code="unknown_region")
     departments = selectors.list_departments(region_code=region)

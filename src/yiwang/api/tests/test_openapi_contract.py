@@ -43,3 +43,9 @@ def test_a_documented_limit_still_answers_its_own_code(client):
     response = client.get("/api/v1/search", {"q": "护照", "limit": 0})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_limit"
+
+
+def test_departments_document_the_region_filter(schema):
+    region = _parameter(schema, "/api/v1/departments", "region")
+    assert region["pattern"] == "^[0-9]{12}$"
+    assert "unknown_region" in region["description"]
