@@ -165,10 +165,6 @@ AXES_HANDLER = os.environ.get("YIWANG_AXES_HANDLER", "axes.handlers.database.Axe
 # sprayed over many usernames is stopped. The address limit is higher: offices share one NAT address.
 IDENTITY_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_IP_FAILURE_LIMIT", "30"))
 IDENTITY_LOGIN_PASSWORD_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_PASSWORD_FAILURE_LIMIT", "10"))
-# And per address and per password within the same cool-off (yiwang.identity.login_throttle): one password
-# sprayed over many usernames is stopped. The address limit is higher: offices share one NAT address.
-IDENTITY_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_IP_FAILURE_LIMIT", "30"))
-IDENTITY_LOGIN_PASSWORD_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_PASSWORD_FAILURE_LIMIT", "10"))
 
 # Identity: one-time codes, SMS and face-verification backends (registries in yiwang.identity).
 IDENTITY_SMS_BACKEND = os.environ.get("YIWANG_SMS_BACKEND", "console")
