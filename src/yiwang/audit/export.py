@@ -44,9 +44,9 @@ def _cell(value: object) -> str:
 def _row(entry: AuditEntry) -> list[str]:
     values = {
         "occurred_at": entry.occurred_at.isoformat(),
-        "actor": entry.actor.username if entry.actor_id else "",
-        "actor_department": entry.actor_department.name if entry.actor_department_id else "",
-        "department": entry.department.name if entry.department_id else "",
+        "actor": entry.actor.username if entry.actor is not None else "",
+        "actor_department": entry.actor_department.name if entry.actor_department is not None else "",
+        "department": entry.department.name if entry.department is not None else "",
         "fields": " ".join(entry.fields or []),
     }
     return [_cell(values[name] if name in values else getattr(entry, name)) for name in COLUMNS]

@@ -106,7 +106,7 @@ def consistency_proof(*, first: int, second: int) -> dict[str, Any]:
 
 def may_view_entry_proof(*, scope: Any, entry: AuditEntry) -> bool:
     """The staff gate of an entry's proof: an auditor (``audit.view``) of its or its actor's department."""
-    department_ids = getattr(scope, "department_ids", frozenset())
+    department_ids: frozenset[int] = getattr(scope, "department_ids", frozenset())
     return bool(department_ids) and (
         entry.department_id in department_ids or entry.actor_department_id in department_ids
     )

@@ -84,7 +84,8 @@ def sign_tree_head(*, tree_size: int, root: bytes) -> TreeHead:
 
 def _append(rows: list[dict], size: int) -> tuple[list[tuple[int, str, int]], list[MerkleNode], bytes]:
     appender = Appender(stack=frontier(size))
-    entries, nodes = [], []
+    entries: list[tuple[int, str, int]] = []
+    nodes: list[MerkleNode] = []
     for offset, values in enumerate(rows):
         seq = size + offset
         digest = merkle.leaf_hash(merkle.leaf_bytes({**values, "seq": seq}))
@@ -135,4 +136,6 @@ def seal_all(*, batch: int = DEFAULT_BATCH) -> int:
 
 def inclusion_proof(*, entry: AuditEntry, tree_size: int) -> list[bytes]:
     """The audit path (RFC 9162 PATH) of a sealed entry in the tree of ``tree_size`` leaves."""
+    if entry.seq is None:
+        raise ValueError("the entry is not sealed yet")
     return range_hashes(merkle.inclusion_ranges(entry.seq, tree_size))

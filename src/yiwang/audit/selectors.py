@@ -21,7 +21,7 @@ from .scope import AuditScope
 from .subjects import subject_hash
 
 # Uses of a holder's e-licenses (the licenses app records them; audit sits below it, so by name).
-LICENSE_USE_ACTIONS = ("licenses.license_used", "licenses.license_read", "licenses.license_shown")
+LICENSE_USE_ACTIONS = ("licenses.license_used", "licenses.license_read", "licenses.license_scanned")
 DATA_USE_KINDS = ("read", "license_use")
 EXPORT_CAP = 10_000
 _NEWEST_FIRST = ("-occurred_at", "-id")

@@ -77,12 +77,6 @@ class CreditRecordKind(models.TextChoices):
     SERIOUS_DISHONESTY = "serious", _("严重失信主体名单")
 
 
-class AccessOutcome(models.TextChoices):
-    GRANTED = "granted", _("已提供")
-    REFUSED = "refused", _("拒绝")
-    NOT_FOUND = "not_found", _("无此记录")
-
-
 # The personal fields a caller may ask the population gate for; anything else is refused.
 PERSON_FIELDS = frozenset(
     {

@@ -6,19 +6,19 @@ Missing and forbidden answer alike (NotFound), so a caller cannot probe who is r
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Model
 
 from yiwang.audit.constants import GroundKind, Outcome
 from yiwang.audit.services import record_read
 from yiwang.core.errors import InvalidInput, NotFound
-from yiwang.regions.models import Region
-from yiwang.regions.selectors import region_scope_codes
 
-from .constants import LEGAL_PERSON_FIELDS, PERSON_FIELDS, AccessOutcome, RegisterCode
+from .constants import LEGAL_PERSON_FIELDS, PERSON_FIELDS, RegisterCode
 from .models import LegalPerson, Person, Register
-from .policy import may_read_record
+from .policy import ReadDecision, decide_read
 
 if TYPE_CHECKING:
     from yiwang.identity.models import User
@@ -49,17 +49,6 @@ def read_action(register: str) -> str:
     return f"registers.{noun}_read"
 
 
-def _granting_assignment(actor: User, department_id: int | None, region_code: str):
-    """The actor's staff assignment in the holding department whose region covers the record's region."""
-    if not actor.is_staff_member or department_id is None or not region_code:
-        return None
-    assignments = actor.staff_assignments.filter(department_id=department_id).select_related("department")
-    region = Region.objects.filter(code=region_code).first()
-    if region is None:
-        return None
-    return assignments.filter(region_id__in=region_scope_codes(region=region)).order_by("pk").first()
-
-
 def _is_own_record(person: User | None, register: str, subject: str) -> bool:
     if person is None or not person.is_authenticated:
         return False
@@ -69,22 +58,13 @@ def _is_own_record(person: User | None, register: str, subject: str) -> bool:
 
 
 def _reader_facts(
-    *,
-    actor: User | None,
-    requested_by: User | None,
-    register: Register | None,
-    subject: str,
-    region_code: str,
+    *, actor: User | None, requested_by: User | None, register: str, subject: str, decision: ReadDecision
 ) -> dict[str, Any]:
-    """Who read, in what role, and on what ground: the subject themselves or a granting staff role."""
+    """Who read, in what role, and on what ground: the subject themselves or the staff role identity named."""
     person = actor if actor is not None and actor.is_authenticated else requested_by
-    if _is_own_record(person, register.code if register else "", subject):
+    if decision.is_own_record or (decision.allowed and _is_own_record(person, register, subject)):
         return {"actor": person, "ground_kind": GroundKind.SELF, "ground_ref": "self"}
-    assignment = (
-        _granting_assignment(person, register.department_id if register else None, region_code)
-        if person is not None and person.is_authenticated
-        else None
-    )
+    assignment = decision.assignment
     if assignment is None:
         return {"actor": person}
     return {
@@ -95,38 +75,45 @@ def _reader_facts(
     }
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One read as the gate saw it: what was asked, of which row, and the decision."""
+
+    register: str
+    subject: str
+    fields: list[str]
+    purpose: str
+    system: str | None
+    acting_for: str
+    row: dict[str, Any] | None
+    decision: ReadDecision
+
+
 def _write_log(
-    *,
-    actor: User | None,
-    register: str,
-    subject: str,
-    fields: list[str],
-    purpose: str,
-    system: str | None,
-    acting_for: str,
-    outcome: str,
-    region_code: str = "",
-    record_id: str = "",
-    requested_by: User | None = None,
-    ground: dict[str, str] | None = None,
+    read: _Read, *, actor: User | None, requested_by: User | None, ground: dict[str, str] | None
 ) -> None:
     """Record the read, granted or not, in the one audit log (inside the gate's transaction)."""
-    holder = Register.objects.filter(code=register).select_related("department").first()
-    reason = {AccessOutcome.REFUSED: "not_permitted", AccessOutcome.NOT_FOUND: "not_found"}.get(outcome, "")
+    holder = Register.objects.filter(code=read.register).select_related("department").first()
+    reason = "not_found" if read.row is None else read.decision.reason
     reader = _reader_facts(
-        actor=actor, requested_by=requested_by, register=holder, subject=subject, region_code=region_code
+        actor=actor,
+        requested_by=requested_by,
+        register=read.register,
+        subject=read.subject,
+        decision=read.decision,
     )
     record_read(
-        action=read_action(register),
-        subject=subject,
-        fields=fields,
-        purpose=purpose,
-        outcome=Outcome.ALLOWED if outcome == AccessOutcome.GRANTED else Outcome.REFUSED,
+        action=read_action(read.register),
+        subject=read.subject,
+        fields=read.fields,
+        purpose=read.purpose,
+        outcome=Outcome.ALLOWED if read.decision.allowed else Outcome.REFUSED,
         reason=reason,
-        system=system or "",
-        on_behalf_of=acting_for,
-        object_type=f"registers.{register}",
-        object_id=record_id,  # the row's key, never the ID number: only its keyed hash is stored
+        system=read.system or "",
+        on_behalf_of=read.acting_for,
+        object_type=f"registers.{read.register}",
+        # The row's key, never the ID number: only its keyed hash is stored.
+        object_id=str(read.row["pk"]) if read.row else "",
         department=holder.department if holder else None,
         **{**(ground or {}), **reader},  # the caller's case or consent; a subject's own read stays "self"
     )
@@ -136,7 +123,7 @@ def _read_record(
     *,
     actor: User | None,
     register: str,
-    model: type,
+    model: type[Model],
     key_field: str,
     key: str,
     fields: list[str],
@@ -149,34 +136,17 @@ def _read_record(
 ) -> dict[str, Any] | None:
     columns = [sources.get(name, name) for name in fields]
     with transaction.atomic():
-        row = model.objects.filter(**{key_field: key}).values(*columns, "region_id", "pk").first()
-        allowed = row is not None and may_read_record(
-            actor=actor,
-            register=register,
-            subject=key,
-            region_code=row["region_id"],
-            system=system,
+        row = model._default_manager.filter(**{key_field: key}).values(*columns, "region_id", "pk").first()
+        decision = (
+            decide_read(
+                actor=actor, register=register, subject=key, region_code=row["region_id"], system=system
+            )
+            if row is not None
+            else ReadDecision(allowed=False)
         )
-        outcome = (
-            AccessOutcome.GRANTED
-            if allowed
-            else (AccessOutcome.NOT_FOUND if row is None else AccessOutcome.REFUSED)
-        )
-        _write_log(
-            actor=actor,
-            requested_by=requested_by,
-            register=register,
-            subject=key,
-            fields=fields,
-            purpose=purpose,
-            system=system,
-            acting_for=acting_for,
-            outcome=outcome,
-            region_code=row["region_id"] if row else "",
-            record_id=str(row["pk"]) if row else "",
-            ground=ground,
-        )
-    if not allowed:
+        read = _Read(register, key, fields, purpose, system, acting_for, row, decision)
+        _write_log(read, actor=actor, requested_by=requested_by, ground=ground)
+    if row is None or not decision.allowed:
         return None
     return {name: row[sources.get(name, name)] for name in fields}
 

@@ -41,7 +41,7 @@ def active_consents_for(license: License, *, now: dt.datetime | None = None):
 
 def _tell(license: License, to_status: str) -> list[int]:
     """Write one notice per active consent and pending window request, then announce after commit."""
-    kind = _NOTICE.get(to_status)
+    kind = _NOTICE.get(LicenseStatus(to_status))
     if kind is None:
         return []
     consents = list(active_consents_for(license))

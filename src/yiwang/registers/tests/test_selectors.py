@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.audit.constants import GroundKind, Outcome
+from yiwang.audit.constants import AlertReason, GroundKind, Outcome
 from yiwang.audit.models import AuditEntry
 from yiwang.audit.subjects import subject_hash
 from yiwang.catalog.tests.factories import DepartmentFactory
@@ -109,7 +109,14 @@ def test_staff_of_holding_department_read_within_region_only(police):
         assignment.region_id,
         police,
     )
-    assert AuditEntry.objects.get(outcome=Outcome.REFUSED).subject_hash == subject_hash(elsewhere.id_number)
+    refused = AuditEntry.objects.get(outcome=Outcome.REFUSED)
+    assert refused.subject_hash == subject_hash(elsewhere.id_number)
+    # and the refusal says why, so the resident and the police branch's auditors are alerted
+    assert (refused.reason, refused.actor_role) == (AlertReason.OUTSIDE_REGION, StaffRole.WINDOW_CLERK)
+    assert {(alert.reason, alert.recipient_department_id) for alert in refused.alerts.all()} == {
+        (AlertReason.OUTSIDE_REGION, None),
+        (AlertReason.OUTSIDE_REGION, police.pk),
+    }
 
 
 def test_staff_of_another_department_are_refused(police):
@@ -117,7 +124,8 @@ def test_staff_of_another_department_are_refused(police):
     person = PersonFactory()
     with pytest.raises(NotFound):
         access_person_by_id_number(actor=clerk, id_number=person.id_number, purpose="审批", fields=["name"])
-    assert AuditEntry.objects.get().outcome == Outcome.REFUSED
+    refused = AuditEntry.objects.get()
+    assert (refused.outcome, refused.reason) == (Outcome.REFUSED, "not_permitted")
 
 
 def test_unknown_field_and_missing_purpose_are_refused():
