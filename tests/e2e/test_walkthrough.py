@@ -195,7 +195,8 @@ def test_region_switcher_reaches_a_zhejiang_village(page: Page, screenshot):
         expect(picker.get_by_label(next_label, exact=True)).to_be_visible()
         expect(picker.get_by_label(label, exact=True)).to_be_focused()
         # htmx has settled (new content processed) before the next change, as with any human's pace.
-        page.wait_for_function("!document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+        # (a locator wait: a string predicate would be eval'd, which the Content-Security-Policy forbids)
+        expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     village = picker.get_by_label("村（社区）", exact=True)
     village.select_option(index=1)
     village_name = village.locator("option:checked").inner_text()

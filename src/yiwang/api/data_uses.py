@@ -13,7 +13,7 @@ from yiwang.audit.constants import GroundKind
 from yiwang.audit.entry_proofs import prove_entry
 from yiwang.audit.models import AuditEntry, DataUseAlert
 from yiwang.audit.scope import AuditScope
-from yiwang.core.api_auth import bearer_scope, session_only
+from yiwang.core.api_auth import bearer_scope
 from yiwang.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut
 from yiwang.identity.constants import StaffRole
@@ -23,6 +23,7 @@ from yiwang.registers.constants import FIELD_LABELS
 router = Router(tags=["我的数据使用记录"])
 ERRORS = {**ERROR_RESPONSES, 401: ErrorOut, 403: ErrorOut}
 READ = bearer_scope("data-uses:read")
+WRITE = bearer_scope("data-uses:write")
 
 
 class PageParams(Schema):
@@ -223,7 +224,7 @@ def get_data_use(request: HttpRequest, entry_id: int):
 @router.post(
     "/me/data-uses/{entry_id}/report",
     response={200: ReportOut, 201: ReportOut, **ERRORS},
-    auth=session_only,
+    auth=WRITE,
     summary="举报可疑的数据使用",
 )
 def report_data_use(request: HttpRequest, entry_id: int, payload: ReportIn):
@@ -248,7 +249,7 @@ def list_alerts(request: HttpRequest, params: Query[PageParams], unread: bool = 
 @router.post(
     "/me/data-use-alerts/{alert_id}/read",
     response={200: AlertOut, **ERRORS},
-    auth=session_only,
+    auth=WRITE,
     summary="标记提醒为已读",
 )
 def mark_alert_read(request: HttpRequest, alert_id: int):

@@ -3,6 +3,9 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# The channel is a fact of the call (core knows it); the log records it, so its words are the log's too.
+from yiwang.core.call_context import Channel as Channel
+
 
 class EntryKind(models.TextChoices):
     WRITE = "write", _("变更")
@@ -12,16 +15,6 @@ class EntryKind(models.TextChoices):
 class Outcome(models.TextChoices):
     ALLOWED = "allowed", _("允许")
     REFUSED = "refused", _("拒绝")
-
-
-class Channel(models.TextChoices):
-    WEB = "web", _("网页")
-    API = "api", _("接口")
-    ADMIN = "admin", _("管理后台")
-    OIDC = "oidc", _("统一身份认证")
-    TASK = "task", _("后台任务")
-    COMMAND = "command", _("命令行")
-    SYSTEM = "system", _("平台内部")
 
 
 class GroundKind(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from . import context
+from yiwang.core import call_context as context
 
 
 class AuditContextMiddleware:

@@ -12,9 +12,10 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
+from yiwang.core import call_context as context
 from yiwang.core.errors import InvalidInput, PermissionDenied
 
-from . import context, selectors
+from . import selectors
 from .alerts import raise_alerts
 from .constants import EntryKind, GroundKind, Outcome, ReportStatus
 from .models import AuditEntry, DataUseAlert, SuspicionReport

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
-from . import context
+from yiwang.core import call_context as context
+
 from .constants import Channel
 
 

@@ -16,6 +16,8 @@ from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from yiwang.core.errors import PermissionDenied
 
+from . import call_context
+
 
 class InsufficientScope(PermissionDenied):
     code = "insufficient_scope"
@@ -67,6 +69,7 @@ class PlatformBearerAuth(HttpBearer):
             raise InsufficientScope(required_scope=self.scope)
         request.user = oauth_request.user
         request.oauth_client = oauth_request.client
+        call_context.set_system(oauth_request.client.client_id)  # the audit log names the calling system
         return oauth_request.user
 
 

@@ -32,8 +32,9 @@ STAFF_ROLES = (
     ("license", StaffRole.LICENSE_ADMIN),
     ("supervisor", StaffRole.SUPERVISOR),
     ("admin", StaffRole.PLATFORM_ADMIN),
+    ("auditor", StaffRole.AUDITOR),
 )
-STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫")
+STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈")
 
 
 @dataclass(frozen=True)

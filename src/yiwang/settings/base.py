@@ -223,6 +223,8 @@ OAUTH2_PROVIDER = {
         "licenses:write": _("亮证、授权用证与签发证照"),
         "data-uses:read": _("查看我的数据使用记录"),
         "staff:read": _("查看工作人员通讯录"),
+        "registers:read": _("按用途与依据查询基础库（工作人员）"),
+        "data-uses:write": _("举报可疑的数据使用、标记提醒已读"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }

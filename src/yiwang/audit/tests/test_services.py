@@ -1,10 +1,10 @@
 import pytest
 
-from yiwang.audit import context
 from yiwang.audit.constants import Channel, EntryKind, Outcome, SubjectKind
 from yiwang.audit.models import AuditEntry
 from yiwang.audit.services import record_event, record_read
 from yiwang.audit.subjects import subject_hash
+from yiwang.core import call_context as context
 from yiwang.identity.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -144,3 +144,17 @@ def test_an_auditor_searches_by_a_subject_number_that_is_never_stored(client, wo
     # the other department's subject is not found through this auditor, even by number
     response = client.get("/api/v1/audit/entries", {"subject": world.other.id_number})
     assert response.json()["items"] == []
+
+
+def test_an_app_reports_a_read_only_with_the_write_scope(client, world):
+    # given the citizen's app holding a read-only token and one that may also write
+    read_only = bearer_token(world.citizen, "openid data-uses:read", "tok-read-only")
+    writer = bearer_token(world.citizen, "openid data-uses:read data-uses:write", "tok-writer")
+    url = f"/api/v1/me/data-uses/{world.citizen_entry.pk}/report"
+    body = {"note": "我没有办理过业务"}
+    # when / then: the read-only token is refused, the writer's report reaches the auditors
+    refused = client.post(url, body, content_type="application/json", **read_only)
+    assert (refused.status_code, refused.json()["error"]["code"]) == (403, "insufficient_scope")
+    created = client.post(url, body, content_type="application/json", **writer)
+    assert created.status_code == 201
+    assert client.post(url, body, content_type="application/json", **writer).status_code == 200  # idempotent

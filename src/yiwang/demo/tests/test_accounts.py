@@ -23,7 +23,14 @@ def test_demo_accounts_cover_every_role_and_are_idempotent():
     levels = {a.username: User.objects.get(username=a.username).assurance_level for a in accounts[:3]}
     assert levels == {"citizen_l2": 2, "citizen_l3": 3, "citizen_l4": 4}
     staff = [a for a in accounts if "_" in a.username and a.username.split("_")[0] in {"scj", "rsj"}]
-    assert len(staff) == 12
+    assert len(staff) == 14  # seven roles in two departments, the auditor included
+    from yiwang.identity.constants import StaffRole
+
+    roles = {a.username: User.objects.get(username=a.username).staff_assignments.get().role for a in staff}
+    assert set(roles.values()) == set(StaffRole.values)
+    # 三员分立: the auditor can open the audit log in the admin, the platform administrator cannot
+    assert User.objects.get(username="scj_auditor").has_perm("audit.view_auditentry")
+    assert not User.objects.get(username="scj_admin").has_perm("audit.view_auditentry")
     mandate = Mandate.objects.get(agent__username="agent")
     assert mandate.enterprise.representative.username == "legal_rep"
     assert User.objects.get(username="legal_rep").assurance_level == AssuranceLevel.REGISTER_VERIFIED

@@ -7,6 +7,7 @@ from .accounts import (
     revoke_staff_role,
     save_user_account,
 )
+from .admin_access import sync_admin_access, sync_all_admin_access
 from .assurance import confirm_register_verification, start_register_verification, verify_face
 from .logins import confirm_totp_device, record_login, record_login_failure
 from .mandates import authorize_agent_action, bind_enterprise, grant_mandate, mandate_problem, revoke_mandate
@@ -30,5 +31,7 @@ __all__ = [
     "save_user_account",
     "send_phone_code",
     "start_register_verification",
+    "sync_admin_access",
+    "sync_all_admin_access",
     "verify_face",
 ]

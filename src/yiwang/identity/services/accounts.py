@@ -144,6 +144,7 @@ def grant_staff_role(
         raise InvalidInput("管辖区划必须在部门所在区划之内", code="region_outside_department")
     if not user.is_staff_member:
         raise InvalidInput("只能给工作人员账号授予角色", code="not_staff_member")
+    _check_separation_of_duties(granted_by=granted_by, user=user, role=role)
     assignment, created = StaffAssignment.objects.get_or_create(
         user=user,
         department=department,
@@ -162,6 +163,19 @@ def grant_staff_role(
     )
     sync_admin_access(user=user)
     return assignment
+
+
+# 三员分立 (等保三级): who administers the platform does not audit it; nobody grants themselves a role.
+_EXCLUSIVE_ROLES = frozenset({StaffRole.PLATFORM_ADMIN, StaffRole.AUDITOR})
+
+
+def _check_separation_of_duties(*, granted_by: User, user: User, role: str) -> None:
+    if granted_by.pk == user.pk:
+        raise PermissionDenied("不能给自己授予角色", code="self_grant_refused")
+    if role in _EXCLUSIVE_ROLES:
+        other = _EXCLUSIVE_ROLES - {role}
+        if user.staff_assignments.filter(role__in=other).exists():
+            raise InvalidInput("平台管理员与审计员须由不同的人担任（三员分立）", code="separation_of_duties")
 
 
 @transaction.atomic

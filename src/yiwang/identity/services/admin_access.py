@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import Permission
+from django.db import transaction
 from django.db.models import Q
 
 from ..constants import ADMIN_ACCESS
@@ -29,3 +30,12 @@ def sync_admin_access(*, user: User) -> None:
         user.is_staff = is_staff
         user.save(update_fields=["is_staff"])
     user.user_permissions.set(permissions)
+
+
+@transaction.atomic
+def sync_all_admin_access() -> int:
+    """Re-derive every staff account's admin permissions (after the role table changed in an upgrade)."""
+    users = User.objects.filter(Q(is_staff_member=True) | Q(is_staff=True))
+    for user in users:
+        sync_admin_access(user=user)
+    return users.count()

@@ -215,3 +215,26 @@ def test_a_code_sent_to_one_account_cannot_raise_another(sms_outbox, registers):
     # then the attacker stays at level 2
     attacker.refresh_from_db()
     assert attacker.assurance_level == AssuranceLevel.FORMAT_CHECKED
+
+
+def test_separation_of_duties_nobody_grants_themselves_and_no_admin_audits(django_user_model):
+    from yiwang.catalog.tests.factories import DepartmentFactory
+    from yiwang.core.errors import InvalidInput, PermissionDenied
+    from yiwang.identity.constants import StaffRole
+    from yiwang.identity.services import grant_staff_role
+    from yiwang.identity.tests.factories import StaffAssignmentFactory, UserFactory
+
+    # given two platform administrators of one department
+    department = DepartmentFactory()
+    admin = StaffAssignmentFactory(department=department, role=StaffRole.PLATFORM_ADMIN).user
+    colleague = StaffAssignmentFactory(department=department, role=StaffRole.PLATFORM_ADMIN).user
+    # when an administrator tries to make themselves the auditor, or a colleague administrator one
+    with pytest.raises(PermissionDenied) as self_grant:
+        grant_staff_role(granted_by=admin, user=admin, department=department, role=StaffRole.AUDITOR)
+    with pytest.raises(InvalidInput) as combined:
+        grant_staff_role(granted_by=admin, user=colleague, department=department, role=StaffRole.AUDITOR)
+    # then both are refused, and a third person can be the auditor
+    assert (self_grant.value.code, combined.value.code) == ("self_grant_refused", "separation_of_duties")
+    auditor = UserFactory(staff=True)
+    grant_staff_role(granted_by=admin, user=auditor, department=department, role=StaffRole.AUDITOR)
+    assert auditor.staff_assignments.get().role == StaffRole.AUDITOR

@@ -5,9 +5,9 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from yiwang.audit import context
 from yiwang.audit.constants import Channel
 from yiwang.audit.sealing import seal_all
+from yiwang.core import call_context as context
 
 
 class Command(BaseCommand):

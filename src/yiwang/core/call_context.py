@@ -1,4 +1,4 @@
-"""Where the current work came from (channel, request id, IP, calling system), for every entry it records.
+"""Where the current work came from (channel, request id, IP, calling system), for the audit log.
 
 The web middleware binds it per request; tasks and commands bind their own channel. Services never take
 these as arguments: they are facts about the call, not the business.
@@ -13,7 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
-from .constants import Channel
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("网页")
+    API = "api", _("接口")
+    ADMIN = "admin", _("管理后台")
+    OIDC = "oidc", _("统一身份认证")
+    TASK = "task", _("后台任务")
+    COMMAND = "command", _("命令行")
+    SYSTEM = "system", _("平台内部")
+
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
