@@ -15,7 +15,7 @@ export PYTHONPATH := src
 export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
+.PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -86,7 +86,12 @@ test-fast: install ## the quick tests only (no slow, no browser), SQLite
 test-e2e: install system-deps ## the browser tests only
 	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m e2e
 
-bench: install ## benchmarks: prints figures and compares them with the issue targets
+bench-deps: ## install what the benchmarks need (wrk, the HTTP load generator)
+	@if command -v wrk >/dev/null; then echo "wrk present"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "run as root, or: sudo apt-get install -y wrk"; exit 1; fi
+
+bench: install bench-deps ## benchmarks: prints figures and compares them with the issue targets
 	$(PY) bench/run.py
 
 clean: ## remove the local database, index and static files

@@ -13,6 +13,7 @@ selector, the one the page and the API call.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -165,4 +166,4 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--queries", type=int, default=2000)
     arguments = parser.parse_args()
-    print(main(rows=arguments.rows, queries=arguments.queries))
+    print(json.dumps(main(rows=arguments.rows, queries=arguments.queries)))

@@ -30,8 +30,10 @@ def _run_script(name: str, *args: str) -> None:
     subprocess.run([PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT)
 
 
-def _json_script(name: str):
-    out = subprocess.run([PYTHON, str(BENCH / name)], check=True, cwd=ROOT, capture_output=True, text=True)
+def _json_script(name: str, *args: str):
+    out = subprocess.run(
+        [PYTHON, str(BENCH / name), *args], check=True, cwd=ROOT, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -81,9 +83,42 @@ def http(seconds: int) -> dict:
     return figures
 
 
+def audit_http(seconds: int) -> None:
+    """Audited register reads over HTTP on PostgreSQL, beside the bare endpoint of the same server."""
+    figures = _json_script("audit_http_bench.py", "--seconds", str(seconds))
+    bare, reads = figures["bare"], figures["audited_reads"]
+    print(
+        f"\n=== audited register reads over HTTP (PostgreSQL, {figures['people']:,} people; "
+        f"granian 2 workers, wrk 2 threads, 16 connections, {seconds} s)"
+    )
+    for name, row in (("bare /api/v1/health", bare), ("POST /registers/population/lookup", reads)):
+        print(
+            f"  {name:<36} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
+            f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
+        )
+    print(
+        f"  audit entries written {figures['audit_entries_written']:,} for {reads['requests']:,} requests "
+        f"({'every read logged' if figures['every_read_logged'] else 'READS MISSING FROM THE LOG'}); "
+        f"target ≥ 2,000 reads/s: {'PASS' if figures['meets_target'] else 'BELOW TARGET'}"
+    )
+
+
+def audit_tracker() -> None:
+    """The data tracker's first page on 10 million PostgreSQL audit rows."""
+    figures = _json_script("audit_tracker_bench.py")
+    print(
+        f"\n=== data tracker first page on {figures['rows']:,} audit rows (PostgreSQL, "
+        f"{figures['queries']:,} citizens, {figures['rows_per_page_avg']} rows a page on average): "
+        f"p50 {figures['p50_ms']:.2f} ms, p99 {figures['p99_ms']:.2f} ms (targets ≤ 20 / 50 ms) "
+        f"{'PASS' if figures['meets_targets'] else 'FAIL'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
-    parser.add_argument("--only", default="search,http,guide,identity,licenses,audit-seal")
+    parser.add_argument(
+        "--only", default="search,http,guide,identity,licenses,audit-seal,audit-http,audit-tracker"
+    )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
     chosen = set(arguments.only.split(","))
@@ -105,6 +140,10 @@ def main() -> None:
         _run_script("license_bench.py")
     if "audit-seal" in chosen:
         _run_script("audit_seal.py")  # sealing time for 100,000 audit entries
+    if "audit-http" in chosen:
+        audit_http(arguments.seconds)
+    if "audit-tracker" in chosen:
+        audit_tracker()
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 
