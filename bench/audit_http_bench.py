@@ -137,7 +137,7 @@ def _bodies(count: int = 2000) -> list[str]:
     from yiwang.registers.models import Person
 
     numbers = list(
-        Person.objects.filter(region_id__startswith=HOME[:6])
+        Person.objects.filter(region__code__startswith=HOME[:6])
         .order_by("?")
         .values_list("id_number", flat=True)[:count]
     )

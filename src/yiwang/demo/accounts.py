@@ -34,6 +34,9 @@ STAFF_ROLES = (
     ("admin", StaffRole.PLATFORM_ADMIN),
     ("auditor", StaffRole.AUDITOR),
 )
+POLICE_DEPARTMENT = "区公安分局"
+POLICE_STAFF = (("gaj_clerk", StaffRole.WINDOW_CLERK), ("gaj_auditor", StaffRole.AUDITOR))
+POLICE_NAMES = ("韩", "杨")
 STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈")
 
 
@@ -85,6 +88,23 @@ def _demo_people() -> list[Person]:
     return [person for person in adults if person.id_number not in representatives][:4]
 
 
+def _staff_member(username: str, surname: str, department, role: StaffRole) -> DemoAccount:
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"surname": surname, "given_name": "演示", "is_staff_member": True}
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        TOTPDevice.objects.create(user=user, name="演示动态口令", key=DEMO_TOTP_KEY_HEX, confirmed=True)
+    StaffAssignment.objects.get_or_create(
+        user=user, department=department, role=role, defaults={"region": department.region}
+    )
+    sync_admin_access(user=user)
+    return DemoAccount(
+        str(role.label), username, DEMO_PASSWORD, f"{department.name}；动态口令密钥 {demo_totp_secret()}"
+    )
+
+
 def _staff(departments: dict) -> list[DemoAccount]:
     accounts = []
     names = iter(STAFF_NAMES)
@@ -93,29 +113,13 @@ def _staff(departments: dict) -> list[DemoAccount]:
         if department is None:
             continue
         for role_key, role in STAFF_ROLES:
-            username = f"{key}_{role_key}"
-            user, created = User.objects.get_or_create(
-                username=username,
-                defaults={"surname": next(names), "given_name": "演示", "is_staff_member": True},
-            )
-            if created:
-                user.set_password(DEMO_PASSWORD)
-                user.save(update_fields=["password"])
-                TOTPDevice.objects.create(
-                    user=user, name="演示动态口令", key=DEMO_TOTP_KEY_HEX, confirmed=True
-                )
-            StaffAssignment.objects.get_or_create(
-                user=user, department=department, role=role, defaults={"region": department.region}
-            )
-            sync_admin_access(user=user)
-            accounts.append(
-                DemoAccount(
-                    str(role.label),
-                    username,
-                    DEMO_PASSWORD,
-                    f"{department.name}；动态口令密钥 {demo_totp_secret()}",
-                )
-            )
+            accounts.append(_staff_member(f"{key}_{role_key}", next(names), department, role))
+    # The police branch holds the population register: its clerk reads residents' records (each read shows
+    # in the resident's 我的数据使用记录) and its auditor reviews those reads.
+    police = departments.get(POLICE_DEPARTMENT)
+    if police is not None:
+        for (username, role), surname in zip(POLICE_STAFF, POLICE_NAMES, strict=True):
+            accounts.append(_staff_member(username, surname, police, role))
     return accounts
 
 

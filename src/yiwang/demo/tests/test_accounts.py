@@ -31,6 +31,13 @@ def test_demo_accounts_cover_every_role_and_are_idempotent():
     # 三员分立: the auditor can open the audit log in the admin, the platform administrator cannot
     assert User.objects.get(username="scj_auditor").has_perm("audit.view_auditentry")
     assert not User.objects.get(username="scj_admin").has_perm("audit.view_auditentry")
+    # the police branch, which holds the population register, has a clerk who may read it and an auditor
+    police = [a.username for a in accounts if a.username.startswith("gaj_")]
+    assert police == ["gaj_clerk", "gaj_auditor"]
+    clerk = User.objects.get(username="gaj_clerk").staff_assignments.get()
+    from yiwang.registers.services import REGISTER_HOLDERS
+
+    assert clerk.department.short_name == REGISTER_HOLDERS["population"][0]
     mandate = Mandate.objects.get(agent__username="agent")
     assert mandate.enterprise.representative.username == "legal_rep"
     assert User.objects.get(username="legal_rep").assurance_level == AssuranceLevel.REGISTER_VERIFIED
