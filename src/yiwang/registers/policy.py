@@ -15,7 +15,6 @@ from yiwang.identity.models import StaffAssignment, User
 from yiwang.identity.selectors import assignment_with_permission
 
 from .constants import RegisterCode
-from .models import Register
 
 _SELF_READ_MIN_LEVEL = 3
 READ_PERMISSION = "register.read"
@@ -38,16 +37,13 @@ def _is_subject(actor: User, register: str, subject: str) -> bool:
     )
 
 
-def _holding_department_id(register: str) -> int | None:
-    return Register.objects.filter(code=register).values_list("department_id", flat=True).first()
-
-
-def reading_assignment(*, actor: User, register: str, region_code: str | None) -> StaffAssignment | None:
-    """The actor's role in the department holding the register that lets them read a record of the region.
+def reading_assignment(
+    *, actor: User, department_id: int | None, region_code: str | None
+) -> StaffAssignment | None:
+    """The actor's role in the register's holding department that lets them read a record of the region.
 
     ``region_code=None`` asks whether any of the department's read roles is held, whatever its region.
     """
-    department_id = _holding_department_id(register)
     if department_id is None:
         return None
     return assignment_with_permission(
@@ -56,7 +52,13 @@ def reading_assignment(*, actor: User, register: str, region_code: str | None) -
 
 
 def decide_read(
-    *, actor: User | None, register: str, subject: str, region_code: str, system: str | None
+    *,
+    actor: User | None,
+    register: str,
+    department_id: int | None,
+    subject: str,
+    region_code: str,
+    system: str | None,
 ) -> ReadDecision:
     """Whether this actor (or, with no person behind it, this platform system) may read the record."""
     if actor is None or not actor.is_authenticated:
@@ -65,19 +67,10 @@ def decide_read(
         return ReadDecision(allowed=False, reason=NOT_PERMITTED)
     if _is_subject(actor, register, subject):
         return ReadDecision(allowed=True, is_own_record=True)
-    assignment = reading_assignment(actor=actor, register=register, region_code=region_code)
+    assignment = reading_assignment(actor=actor, department_id=department_id, region_code=region_code)
     if assignment is not None:
         return ReadDecision(allowed=True, assignment=assignment)
-    elsewhere = reading_assignment(actor=actor, register=register, region_code=None)
+    elsewhere = reading_assignment(actor=actor, department_id=department_id, region_code=None)
     if elsewhere is not None:
         return ReadDecision(allowed=False, assignment=elsewhere, reason=AlertReason.OUTSIDE_REGION)
     return ReadDecision(allowed=False, reason=NOT_PERMITTED)
-
-
-def may_read_record(
-    *, actor: User | None, register: str, subject: str, region_code: str, system: str | None
-) -> bool:
-    """Whether this actor (or, with no person behind it, this platform system) may read the record."""
-    return decide_read(
-        actor=actor, register=register, subject=subject, region_code=region_code, system=system
-    ).allowed

@@ -80,6 +80,7 @@ class _Read:
     """One read as the gate saw it: what was asked, of which row, and the decision."""
 
     register: str
+    holder: Register | None  # the register row, with its holding department
     subject: str
     fields: list[str]
     purpose: str
@@ -93,7 +94,7 @@ def _write_log(
     read: _Read, *, actor: User | None, requested_by: User | None, ground: dict[str, str] | None
 ) -> None:
     """Record the read, granted or not, in the one audit log (inside the gate's transaction)."""
-    holder = Register.objects.filter(code=read.register).select_related("department").first()
+    holder = read.holder
     reason = "not_found" if read.row is None else read.decision.reason
     reader = _reader_facts(
         actor=actor,
@@ -136,15 +137,21 @@ def _read_record(
 ) -> dict[str, Any] | None:
     columns = [sources.get(name, name) for name in fields]
     with transaction.atomic():
+        holder = Register.objects.filter(code=register).select_related("department").first()
         row = model._default_manager.filter(**{key_field: key}).values(*columns, "region_id", "pk").first()
         decision = (
             decide_read(
-                actor=actor, register=register, subject=key, region_code=row["region_id"], system=system
+                actor=actor,
+                register=register,
+                department_id=holder.department_id if holder else None,
+                subject=key,
+                region_code=row["region_id"],
+                system=system,
             )
             if row is not None
             else ReadDecision(allowed=False)
         )
-        read = _Read(register, key, fields, purpose, system, acting_for, row, decision)
+        read = _Read(register, holder, key, fields, purpose, system, acting_for, row, decision)
         _write_log(read, actor=actor, requested_by=requested_by, ground=ground)
     if row is None or not decision.allowed:
         return None

@@ -118,6 +118,8 @@ def test_an_auditor_searches_only_their_departments_entries(client, world, who, 
     page = client.get("/staff/audit")
     assert page.status_code == 200
     _assert_sees_only(page.content.decode(), world, visible)
+    # and the page speaks Chinese, not the log's codes
+    assert "人口库：读取" in page.content.decode() and "registers.person_read" not in page.content.decode()
 
 
 @pytest.mark.parametrize("who", ["citizen", "clerk", "representative"])
