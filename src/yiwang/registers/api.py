@@ -15,15 +15,18 @@ from yiwang.audit.constants import GroundKind
 from yiwang.core.api_auth import bearer_scope
 from yiwang.core.schemas import ErrorOut
 
+from .constants import PERSON_FIELDS
 from .selectors import access_person_by_id_number
 
 router = Router(tags=["registers"])
+# The fields of the population register's catalogue, as an enumeration clients can read from the schema.
+PersonField = Literal[tuple(sorted(PERSON_FIELDS))]  # type: ignore[valid-type]
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 class PersonLookupIn(Schema):
-    id_number: str = Field(min_length=15, max_length=18, description="公民身份号码（仅在请求体中传递）")
-    fields: list[str] = Field(
+    id_number: str = Field(pattern=r"^(\d{17}[\dXx]|\d{15})$", description="公民身份号码（仅在请求体中传递）")
+    fields: list[PersonField] = Field(
         min_length=1,
         max_length=14,
         description="要读取的字段（人口库目录中的字段名），未列入目录的字段被拒绝",

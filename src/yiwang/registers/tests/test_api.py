@@ -115,7 +115,8 @@ def test_no_token_scope_no_read_and_nothing_logged(client, world):
 @pytest.mark.parametrize(
     "overrides, code",
     [
-        ({"fields": ["password"]}, "unknown_register_field"),
+        ({"fields": ["password"]}, "invalid_input"),  # the schema lists the catalogue's fields
+        ({"id_number": "not-a-number"}, "invalid_input"),
         ({"fields": []}, "invalid_input"),
         ({"purpose": ""}, "invalid_input"),
         ({"ground_kind": "self"}, "invalid_input"),
