@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from yiwang.identity.selectors import department_ids_with_permission
 
 from .models import Consent, ImportJob, License, LicenseType, SigningKey
+from .services import save_license_type_edit
 
 
 def license_department_ids(request: HttpRequest) -> frozenset[int]:
@@ -57,6 +58,13 @@ class LicenseTypeAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "holder_kind", "validity_kind", "is_active")
     search_fields = ("code", "name")
     filter_horizontal = ("issuing_departments",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        # The admin's change view is one transaction: the edit, its issuers (saved next) and the audit entry.
+        save_license_type_edit(actor=request.user, license_type=obj, changed=list(form.changed_data))
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # issued licenses refer to their type: retire a type by clearing 启用 instead
 
 
 @admin.register(SigningKey)

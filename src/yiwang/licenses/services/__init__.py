@@ -1,6 +1,6 @@
 """Writes of the licenses domain. Each function is one transaction; see the modules for details."""
 
-from .catalog import load_license_type_catalog, save_license_type
+from .catalog import load_license_type_catalog, save_license_type, save_license_type_edit
 from .consents import (
     accept_consent_request,
     create_consent_request,
@@ -33,5 +33,6 @@ __all__ = [
     "revoke_consent",
     "rotate_signing_key",
     "save_license_type",
+    "save_license_type_edit",
     "scan_show_token",
 ]

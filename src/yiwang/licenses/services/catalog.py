@@ -60,6 +60,22 @@ def save_license_type(
     return license_type
 
 
+@transaction.atomic
+def save_license_type_edit(*, actor, license_type: LicenseType, changed: list[str]) -> LicenseType:
+    """Save a type as edited in the back office (its schema checked), recording who changed which fields."""
+    check_schema(license_type.field_schema)
+    created = license_type.pk is None
+    license_type.save()
+    record_event(
+        actor=actor,
+        action=AuditAction.LICENSE_TYPE_SAVED,
+        object_type=LICENSE_TYPE_OBJECT,
+        object_id=license_type.code,
+        details={"changed": sorted(changed), "created": created},
+    )
+    return license_type
+
+
 def load_license_type_catalog() -> int:
     """Save every type of the shipped catalog (idempotent); returns how many."""
     entries = json.loads(CATALOG_FILE.read_text("utf-8"))["types"]

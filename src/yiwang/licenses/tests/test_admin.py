@@ -80,3 +80,38 @@ def test_a_superuser_without_a_license_role_sees_no_licenses(admin_client, two_d
     assert world.license.identifier not in body
     assert other.identifier not in body
     assert admin_client.get(f"/admin/licenses/license/{other.pk}/change/").status_code in (302, 404)
+
+
+def test_a_license_type_edited_in_the_admin_is_audited_with_its_editor(client, two_departments):
+    import json
+
+    from django.forms.models import model_to_dict
+
+    from yiwang.audit.models import AuditEntry
+
+    # given the platform administrator on a license type's change page
+    world, _ = two_departments
+    editor = _staff_with_role(world.license.issuer, StaffRole.PLATFORM_ADMIN)
+    login_with_second_factor(client, editor)
+    license_type = world.license.license_type
+    data = model_to_dict(license_type)
+    data.update(
+        name="更名后的证照",
+        field_schema=json.dumps(license_type.field_schema),
+        display_layout=json.dumps(license_type.display_layout),
+        issuing_departments=[d.pk for d in data["issuing_departments"]],
+        validity_years=data["validity_years"] or "",
+    )
+    # when they rename it
+    response = client.post(f"/admin/licenses/licensetype/{license_type.pk}/change/", data)
+    # then the change is saved and the log names who changed which field
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = AuditEntry.objects.filter(action="licenses.license_type_saved").latest("id")
+    assert (entry.actor, entry.object_id) == (editor, license_type.code)
+    assert "name" in entry.details["changed"]
+    license_type.refresh_from_db()
+    assert license_type.name == "更名后的证照"
+    assert (
+        client.post(f"/admin/licenses/licensetype/{license_type.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
