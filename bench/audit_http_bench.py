@@ -52,23 +52,9 @@ end
 
 
 def setup_django() -> None:
-    import psycopg
+    from pg_bench_database import setup_django_on_postgres
 
-    admin_url, name = DATABASE_URL.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yiwang.settings.base"
-    os.environ["YIWANG_VAR_DIR"] = str(ROOT / "var" / "bench-registers")
-    os.environ.setdefault("YIWANG_LOG_LEVEL", "WARNING")
-    os.environ["YIWANG_TASKS"] = "dummy"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django_on_postgres(database_url=DATABASE_URL, var_dir=ROOT / "var" / "bench-registers")
 
 
 def ensure_world(size: str) -> dict:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
 DATABASE_URL = os.environ.get(
     "YIWANG_BENCH_AUDIT_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/yiwang_bench_audit"
 )
@@ -35,23 +36,9 @@ def _subject_code(number: int) -> str:
 
 
 def setup_django() -> None:
-    import psycopg
+    from pg_bench_database import setup_django_on_postgres
 
-    admin_url, name = DATABASE_URL.rsplit("/", 1)
-    with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
-        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            connection.execute(f'CREATE DATABASE "{name}"')
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ["DJANGO_SETTINGS_MODULE"] = "yiwang.settings.base"
-    os.environ["YIWANG_VAR_DIR"] = str(ROOT / "var" / "bench-audit")
-    os.environ.setdefault("YIWANG_LOG_LEVEL", "WARNING")
-    os.environ["YIWANG_TASKS"] = "dummy"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django_on_postgres(database_url=DATABASE_URL, var_dir=ROOT / "var" / "bench-audit")
 
 
 def _load_subjects(cursor) -> None:

@@ -61,3 +61,28 @@ def admin_client(db, admin_user, client):
     """A superuser who has passed the second factor, as the admin requires."""
     login_with_second_factor(client, admin_user)
     return client
+
+
+def bearer_token(user, scope: str, value: str) -> dict:
+    """Headers with an access token of ``scope`` for ``user``, issued to a departmental client of its own."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from oauth2_provider.models import AccessToken, Application
+
+    application = Application.objects.create(
+        name="部门业务系统",
+        client_id=f"client-{value}",
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        redirect_uris="https://rp.example.gov.cn/callback",
+        algorithm=Application.RS256_ALGORITHM,
+    )
+    AccessToken.objects.create(
+        user=user,
+        application=application,
+        token=value,
+        scope=scope,
+        expires=timezone.now() + timedelta(hours=1),
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {value}"}

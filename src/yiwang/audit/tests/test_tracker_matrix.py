@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.audit.tests.tracker_world import bearer_token, build_world
-from yiwang.conftest import login_with_second_factor
+from yiwang.audit.tests.tracker_world import build_world
+from yiwang.conftest import bearer_token, login_with_second_factor
 
 pytestmark = pytest.mark.django_db
 

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
-
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
 
 from yiwang.audit.constants import GroundKind
 from yiwang.audit.models import AuditEntry
@@ -72,22 +68,3 @@ def build_world() -> World:
         other_entry=clerk_read(other_clerk, other_department, other.id_number, "核验婚姻登记材料"),
         enterprise_entry=clerk_read(clerk, department, enterprise.credit_code, "核查企业登记信息"),
     )
-
-
-def bearer_token(user, scope: str, value: str) -> dict:
-    application = Application.objects.create(
-        name="部门业务系统",
-        client_id=f"client-{value}",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris="https://rp.example.gov.cn/callback",
-        algorithm=Application.RS256_ALGORITHM,
-    )
-    AccessToken.objects.create(
-        user=user,
-        application=application,
-        token=value,
-        scope=scope,
-        expires=timezone.now() + timedelta(hours=1),
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {value}"}

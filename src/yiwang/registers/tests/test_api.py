@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
-from oauth2_provider.models import AccessToken, Application
 
 from yiwang.audit.constants import AlertReason, GroundKind, Outcome
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.tests.factories import DepartmentFactory
+from yiwang.conftest import bearer_token
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory, UserFactory
 from yiwang.registers.constants import RegisterCode
@@ -26,24 +24,7 @@ _issued = itertools.count(1)
 
 
 def _token(user, scope: str) -> dict:
-    number = next(_issued)
-    application = Application.objects.create(
-        name="窗口受理系统",
-        client_id=f"client-window-{number}",
-        client_type=Application.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-        redirect_uris="https://window.example.gov.cn/callback",
-        algorithm=Application.RS256_ALGORITHM,
-    )
-    token = f"tok-window-{number}"
-    AccessToken.objects.create(
-        user=user,
-        application=application,
-        token=token,
-        scope=scope,
-        expires=timezone.now() + timedelta(hours=1),
-    )
-    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    return bearer_token(user, scope, f"tok-window-{next(_issued)}")
 
 
 @pytest.fixture
