@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.regions",
     "yiwang.audit",
+    "yiwang.notifications",
     "yiwang.registers",
     "yiwang.identity",
     "yiwang.catalog",
@@ -325,3 +326,19 @@ LICENSE_KEK_FILE_ALLOWED = env_bool("YIWANG_LICENSE_KEK_FILE_ALLOWED", True)
 AUDIT_SUBJECT_KEY = os.environ.get("YIWANG_AUDIT_SUBJECT_KEY", SECRET_KEY)
 # Seconds between two runs of the sealer (numbers new entries, extends the Merkle tree, signs a tree head).
 AUDIT_SEAL_INTERVAL = float(os.environ.get("YIWANG_AUDIT_SEAL_INTERVAL", "5"))
+
+# --- Notifications: the outbox and webhooks (docs/notifications.md) ----------------------------------
+# Seconds between two runs of the deliverer (the deliver_webhooks loop or self-rescheduling task).
+NOTIFICATIONS_DELIVERY_INTERVAL = float(os.environ.get("YIWANG_WEBHOOK_INTERVAL", "5"))
+# Tries before a delivery is dead-lettered (and the endpoint's administrators are alerted), and the
+# backoff between tries: base · 2^(n-1) seconds, at most the cap, with jitter in [half, full].
+NOTIFICATIONS_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("YIWANG_WEBHOOK_MAX_ATTEMPTS", "10"))
+NOTIFICATIONS_WEBHOOK_BACKOFF_BASE = float(os.environ.get("YIWANG_WEBHOOK_BACKOFF_BASE", "30"))
+NOTIFICATIONS_WEBHOOK_BACKOFF_CAP = float(os.environ.get("YIWANG_WEBHOOK_BACKOFF_CAP", "3600"))
+NOTIFICATIONS_WEBHOOK_TIMEOUT = float(os.environ.get("YIWANG_WEBHOOK_TIMEOUT", "10"))
+# A claimed delivery is claimed again after this many seconds if its worker died mid-POST.
+NOTIFICATIONS_WEBHOOK_LEASE = float(os.environ.get("YIWANG_WEBHOOK_LEASE", "60"))
+NOTIFICATIONS_WEBHOOK_TRANSPORT = os.environ.get("YIWANG_WEBHOOK_TRANSPORT", "http")
+# Webhooks never go to private, link-local or reserved addresses (SSRF); loopback only when allowed
+# (tests and the demo, whose receivers run on 127.0.0.1).
+NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = env_bool("YIWANG_WEBHOOK_ALLOW_LOOPBACK", DEBUG)

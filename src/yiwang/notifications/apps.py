@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationsConfig(AppConfig):
+    name = "yiwang.notifications"
+    verbose_name = _("通知与推送")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import transports as _transports  # noqa: F401  (defines the registry the start-up check reads)

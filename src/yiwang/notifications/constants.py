@@ -1,0 +1,37 @@
+"""The states of a webhook delivery, the kinds of in-app notices and the audit actions of notifications."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("待投递")
+    DELIVERED = "delivered", _("已投递")
+    FAILED = "failed", _("投递失败待重试")
+    DEAD = "dead", _("已转入死信")
+
+
+class NoticeKind(models.TextChoices):
+    DELIVERY_DEAD = "delivery_dead", _("推送转入死信")
+
+
+class AuditAction(models.TextChoices):
+    """Past-tense names of every state change the notifications services make."""
+
+    ENDPOINT_CREATED = "notifications.endpoint_created", _("创建推送地址")
+    ENDPOINT_CHANGED = "notifications.endpoint_changed", _("修改推送地址")
+    DELIVERY_DEAD = "notifications.delivery_dead", _("推送转入死信")
+    DELIVERIES_REPLAYED = "notifications.deliveries_replayed", _("重新投递推送")
+
+
+# Statuses the claimer picks up when their next attempt is due.
+DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+# The request headers of a delivery (a receiver reads the same values, signed, in the body).
+HEADER_EVENT_ID = "Yiwang-Event-Id"
+HEADER_TOPIC = "Yiwang-Topic"
+HEADER_TIMESTAMP = "Yiwang-Timestamp"
+HEADER_SIGNATURE = "Yiwang-Signature"
+HEADER_ATTEMPT = "Yiwang-Delivery-Attempt"
+HEADER_SIGNATURE_KEY = "Yiwang-Signature-Key"

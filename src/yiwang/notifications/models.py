@@ -1,0 +1,140 @@
+"""The outbox (events written with their change), webhook endpoints, deliveries, the platform key, notices."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .constants import DeliveryStatus, NoticeKind
+
+
+class WebhookKey(models.Model):
+    """The platform's SM2 key that signs webhook bodies; the private half stays in its signing backend."""
+
+    key_id = models.CharField(_("密钥标识"), max_length=64, unique=True)
+    public_key = models.CharField(_("公钥"), max_length=200)
+    backend = models.CharField(_("签名后端"), max_length=40)
+    sealed_private_key = models.BinaryField(null=True, blank=True, editable=False)
+    handle = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("推送签名密钥")
+        verbose_name_plural = _("推送签名密钥")
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class WebhookEndpoint(models.Model):
+    """Where a departmental system receives events: a URL owned by a department (and its system, if any)."""
+
+    department = models.ForeignKey(
+        "regions.Department", verbose_name=_("所属部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    application = models.ForeignKey(
+        settings.OAUTH2_PROVIDER_APPLICATION_MODEL,
+        verbose_name=_("业务系统"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    url = models.URLField(_("接收地址"), max_length=500)
+    # Space-separated topics this endpoint takes when a caller selects endpoints by topic.
+    topics = models.CharField(_("订阅主题"), max_length=500, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("推送地址")
+        verbose_name_plural = _("推送地址")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.url}"
+
+    @property
+    def topic_set(self) -> set[str]:
+        return set(self.topics.split())
+
+
+class OutboxEvent(models.Model):
+    """One event, written in the transaction of the change it reports; its UUID lets receivers deduplicate."""
+
+    event_id = models.UUIDField(_("事件标识"), unique=True, default=uuid.uuid4, editable=False)
+    topic = models.CharField(_("主题"), max_length=100, db_index=True)
+    payload = models.JSONField(_("内容"))
+    occurred_at = models.DateTimeField(_("发生时间"))
+
+    class Meta:
+        verbose_name = _("待推送事件")
+        verbose_name_plural = _("待推送事件")
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.event_id}"
+
+
+class Delivery(models.Model):
+    """One event to one endpoint: attempts, when the next is due, and how the last one ended."""
+
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        _("状态"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("上次尝试时间"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("投递时间"), null=True, blank=True)
+    last_status_code = models.PositiveSmallIntegerField(_("上次响应码"), null=True, blank=True)
+    last_error = models.CharField(_("上次错误"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("推送投递")
+        verbose_name_plural = _("推送投递")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "endpoint"], name="one_delivery_per_event_endpoint")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} → {self.endpoint_id} {self.status}"
+
+
+class Notice(models.Model):
+    """An in-app alert to a department's administrators (and the owning system's user), e.g. a dead letter."""
+
+    kind = models.CharField(_("类型"), max_length=30, choices=NoticeKind.choices)
+    department = models.ForeignKey(
+        "regions.Department", verbose_name=_("部门"), on_delete=models.CASCADE, related_name="+"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("接收人"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    delivery = models.ForeignKey(Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("站内提醒")
+        verbose_name_plural = _("站内提醒")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,15 @@
+"""Writes of notifications: the outbox, webhook endpoints, delivery attempts, replays."""
+
+from .delivery import DeliveryRun, deliver_due
+from .endpoints import create_endpoint, update_endpoint
+from .outbox import enqueue_event
+from .replay import replay_deliveries
+
+__all__ = [
+    "DeliveryRun",
+    "create_endpoint",
+    "deliver_due",
+    "enqueue_event",
+    "replay_deliveries",
+    "update_endpoint",
+]
