@@ -73,7 +73,10 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage"}),
     StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
     StaffRole.SUPERVISOR: frozenset({"supervision.view", "application.view", "staff.view"}),
-    StaffRole.PLATFORM_ADMIN: frozenset({"staff.manage", "staff.view", "client.manage"}),
+    # The platform administrator gives the exchange's second approval of grade-4 (核心) data items.
+    StaffRole.PLATFORM_ADMIN: frozenset(
+        {"staff.manage", "staff.view", "client.manage", "exchange.approve_sensitive"}
+    ),
     StaffRole.AUDITOR: frozenset({"audit.view", "audit.export", "audit.handle_report"}),
 }
 

@@ -203,6 +203,8 @@ def access_legal_person_by_credit_code(
     system: str | None = None,
     acting_for: str = "",
     requested_by: User | None = None,
+    ground_kind: str = "",
+    ground_ref: str = "",
 ) -> dict[str, Any]:
     """Return the asked-for fields of a legal person's record if the actor may read it; log the read."""
     checked = _checked_fields(fields, LEGAL_PERSON_FIELDS)
@@ -218,6 +220,7 @@ def access_legal_person_by_credit_code(
         system=system,
         acting_for=acting_for,
         requested_by=requested_by,
+        ground={"ground_kind": ground_kind, "ground_ref": ground_ref[:100]} if ground_kind else None,
     )
     if record is None:
         raise NotFound("法人库中未找到该记录", code="legal_person_not_found")

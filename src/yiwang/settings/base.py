@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "yiwang.audit",
     "yiwang.notifications",
     "yiwang.registers",
+    "yiwang.exchange",
     "yiwang.identity",
     "yiwang.catalog",
     "yiwang.search",
@@ -226,6 +227,7 @@ OAUTH2_PROVIDER = {
         "staff:read": _("查看工作人员通讯录"),
         "registers:read": _("按用途与依据查询基础库（工作人员）"),
         "data-uses:write": _("举报可疑的数据使用、标记提醒已读"),
+        "exchange": _("部门业务系统调用数据共享交换接口（客户端凭证）"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }
