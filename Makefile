@@ -13,6 +13,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONPATH := src
 # The platform's public base URL (OIDC issuer, demo client redirect) follows where `make run` serves.
 export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
+# The demo's departmental systems receive webhooks on loopback; production leaves this off (SSRF guard).
+export YIWANG_WEBHOOK_ALLOW_LOOPBACK ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
@@ -45,8 +47,10 @@ demo: install ## migrate and load the demo data set (idempotent)
 serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@# the audit sealer runs beside the web server (one process; stopped with it)
-	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; trap 'kill $$sealer 2>/dev/null' EXIT INT TERM; \
+	@# the audit sealer and the webhook deliverer run beside the web server (one process each; stopped with it)
+	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; \
+	$(PY) manage.py deliver_webhooks --loop >/dev/null & deliverer=$$!; \
+	trap 'kill $$sealer $$deliverer 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
@@ -54,6 +58,7 @@ run: demo serve ## install, load the demo data and run the platform on http://12
 
 worker: install ## run a background task worker (production: YIWANG_TASKS=database)
 	$(PY) manage.py seal_audit_log --schedule
+	$(PY) manage.py deliver_webhooks --schedule
 	$(PY) manage.py db_worker
 
 lint: install ## ruff, import contracts, mypy (services, selectors, audit), migrations and OpenAPI drift
