@@ -11,6 +11,7 @@ from ninja.renderers import JSONRenderer
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api_auth import InsufficientScope
 from yiwang.core.errors import DomainError
+from yiwang.exchange.api import router as exchange_router
 from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
 from yiwang.regions.api import router as regions_router
@@ -104,6 +105,7 @@ api.add_router("", regions_router)
 api.add_router("", licenses_router)
 api.add_router("", identity_router)
 api.add_router("", registers_router)
+api.add_router("", exchange_router)
 api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
 api.add_router("", audit_tree_router)

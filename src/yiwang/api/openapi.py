@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.schema import OpenAPISchema
 
-from yiwang.core.api_auth import PlatformBearerAuth
+from yiwang.core.api_auth import PlatformBearerAuth, PlatformSystemAuth
 
 
 class ScopedOpenAPISchema(OpenAPISchema):
@@ -13,7 +13,7 @@ class ScopedOpenAPISchema(OpenAPISchema):
         # ninja leaves every requirement's scope list empty; OpenAPI 3.1 lets a bearer scheme name them.
         requirements = super().operation_security(operation)
         for auth in operation.auth_callbacks:
-            if isinstance(auth, PlatformBearerAuth):
+            if isinstance(auth, (PlatformBearerAuth, PlatformSystemAuth)):
                 for requirement in requirements or []:
                     if type(auth).__name__ in requirement:
                         requirement[type(auth).__name__] = [auth.scope]

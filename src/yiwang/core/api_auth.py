@@ -63,7 +63,8 @@ class PlatformBearerAuth(HttpBearer):
 
     def authenticate(self, request, token):
         valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
-        if not valid or not oauth_request.user.is_active:
+        # A client-credentials token has no user behind it: it opens only PlatformSystemAuth endpoints.
+        if not valid or oauth_request.user is None or not oauth_request.user.is_active:
             return None
         if not oauth_request.access_token.allow_scopes([self.scope]):
             raise InsufficientScope(required_scope=self.scope)
@@ -71,6 +72,40 @@ class PlatformBearerAuth(HttpBearer):
         request.oauth_client = oauth_request.client
         call_context.set_system(oauth_request.client.client_id)  # the audit log names the calling system
         return oauth_request.user
+
+
+class PlatformSystemAuth(HttpBearer):
+    """A departmental system's own token (OAuth2 client credentials, no person behind it) with ``scope``.
+
+    Handlers read the calling system from ``request.auth_client``; the audit log names it as the system.
+    A token issued to a person (authorization code) is not accepted here, nor is the browser session.
+    """
+
+    openapi_description = "部门业务系统以客户端凭证（client_credentials）取得的访问令牌，须含所列授权范围。"
+
+    def __init__(self, scope: str) -> None:
+        if scope not in settings.OAUTH2_PROVIDER["SCOPES"]:
+            raise ValueError(f"unknown API scope {scope!r}")
+        self.scope = scope
+        super().__init__()
+
+    def authenticate(self, request, token):
+        valid, oauth_request = get_oauthlib_core().verify_request(request, scopes=[])
+        if not valid or oauth_request.user is not None:
+            return None
+        client = oauth_request.client
+        if client is None or client.authorization_grant_type != client.GRANT_CLIENT_CREDENTIALS:
+            return None
+        if not oauth_request.access_token.allow_scopes([self.scope]):
+            raise InsufficientScope(required_scope=self.scope)
+        request.auth_client = client
+        call_context.set_system(client.client_id)
+        return client
+
+
+def system_scope(scope: str) -> list:
+    """The auth list of an endpoint for departmental systems: a client-credentials token with ``scope``."""
+    return [PlatformSystemAuth(scope)]
 
 
 def bearer_scope(scope: str) -> list:

@@ -19,6 +19,7 @@ from oauth2_provider.models import Application
 
 from yiwang.audit.constants import EntryKind, GroundKind, Outcome
 from yiwang.audit.services import record_event
+from yiwang.core.crypto.sm3 import sm3_hex
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.models import ClientProfile
 from yiwang.regions.models import Department
@@ -167,7 +168,7 @@ def query_resource(
     masks = {code: grant.masks[code] for code in call.items}
     return {
         "resource": resource.code,
-        "key": call.key,
+        "key_sm3": sm3_hex(call.key.encode()),  # binds the answer to the subject without repeating it
         "purpose": call.purpose,
         "case_number": call.case_number,
         "grant": grant.pk,
@@ -232,7 +233,7 @@ def verify_assertions(
     judges = _ASSERTIONS[resource.source]
     return {
         "resource": resource.code,
-        "key": call.key,
+        "key_sm3": sm3_hex(call.key.encode()),  # binds the answer to the subject without repeating it
         "purpose": call.purpose,
         "case_number": call.case_number,
         "grant": grant.pk,

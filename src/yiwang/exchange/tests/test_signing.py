@@ -1,0 +1,109 @@
+"""Every exchange answer is signed by the platform (SM2 over the payload's RFC 8785 bytes): OpenSSL
+verifies it with the published key, and a tampered payload fails."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+
+import pytest
+
+from yiwang.core.crypto.canonical import canonicalize
+from yiwang.exchange.services import request_resource
+from yiwang.exchange.signing import signed
+from yiwang.registers.tests.factories import LegalPersonFactory
+
+from .factories import CONSUMER_ITEM, make_world, system_token
+
+pytestmark = pytest.mark.django_db
+QUERY = "/api/v1/exchange/query"
+
+
+def _openssl_verify(tmp_path, key_pem: str, payload: dict, signature_b64: str) -> subprocess.CompletedProcess:
+    (tmp_path / "answer.json").write_bytes(canonicalize(payload))
+    (tmp_path / "answer.sig").write_bytes(base64.b64decode(signature_b64))
+    (tmp_path / "exchange.pem").write_text(key_pem)
+    command = [
+        "openssl",
+        "dgst",
+        "-sm3",
+        "-verify",
+        "exchange.pem",
+        "-signature",
+        "answer.sig",
+        "-sigopt",
+        "distid:1234567812345678",
+        "answer.json",
+    ]
+    return subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, check=False)  # noqa: S603
+
+
+def test_signed_answer_over_http_verifies_with_openssl_and_tampering_fails(client, tmp_path):
+    # given a system with a grant on the legal-person register and the published key
+    world = make_world()
+
+    request_resource(
+        actor=world.housing_admin,
+        resource=world.legal_person,
+        consumer=world.housing,
+        system=world.housing_system,
+        purpose="商品房预售许可审核",
+        service_item_codes=[CONSUMER_ITEM],
+        legal_basis="《城市商品房预售管理办法》第七条",
+        item_codes=["name", "status"],
+        ends_on=world.ends_on,
+    )
+    company = LegalPersonFactory(name="广安区青山置业有限公司")
+    body = {
+        "resource": world.legal_person.code,
+        "key": company.credit_code,
+        "items": ["name", "status"],
+        "purpose": CONSUMER_ITEM,
+        "case_number": "ZJ-2026-42",
+    }
+    headers = system_token(world.housing_system, "housing-token")
+    # when it queries
+    response = client.post(
+        "/api/v1/exchange/query", json.dumps(body), content_type="application/json", **headers
+    )
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    key = client.get("/api/v1/exchange/signing-key").json()
+    assert key["key_id"] == answer["signature"]["key_id"]
+    # then OpenSSL verifies what it received
+    result = _openssl_verify(tmp_path, key["public_key_pem"], answer["payload"], answer["signature"]["value"])
+    assert result.returncode == 0, result.stderr
+    assert "Verified OK" in result.stdout
+    # and a payload with one item changed does not verify
+    tampered = {**answer["payload"], "items": {**answer["payload"]["items"], "status": "deregistered"}}
+    result = _openssl_verify(tmp_path, key["public_key_pem"], tampered, answer["signature"]["value"])
+    assert result.returncode != 0
+    assert "Verification failure" in result.stdout + result.stderr
+
+
+def test_refusals_are_signed_too(client, tmp_path):
+    world = make_world()
+    body = {
+        "resource": world.population.code,
+        "key": "110101199003071234",
+        "items": ["name"],
+        "purpose": CONSUMER_ITEM,
+        "case_number": "C-1",
+    }
+    headers = system_token(world.civil_system, "civil-token")
+    response = client.post(
+        "/api/v1/exchange/query", json.dumps(body), content_type="application/json", **headers
+    )
+    assert response.status_code == 403
+    answer = response.json()
+    key = client.get("/api/v1/exchange/signing-key").json()
+    result = _openssl_verify(tmp_path, key["public_key_pem"], answer["payload"], answer["signature"]["value"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_envelope_signs_the_canonical_bytes_of_its_payload():
+    envelope = signed({"b": 1, "a": "二"})
+    assert envelope["payload"] == {"b": 1, "a": "二"}
+    assert envelope["signature"]["algorithm"] == "SM2-SM3"
+    assert base64.b64decode(envelope["signature"]["value"])
