@@ -114,10 +114,21 @@ def audit_tracker() -> None:
     )
 
 
+def webhooks() -> None:
+    """Webhook deliveries per second to a loopback receiver (bounded: 2,000 events × 2 endpoints, 60 s)."""
+    figures = _json_script("webhook_bench.py", "--events", "2000", "--endpoints", "2", "--seconds", "60")
+    print(
+        f"\n=== webhook deliveries ({figures['database']}, one deliverer, loopback receiver): "
+        f"{figures['deliveries']:,} in {figures['seconds']:.2f} s = {figures['deliveries_per_second']:,}/s "
+        f"(signed, at least once); undelivered {figures['undelivered']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
     parser.add_argument(
-        "--only", default="search,http,guide,identity,licenses,audit-seal,audit-http,audit-tracker"
+        "--only",
+        default="search,http,guide,identity,licenses,audit-seal,audit-http,audit-tracker,webhooks",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -144,6 +155,8 @@ def main() -> None:
         audit_http(arguments.seconds)
     if "audit-tracker" in chosen:
         audit_tracker()
+    if "webhooks" in chosen:
+        webhooks()
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 

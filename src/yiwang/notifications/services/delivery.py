@@ -9,6 +9,7 @@ ends: delivery is at least once, and receivers deduplicate by event id.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -102,21 +103,30 @@ def _dead_letter(delivery: Delivery) -> None:
 
 
 @transaction.atomic
-def _record(*, delivery_id: int, result: TransportResult, now: dt.datetime) -> str:
+def _record_delivered(delivered: dict[int, list[int]], *, now: dt.datetime) -> None:
+    """Mark the batch's delivered ones in one statement per status code (a commit each would cost more)."""
+    for status_code, ids in delivered.items():
+        Delivery.objects.filter(id__in=ids).update(
+            status=DeliveryStatus.DELIVERED,
+            delivered_at=now,
+            next_attempt_at=None,
+            last_status_code=status_code,
+            last_error="",
+        )
+
+
+@transaction.atomic
+def _record_failure(*, delivery_id: int, result: TransportResult, now: dt.datetime) -> str:
     delivery = Delivery.objects.select_for_update().select_related("event", "endpoint").get(id=delivery_id)
     delivery.last_status_code = result.status_code
     delivery.last_error = result.error[:500]
-    if result.is_delivered:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = DeliveryStatus.DELIVERED, now, None
-    elif delivery.attempts >= backoff.max_attempts():
+    if delivery.attempts >= backoff.max_attempts():
         delivery.status, delivery.next_attempt_at = DeliveryStatus.DEAD, None
         _dead_letter(delivery)
     else:
         delivery.status = DeliveryStatus.FAILED
         delivery.next_attempt_at = now + dt.timedelta(seconds=backoff.retry_delay(delivery.attempts))
-    delivery.save(
-        update_fields=["status", "delivered_at", "next_attempt_at", "last_status_code", "last_error"]
-    )
+    delivery.save(update_fields=["status", "next_attempt_at", "last_status_code", "last_error"])
     return delivery.status
 
 
@@ -129,6 +139,7 @@ def deliver_due(*, limit: int = 100, now: dt.datetime | None = None) -> Delivery
     transport = webhook_transports.configured()
     key = platform_key()
     signed: dict[int, tuple[bytes, str]] = {}  # one signature per event, however many endpoints
+    delivered: dict[int, list[int]] = defaultdict(list)
     deliveries = Delivery.objects.select_related("event", "endpoint").filter(id__in=ids).order_by("id")
     for delivery in deliveries:
         if delivery.event_id not in signed:
@@ -137,8 +148,13 @@ def deliver_due(*, limit: int = 100, now: dt.datetime | None = None) -> Delivery
         body, signature = signed[delivery.event_id]
         headers = _headers(delivery, signature=signature, key_id=key.key_id)
         result = transport.send(url=delivery.endpoint.url, body=body, headers=headers)
-        status = _record(delivery_id=delivery.id, result=result, now=timezone.now())
-        run.delivered += status == DeliveryStatus.DELIVERED
+        if result.is_delivered and result.status_code is not None:
+            delivered[result.status_code].append(delivery.id)
+            continue
+        status = _record_failure(delivery_id=delivery.id, result=result, now=timezone.now())
         run.retrying += status == DeliveryStatus.FAILED
         run.dead += status == DeliveryStatus.DEAD
+    # A worker dying before this line leaves its sent deliveries leased: they go again (at least once).
+    _record_delivered(delivered, now=timezone.now())
+    run.delivered = sum(len(batch) for batch in delivered.values())
     return run
