@@ -35,8 +35,12 @@ STAFF_ROLES = (
     ("auditor", StaffRole.AUDITOR),
 )
 POLICE_DEPARTMENT = "区公安分局"
-POLICE_STAFF = (("gaj_clerk", StaffRole.WINDOW_CLERK), ("gaj_auditor", StaffRole.AUDITOR))
-POLICE_NAMES = ("韩", "杨")
+POLICE_STAFF = (
+    ("gaj_clerk", StaffRole.WINDOW_CLERK),
+    ("gaj_auditor", StaffRole.AUDITOR),
+    ("gaj_data", StaffRole.DATA_ADMIN),  # decides other departments' requests for the population register
+)
+POLICE_NAMES = ("韩", "杨", "朱")
 STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈")
 
 

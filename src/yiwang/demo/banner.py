@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def render_banner(*, base_url: str) -> str:
     from yiwang.demo.accounts import DEMO_PASSWORD, create_demo_accounts, demo_client_lines, demo_totp_secret
+    from yiwang.exchange.demo import demo_exchange_lines
 
     accounts = create_demo_accounts()  # idempotent: returns the existing accounts
     width = max(len(account.username) for account in accounts)
@@ -31,6 +32,10 @@ def render_banner(*, base_url: str) -> str:
         "",
         "Demo departmental OIDC client:",
         *(f"  {line}" for line in demo_client_lines(site_url=base_url)),
+        "",
+        "Demo consuming systems of the data exchange (client credentials, scope exchange; "
+        f"POST {base_url}/o/token/ then {base_url}/api/v1/exchange/methods):",
+        *(f"  {line}" for line in demo_exchange_lines()),
         "",
     ]
     return "\n".join(lines)

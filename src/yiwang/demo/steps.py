@@ -69,6 +69,12 @@ def _licenses():
     return load_demo_licenses()
 
 
+def _exchange():
+    from yiwang.exchange.demo import load_demo_exchange
+
+    return load_demo_exchange()
+
+
 def _search_index():
     from yiwang.search.services import rebuild_search_index
 
@@ -85,5 +91,6 @@ STEPS: list[Step] = [
     Step("基础库 registers (synthetic)", _registers),
     Step("演示账号 demo accounts", _accounts),
     Step("电子证照 e-licenses", _licenses),
+    Step("数据共享交换 data exchange", _exchange),
     Step("搜索索引 search index", _search_index),
 ]
