@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from . import selectors, services
 from .models import Delivery, Notice, WebhookEndpoint
@@ -62,7 +62,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         count = sum(
             services.replay_deliveries(actor=request.user, endpoint=endpoint) for endpoint in queryset
         )
-        self.message_user(request, ngettext("已重新投递 %d 条。", "已重新投递 %d 条。", count) % count)
+        self.message_user(request, gettext("已重新投递 %(count)d 条。") % {"count": count})
 
 
 @admin.register(Delivery)
@@ -95,9 +95,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def replay(self, request, queryset):
         ids = list(queryset.values_list("id", flat=True))
         count = services.replay_deliveries(actor=request.user, delivery_ids=ids, include_delivered=True)
-        self.message_user(
-            request, ngettext("已重新投递 %d 条。", "已重新投递 %d 条。", count) % count, messages.SUCCESS
-        )
+        self.message_user(request, gettext("已重新投递 %(count)d 条。") % {"count": count}, messages.SUCCESS)
 
 
 @admin.register(Notice)
