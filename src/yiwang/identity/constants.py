@@ -98,7 +98,7 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "licenses.licensetype": _ALL,
     },
-    StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",)},
+    StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",), "exchange": ("view",)},
     StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},
     StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",)},
     # 审计员 (安全审计员): reads the audit log of their departments, read-only (audit/admin.py scopes it).
