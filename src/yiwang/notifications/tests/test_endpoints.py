@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.tests.factories import DepartmentFactory
@@ -64,3 +66,19 @@ def test_creating_and_changing_an_endpoint_is_audited():
     assert changed.fields == ["url"]
     with pytest.raises(UnsafeURL):
         update_endpoint(endpoint=endpoint, changed_by=admin, url="http://192.168.0.1/")
+
+
+@given(address=st.ip_addresses())
+def test_any_literal_address_is_accepted_only_if_it_is_public(address):
+    # loopback is refused too in production (NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK off)
+    from django.test import override_settings
+
+    host = f"[{address}]" if address.version == 6 else str(address)
+    with override_settings(NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK=False):
+        try:
+            check_url(f"https://{host}/hooks")
+        except UnsafeURL:
+            accepted = False
+        else:
+            accepted = True
+    assert accepted == (address.is_global and not address.is_multicast)
