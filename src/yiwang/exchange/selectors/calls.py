@@ -99,7 +99,7 @@ def _covering_grant(resource: Resource, call: Call) -> tuple[Grant | None, str]:
     return None, _refusal(resource, grants, call)
 
 
-def _log_call(call: Call, resource: Resource, *, grant: Grant | None, reason: str = "") -> None:
+def _log_call(call: Call, resource: Resource | None, *, grant: Grant | None, reason: str = "") -> None:
     """The exchange's own entry: consumer, purpose, case; a refused call names the subject (no read)."""
     record_event(
         action=call.action,
@@ -110,14 +110,14 @@ def _log_call(call: Call, resource: Resource, *, grant: Grant | None, reason: st
         actor_department=_consumer_of(call.system),
         target=grant,
         object_type="" if grant else "exchange.resource",
-        object_id="" if grant else resource.code,
-        department=resource.provider,
+        object_id="" if grant else call.resource_code,
+        department=resource.provider if resource else None,
         subject=call.key if reason else "",  # an allowed call's subject is on the register's own entry
         fields=call.items,
         purpose=call.purpose,
         ground_kind=GroundKind.CASE,
         ground_ref=call.case_number,
-        details={"resource": resource.code},
+        details={"resource": call.resource_code},
     )
 
 
@@ -125,14 +125,12 @@ def _checked(call: Call) -> tuple[Resource, Grant]:
     """The resource and the grant covering the call; a refusal is logged (and kept) before it is raised."""
     if not call.case_number.strip() or not call.purpose.strip():
         raise InvalidInput("调用须写明用途（事项编码）和办件编号", code="purpose_required")
-    if not call.items:
-        raise InvalidInput("请求至少一个信息项", code="items_required")
     resource = Resource.objects.select_related("provider").filter(code=call.resource_code).first()
+    with transaction.atomic():
+        grant, reason = _covering_grant(resource, call) if resource else (None, "resource_not_found")
+        _log_call(call, resource, grant=grant, reason=reason)
     if resource is None:
         raise NotFound("未找到该共享资源", code="resource_not_found")
-    with transaction.atomic():
-        grant, reason = _covering_grant(resource, call)
-        _log_call(call, resource, grant=grant, reason=reason)
     if grant is None:
         raise NotGranted(_REFUSALS[reason], code=reason)
     return resource, grant
@@ -224,9 +222,8 @@ def verify_assertions(
 ) -> dict[str, Any]:
     """Answer true or false per assertion (可用不可见): the record's values never leave the platform."""
     resource = Resource.objects.filter(code=resource_code).first()
-    if resource is None:
-        raise NotFound("未找到该共享资源", code="resource_not_found")
-    items = _needed_items(resource.source, assertions)
+    # an unknown resource is refused (and logged) in _checked, with the assertions named as asked
+    items = _needed_items(resource.source, assertions) if resource else tuple(sorted(assertions))
     call = Call(VERIFIED, system, resource_code, key.strip().upper(), items, purpose, case_number)
     resource, grant = _checked(call)
     record = _read(call, resource, grant, items)

@@ -388,3 +388,25 @@ def test_a_browser_client_cannot_get_a_client_credentials_token(client, world):
         },
     )
     assert response.status_code in {400, 401}
+
+
+def test_unknown_resource_is_refused_and_logged(client, world):
+    response = _post(client, QUERY, _person_query(world, resource="XX-0000"), world.civil_headers)
+    assert response.status_code == 404
+    assert response.json()["payload"]["error"]["code"] == "resource_not_found"
+    entry = AuditEntry.objects.get(action="exchange.query")
+    assert (entry.outcome, entry.reason, entry.object_id) == ("refused", "resource_not_found", "XX-0000")
+
+
+def test_the_residents_data_tracker_shows_the_exchange_read(client, world):
+    # given a query by the civil affairs system under a case
+    _post(client, QUERY, _person_query(world, items=["name"]), world.civil_headers)
+    # when the resident opens 我的数据使用记录
+    resident = UserFactory(level3=True, id_number=world.person.id_number)
+    client.force_login(resident)
+    uses = client.get("/api/v1/me/data-uses").json()["items"]
+    # then the read is there, with the calling system, the consumer, the purpose and the case
+    read = next(use for use in uses if use["action"] == "registers.person_read")
+    assert (read["system"], read["ground_kind"], read["ground_ref"]) == ("civil-system", "case", CASE)
+    assert read["department"]["name"] == world.police.name
+    assert CONSUMER_ITEM in read["purpose"]
