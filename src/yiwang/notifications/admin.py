@@ -14,8 +14,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
-from .models import Delivery, Notice, WebhookEndpoint
+from .models import Delivery, Notice, WebhookEndpoint, WebhookKey
 from .services.endpoints import CHANGEABLE_FIELDS
+from .signing import public_key_pem
 
 DATA_ADMIN_ROLE = "data_admin"  # identity.constants.StaffRole.DATA_ADMIN
 
@@ -63,6 +64,29 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
             services.replay_deliveries(actor=request.user, endpoint=endpoint) for endpoint in queryset
         )
         self.message_user(request, gettext("已重新投递 %(count)d 条。") % {"count": count})
+
+
+@admin.register(WebhookKey)
+class WebhookKeyAdmin(admin.ModelAdmin):
+    """The platform's webhook keys, read-only: the PEM is what receivers verify signatures with."""
+
+    list_display = ("key_id", "backend", "is_active", "created_at")
+    fields = ("key_id", "backend", "is_active", "created_at", "pem")
+    readonly_fields = fields
+    actions = None
+
+    @admin.display(description=_("公钥（PEM）"))
+    def pem(self, obj: WebhookKey) -> str:
+        return public_key_pem(obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Delivery)

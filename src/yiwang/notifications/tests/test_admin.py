@@ -11,7 +11,7 @@ from yiwang.conftest import login_with_second_factor
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory
 from yiwang.notifications.constants import AuditAction, DeliveryStatus, NoticeKind
-from yiwang.notifications.models import Delivery, Notice, WebhookEndpoint
+from yiwang.notifications.models import Delivery, Notice, WebhookEndpoint, WebhookKey
 from yiwang.notifications.services import enqueue_event
 
 from .factories import WebhookEndpointFactory
@@ -61,3 +61,15 @@ def test_notices_are_listed_to_the_data_administrators_of_their_department_only(
     assert page.status_code == 200
     assert "本部门系统" in page.content.decode()
     assert "他部门系统" not in page.content.decode()
+
+
+def test_the_webhook_key_page_shows_the_pem_receivers_verify_with(admin_client):
+    from yiwang.notifications.selectors import get_webhook_public_key
+
+    key = get_webhook_public_key()
+    page = admin_client.get(reverse("admin:notifications_webhookkey_changelist"))
+    assert key["key_id"] in page.content.decode()
+    detail = admin_client.get(
+        reverse("admin:notifications_webhookkey_change", args=[WebhookKey.objects.get().pk])
+    )
+    assert "BEGIN PUBLIC KEY" in detail.content.decode()
