@@ -16,5 +16,6 @@ urlpatterns = [
     path(".well-known/openid-configuration", PlatformDiscoveryView.as_view(), name="openid-configuration"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("licenses/", include("yiwang.licenses.urls")),
+    path("exchange/", include("yiwang.exchange.urls")),
     path("", include("yiwang.portal.urls")),
 ]
