@@ -64,7 +64,13 @@ class ExchangeKeyOut(Schema):
     public_key_pem: str
 
 
-SIGNED = {200: SignedAnswerOut, 400: SignedAnswerOut, 403: SignedAnswerOut, 404: SignedAnswerOut, 401: ErrorOut}
+SIGNED = {
+    200: SignedAnswerOut,
+    400: SignedAnswerOut,
+    403: SignedAnswerOut,
+    404: SignedAnswerOut,
+    401: ErrorOut,
+}
 
 
 def _answer(call: Callable[[], dict[str, Any]]) -> Status:
