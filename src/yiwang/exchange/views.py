@@ -32,6 +32,7 @@ def overview(request):
             "requests": selectors.list_requests_for(actor=request.user).order_by("-submitted_at")[:100],
             "grants": selectors.list_grants_for(actor=request.user).order_by("-granted_at")[:100],
             "managed": selectors.managed_department_ids(request.user),
+            "overdue": set(selectors.list_overdue_requests().values_list("pk", flat=True)),
             "pending": RequestStatus.PENDING,
             "second": RequestStatus.AWAITING_SECOND_APPROVAL,
             "decision_form": DecisionForm(),

@@ -6,9 +6,11 @@ requests awaiting the second approval also to whoever may give it. Missing and f
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from yiwang.core.errors import NotFound
 from yiwang.identity.selectors import department_ids_with_permission
@@ -26,6 +28,7 @@ __all__ = [
     "get_resource_by_code",
     "list_granted_methods",
     "list_grants_for",
+    "list_overdue_requests",
     "list_requests_for",
     "list_resources",
     "managed_department_ids",
@@ -57,6 +60,14 @@ def list_requests_for(*, actor: User | None) -> QuerySet[ShareRequest]:
     if department_ids_with_permission(actor, SENSITIVE_PERMISSION):
         visible |= Q(needs_second_approval=True, status=RequestStatus.AWAITING_SECOND_APPROVAL)
     return ShareRequest.objects.filter(visible).select_related("resource__provider", "consumer", "system")
+
+
+def list_overdue_requests(*, today: dt.date | None = None) -> QuerySet[ShareRequest]:
+    """Requests still waiting for the provider after their 5-working-day deadline (to be escalated)."""
+    today = today or timezone.localdate()
+    return ShareRequest.objects.filter(status=RequestStatus.PENDING, decision_due__lt=today).select_related(
+        "resource__provider", "consumer"
+    )
 
 
 def list_grants_for(*, actor: User | None) -> QuerySet[Grant]:

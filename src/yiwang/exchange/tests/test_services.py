@@ -224,3 +224,14 @@ def test_requests_need_purpose_item_codes_basis_and_a_future_end(world):
         ask(world, ends_on=timezone.localdate())
     with pytest.raises(InvalidInput):
         ask(world, items=("name", "shoe_size"))
+
+
+def test_a_request_past_its_deadline_is_listed_as_overdue(world):
+    from yiwang.exchange.selectors import list_overdue_requests
+
+    share = ask(world)
+    assert list(list_overdue_requests(today=share.decision_due)) == []
+    later = share.decision_due + dt.timedelta(days=1)
+    assert list(list_overdue_requests(today=later)) == [share]
+    decide_request(actor=world.police_admin, request_id=share.pk, approve=True)
+    assert list(list_overdue_requests(today=later)) == []
