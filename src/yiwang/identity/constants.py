@@ -97,6 +97,10 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
             _ALL,
         ),
         "licenses.licensetype": _ALL,
+        # Webhook endpoints, their deliveries (no payloads shown) and the signing key's PEM.
+        **dict.fromkeys(
+            ("notifications.webhookendpoint", "notifications.delivery", "notifications.webhookkey"), _ALL
+        ),
     },
     StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",), "exchange": ("view",)},
     StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},

@@ -37,6 +37,11 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     fields = ("department", "application", "name", "url", "topics", "is_active")
     actions = ["replay_dead"]
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "url":
+            kwargs["assume_scheme"] = "https"  # a bare host name means https (Django 6's default)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if not change:
             created = services.create_endpoint(

@@ -73,3 +73,20 @@ def test_the_webhook_key_page_shows_the_pem_receivers_verify_with(admin_client):
         reverse("admin:notifications_webhookkey_change", args=[WebhookKey.objects.get().pk])
     )
     assert "BEGIN PUBLIC KEY" in detail.content.decode()
+
+
+def test_the_platform_administrator_manages_endpoints_and_a_data_administrator_does_not(client):
+    from yiwang.identity.services import sync_admin_access
+
+    endpoint = WebhookEndpointFactory(name="公安业务系统")
+    platform = StaffAssignmentFactory(role=StaffRole.PLATFORM_ADMIN)
+    data_admin = StaffAssignmentFactory(role=StaffRole.DATA_ADMIN)
+    for assignment in (platform, data_admin):
+        sync_admin_access(user=assignment.user)
+    login_with_second_factor(client, platform.user)
+    page = client.get(reverse("admin:notifications_webhookendpoint_change", args=[endpoint.pk]))
+    assert page.status_code == 200 and "公安业务系统" in page.content.decode()
+    client.logout()
+    login_with_second_factor(client, data_admin.user)
+    page = client.get(reverse("admin:notifications_webhookendpoint_changelist"))
+    assert page.status_code == 403
