@@ -1,12 +1,16 @@
 """Deliver the due webhooks once, in a loop beside the web server, or schedule the self-rescheduling task."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, close_old_connections
 
 from yiwang.core import call_context as context
 from yiwang.notifications.tasks import deliver_until_idle
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -33,7 +37,16 @@ class Command(BaseCommand):
                 self.stdout.write("deliver_webhooks task enqueued")
                 return
             while True:
-                run = deliver_until_idle()
+                try:
+                    run = deliver_until_idle()
+                except DatabaseError:
+                    if not loop:
+                        raise
+                    # The loop outlives a database restart: what was claimed comes back when its lease ends.
+                    logger.exception("webhook delivery pass failed; retrying after the interval")
+                    close_old_connections()
+                    time.sleep(settings.NOTIFICATIONS_DELIVERY_INTERVAL)
+                    continue
                 if run.claimed or not loop:
                     self.stdout.write(
                         f"delivered {run.delivered}, retrying {run.retrying}, dead-lettered {run.dead}"
