@@ -9,6 +9,7 @@ ends: delivery is at least once, and receivers deduplicate by event id.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -53,6 +54,18 @@ def _claim(*, limit: int, now: dt.datetime) -> list[int]:
         next_attempt_at=now + _lease(), attempts=F("attempts") + 1, last_attempt_at=now
     )
     return ids
+
+
+@transaction.atomic
+def _release(ids: list[int]) -> None:
+    """Hand back claimed deliveries not tried before the lease would run out: due now, attempt uncounted."""
+    Delivery.objects.filter(id__in=ids).update(next_attempt_at=timezone.now(), attempts=F("attempts") - 1)
+
+
+def _sending_deadline() -> float:
+    """When (monotonic) to stop starting POSTs: one timeout before the lease ends, so none outlives it."""
+    timeout = float(getattr(settings, "NOTIFICATIONS_WEBHOOK_TIMEOUT", 10))
+    return time.monotonic() + max(_lease().total_seconds() - timeout, 0)
 
 
 def _headers(delivery: Delivery, *, signature: str, key_id: str) -> dict[str, str]:
@@ -140,8 +153,13 @@ def deliver_due(*, limit: int = 100, now: dt.datetime | None = None) -> Delivery
     key = platform_key()
     signed: dict[int, tuple[bytes, str]] = {}  # one signature per event, however many endpoints
     delivered: dict[int, list[int]] = defaultdict(list)
-    deliveries = Delivery.objects.select_related("event", "endpoint").filter(id__in=ids).order_by("id")
-    for delivery in deliveries:
+    deliveries = list(Delivery.objects.select_related("event", "endpoint").filter(id__in=ids).order_by("id"))
+    deadline = _sending_deadline()
+    for position, delivery in enumerate(deliveries):
+        if time.monotonic() > deadline:  # slow receivers: leave the rest to the next pass, untried
+            _release([later.id for later in deliveries[position:]])
+            run.claimed = position
+            break
         if delivery.event_id not in signed:
             body = body_of(delivery.event)
             signed[delivery.event_id] = (body, sign_body(body, key=key))

@@ -140,3 +140,18 @@ def test_the_task_and_the_command_deliver_what_is_due(settings):
     enqueue_event(topic="t.changed", payload={}, endpoints=[endpoint])
     call_command("deliver_webhooks")
     assert len(transport.requests) == 2
+
+
+def test_deliveries_not_started_before_the_lease_would_end_are_handed_back_untried(settings):
+    transport = recording_transport(settings)
+    enqueue_event(
+        topic="t.changed", payload={}, endpoints=[WebhookEndpointFactory(), WebhookEndpointFactory()]
+    )
+    # when a POST could outlive the lease (timeout as long as the lease), none is started
+    settings.NOTIFICATIONS_WEBHOOK_LEASE = settings.NOTIFICATIONS_WEBHOOK_TIMEOUT = 10
+    run = deliver_due()
+    assert (run.claimed, transport.requests) == (0, [])
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {0}
+    # and they are due again at once, for the next pass
+    settings.NOTIFICATIONS_WEBHOOK_TIMEOUT = 1
+    assert deliver_due().delivered == 2
