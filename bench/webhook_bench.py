@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/webhook_bench.py [--events 2000] [--endpoints 2] [--seconds 30]
 
-SQLite in a fresh database under var/bench-webhooks (set YIWANG_BENCH_WEBHOOK_DATABASE_URL for PostgreSQL).
+SQLite in a fresh database under var/bench-webhooks; YIWANG_BENCH_WEBHOOK_DATABASE_URL=postgres://…/name
+measures on PostgreSQL (the database is created when missing; earlier deliveries stay delivered).
 The receiver is a separate process on 127.0.0.1 (http.server, threads, answers 204). Events are enqueued
 first (not timed); then ``deliver_until_idle`` runs until every delivery is delivered or the time is up.
 Prints one line of figures and, last, a JSON line for bench/run.py.
@@ -62,6 +63,13 @@ def _wait_for(port: int) -> None:
 
 def setup_django() -> None:
     database_url = os.environ.get("YIWANG_BENCH_WEBHOOK_DATABASE_URL", "")
+    os.environ["YIWANG_WEBHOOK_ALLOW_LOOPBACK"] = "1"
+    if database_url.startswith(("postgres://", "postgresql://")):
+        from pg_bench_database import setup_django_on_postgres
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        setup_django_on_postgres(database_url=database_url, var_dir=VAR_DIR)
+        return
     if not database_url:
         shutil.rmtree(VAR_DIR, ignore_errors=True)
         VAR_DIR.mkdir(parents=True)
@@ -71,7 +79,6 @@ def setup_django() -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "yiwang.settings.base"
     os.environ.setdefault("YIWANG_LOG_LEVEL", "WARNING")
     os.environ["YIWANG_TASKS"] = "dummy"
-    os.environ["YIWANG_WEBHOOK_ALLOW_LOOPBACK"] = "1"
     import django
 
     django.setup()
