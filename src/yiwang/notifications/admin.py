@@ -131,7 +131,14 @@ class DeliveryAdmin(admin.ModelAdmin):
 class NoticeAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "department", "title", "read_at")
     list_filter = ("kind",)
-    actions = None
+    actions = ["mark_read"]
+
+    @admin.action(description=_("标记为已读"))
+    def mark_read(self, request, queryset):
+        count = services.mark_notices_read(notices=queryset, reader=request.user)
+        self.message_user(
+            request, gettext("已标记 %(count)d 条为已读。") % {"count": count}, messages.SUCCESS
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return selectors.list_notices(

@@ -2,6 +2,7 @@
 
 from .delivery import DeliveryRun, deliver_due
 from .endpoints import create_endpoint, update_endpoint
+from .notices import mark_notices_read
 from .outbox import enqueue_event
 from .replay import replay_deliveries
 
@@ -10,6 +11,7 @@ __all__ = [
     "create_endpoint",
     "deliver_due",
     "enqueue_event",
+    "mark_notices_read",
     "replay_deliveries",
     "update_endpoint",
 ]

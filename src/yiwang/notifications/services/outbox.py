@@ -14,14 +14,14 @@ from django.utils.translation import gettext as _
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput
 
+from .. import selectors
 from ..models import Delivery, OutboxEvent, WebhookEndpoint
 
 
 def _endpoints_for(topic: str, endpoints: Iterable[WebhookEndpoint] | None) -> list[WebhookEndpoint]:
     if endpoints is not None:
         return [endpoint for endpoint in endpoints if endpoint.is_active]
-    subscribed = WebhookEndpoint.objects.filter(is_active=True, topics__contains=topic)
-    return [endpoint for endpoint in subscribed if topic in endpoint.topic_set]
+    return list(selectors.list_endpoints(topic=topic))
 
 
 @transaction.atomic

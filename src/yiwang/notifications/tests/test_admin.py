@@ -90,3 +90,20 @@ def test_the_platform_administrator_manages_endpoints_and_a_data_administrator_d
     login_with_second_factor(client, data_admin.user)
     page = client.get(reverse("admin:notifications_webhookendpoint_changelist"))
     assert page.status_code == 403
+
+
+def test_a_data_administrator_marks_their_notices_read(client):
+    mine = DepartmentFactory()
+    notice = Notice.objects.create(kind=NoticeKind.DELIVERY_DEAD, department=mine, title="推送失败")
+    foreign = Notice.objects.create(kind=NoticeKind.DELIVERY_DEAD, department=DepartmentFactory(), title="他")
+    assignment = StaffAssignmentFactory(department=mine, role=StaffRole.DATA_ADMIN, user__is_staff=True)
+    login_with_second_factor(client, assignment.user)
+    response = client.post(
+        reverse("admin:notifications_notice_changelist"),
+        {"action": "mark_read", "_selected_action": [notice.pk, foreign.pk]},
+    )
+    assert response.status_code == 302
+    notice.refresh_from_db()
+    foreign.refresh_from_db()
+    assert notice.read_at is not None
+    assert foreign.read_at is None  # another department's notice is out of reach, even by a crafted post
