@@ -135,7 +135,7 @@ class NoticeAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("标记为已读"))
     def mark_read(self, request, queryset):
-        count = services.mark_notices_read(notices=queryset, reader=request.user)
+        count = services.mark_notices_read(notices=queryset)
         self.message_user(
             request, gettext("已标记 %(count)d 条为已读。") % {"count": count}, messages.SUCCESS
         )

@@ -1,9 +1,8 @@
-"""In-app notices: marked read by the person who read them."""
+"""In-app notices: marked read."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +11,7 @@ from ..models import Notice
 
 
 @transaction.atomic
-def mark_notices_read(*, notices: Iterable[Notice], reader: Any) -> int:
-    """Mark unread ``notices`` (already scoped to what ``reader`` may see) as read now; returns how many."""
+def mark_notices_read(*, notices: Iterable[Notice]) -> int:
+    """Mark unread ``notices`` (the caller scoped them to what the reader may see) read now; how many."""
     ids = [notice.pk for notice in notices]
     return Notice.objects.filter(pk__in=ids, read_at__isnull=True).update(read_at=timezone.now())
