@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     ENDPOINT_CHANGED = "notifications.endpoint_changed", _("修改推送地址")
     DELIVERY_DEAD = "notifications.delivery_dead", _("推送转入死信")
     DELIVERIES_REPLAYED = "notifications.deliveries_replayed", _("重新投递推送")
+    OUTBOX_PRUNED = "notifications.outbox_pruned", _("清理已投递事件")
 
 
 # Statuses the claimer picks up when their next attempt is due.

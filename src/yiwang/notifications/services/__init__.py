@@ -4,6 +4,7 @@ from .delivery import DeliveryRun, deliver_due
 from .endpoints import create_endpoint, update_endpoint
 from .notices import mark_notices_read
 from .outbox import enqueue_event
+from .pruning import prune_outbox
 from .replay import replay_deliveries
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "deliver_due",
     "enqueue_event",
     "mark_notices_read",
+    "prune_outbox",
     "replay_deliveries",
     "update_endpoint",
 ]

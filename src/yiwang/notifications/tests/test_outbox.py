@@ -70,3 +70,24 @@ def test_a_payload_that_could_not_be_signed_is_refused_at_once(payload):
     with pytest.raises(InvalidInput):
         enqueue_event(topic="t.changed", payload=payload, endpoints=[WebhookEndpointFactory()])
     assert not OutboxEvent.objects.exists()
+
+
+def test_pruning_deletes_old_fully_delivered_events_and_keeps_dead_letters_and_recent_ones():
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from yiwang.audit.models import AuditEntry
+    from yiwang.notifications.constants import AuditAction
+
+    endpoint = WebhookEndpointFactory()
+    old = timezone.now() - dt.timedelta(days=40)
+    delivered = enqueue_event(topic="t.changed", payload={}, endpoints=[endpoint], occurred_at=old)
+    dead = enqueue_event(topic="t.changed", payload={}, endpoints=[endpoint], occurred_at=old)
+    recent = enqueue_event(topic="t.changed", payload={}, endpoints=[endpoint])
+    Delivery.objects.filter(event__in=[delivered, recent]).update(status=DeliveryStatus.DELIVERED)
+    Delivery.objects.filter(event=dead).update(status=DeliveryStatus.DEAD)
+    call_command("prune_outbox", "--older-than-days", "30")
+    assert set(OutboxEvent.objects.values_list("pk", flat=True)) == {dead.pk, recent.pk}
+    assert AuditEntry.objects.get(action=AuditAction.OUTBOX_PRUNED).details["events"] == 1
