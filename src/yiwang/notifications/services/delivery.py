@@ -25,7 +25,7 @@ from .. import backoff, constants
 from ..constants import AuditAction, DeliveryStatus, NoticeKind
 from ..models import Delivery, Notice
 from ..signing import body_of, platform_key, sign_body, timestamp
-from ..transports import TransportResult, webhook_transports
+from ..transports import TransportResult, WebhookTransport, webhook_transports
 
 
 @dataclass
@@ -143,6 +143,13 @@ def _record_failure(*, delivery_id: int, result: TransportResult, now: dt.dateti
     return delivery.status
 
 
+def _send(transport: WebhookTransport, *, url: str, body: bytes, headers: dict[str, str]) -> TransportResult:
+    try:
+        return transport.send(url=url, body=body, headers=headers)
+    except Exception as error:  # a transport's bug must not wedge the batch: it fails and backs off
+        return TransportResult(error=f"{type(error).__name__}: {error}"[:500])
+
+
 def deliver_due(*, limit: int = 100, now: dt.datetime | None = None) -> DeliveryRun:
     """Claim up to ``limit`` due deliveries and attempt each once (safe to run in several workers)."""
     ids = _claim(limit=limit, now=now or timezone.now())
@@ -165,7 +172,7 @@ def deliver_due(*, limit: int = 100, now: dt.datetime | None = None) -> Delivery
             signed[delivery.event_id] = (body, sign_body(body, key=key))
         body, signature = signed[delivery.event_id]
         headers = _headers(delivery, signature=signature, key_id=key.key_id)
-        result = transport.send(url=delivery.endpoint.url, body=body, headers=headers)
+        result = _send(transport, url=delivery.endpoint.url, body=body, headers=headers)
         if result.is_delivered and result.status_code is not None:
             delivered[result.status_code].append(delivery.id)
             continue

@@ -155,3 +155,15 @@ def test_deliveries_not_started_before_the_lease_would_end_are_handed_back_untri
     # and they are due again at once, for the next pass
     settings.NOTIFICATIONS_WEBHOOK_TIMEOUT = 1
     assert deliver_due().delivered == 2
+
+
+def test_a_transport_that_raises_fails_the_delivery_instead_of_wedging_the_batch(settings, monkeypatch):
+    transport = recording_transport(settings)
+
+    def broken(**kwargs):
+        raise UnicodeError("label too long")
+
+    monkeypatch.setattr(transport, "send", broken)
+    enqueue_event(topic="t.changed", payload={}, endpoints=[WebhookEndpointFactory()])
+    assert deliver_due().retrying == 1
+    assert Delivery.objects.get().last_error == "UnicodeError: label too long"
