@@ -5,7 +5,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 
 from yiwang.core import call_context as context
 from yiwang.notifications.tasks import deliver_until_idle
@@ -39,10 +39,10 @@ class Command(BaseCommand):
             while True:
                 try:
                     run = deliver_until_idle()
-                except DatabaseError:
+                except Exception:
                     if not loop:
                         raise
-                    # The loop outlives a database restart: what was claimed comes back when its lease ends.
+                    # Outlives a database restart or a bad key: claimed deliveries return after the lease.
                     logger.exception("webhook delivery pass failed; retrying after the interval")
                     close_old_connections()
                     time.sleep(settings.NOTIFICATIONS_DELIVERY_INTERVAL)
