@@ -62,7 +62,11 @@ def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> 
 
 def check_url(url: str, *, resolve: bool = True) -> None:
     """Refuse a URL that is not http(s), or whose host is (or resolves to) a non-public address."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # a port out of range, a malformed IPv6 literal
+        raise UnsafeURL(_("推送地址必须是 http 或 https 网址。")) from None
     if parts.scheme not in ALLOWED_SCHEMES or not parts.hostname:
         raise UnsafeURL(_("推送地址必须是 http 或 https 网址。"))
     try:
@@ -75,7 +79,7 @@ def check_url(url: str, *, resolve: bool = True) -> None:
         return
     else:
         try:
-            infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+            infos = socket.getaddrinfo(parts.hostname, port or 443, proto=socket.IPPROTO_TCP)
         except OSError:
             raise UnsafeURL(_("推送地址的主机名无法解析。")) from None
         addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]

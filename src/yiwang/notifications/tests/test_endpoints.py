@@ -28,6 +28,9 @@ pytestmark = pytest.mark.django_db
         "http://0.0.0.0/hook",
         "http://127.0.0.1:8000/hook",
         "http://[::1]/hook",
+        "https://receiver.example.gov.cn:99999/hook",
+        "http://[::1/hook",
+        "https:///hook",
     ],
 )
 def test_private_link_local_loopback_and_other_schemes_are_refused(settings, url):
