@@ -20,7 +20,8 @@ from ..models import Delivery, OutboxEvent, WebhookEndpoint
 
 def _endpoints_for(topic: str, endpoints: Iterable[WebhookEndpoint] | None) -> list[WebhookEndpoint]:
     if endpoints is not None:
-        return [endpoint for endpoint in endpoints if endpoint.is_active]
+        unique = {endpoint.pk: endpoint for endpoint in endpoints if endpoint.is_active}  # named twice: once
+        return list(unique.values())
     return list(selectors.list_endpoints(topic=topic))
 
 

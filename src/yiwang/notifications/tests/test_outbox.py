@@ -60,6 +60,12 @@ def test_without_named_endpoints_the_active_subscribers_of_the_topic_receive_it(
     assert list(Delivery.objects.filter(event=event).values_list("endpoint_id", flat=True)) == [subscriber.id]
 
 
+def test_an_endpoint_named_twice_gets_one_delivery():
+    endpoint = WebhookEndpointFactory()
+    event = enqueue_event(topic="t.changed", payload={}, endpoints=[endpoint, endpoint])
+    assert Delivery.objects.filter(event=event).count() == 1
+
+
 def test_an_inactive_named_endpoint_gets_no_delivery():
     event = enqueue_event(topic="t.changed", payload={}, endpoints=[WebhookEndpointFactory(inactive=True)])
     assert not Delivery.objects.filter(event=event).exists()
