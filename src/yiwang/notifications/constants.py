@@ -15,6 +15,8 @@ class DeliveryStatus(models.TextChoices):
 
 class NoticeKind(models.TextChoices):
     DELIVERY_DEAD = "delivery_dead", _("推送转入死信")
+    # Any other app's alert to a department's administrators (e.g. a request past its deadline).
+    ALERT = "alert", _("提醒")
 
 
 class AuditAction(models.TextChoices):

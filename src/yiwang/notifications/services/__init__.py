@@ -2,7 +2,7 @@
 
 from .delivery import DeliveryRun, deliver_due
 from .endpoints import create_endpoint, update_endpoint
-from .notices import mark_notices_read
+from .notices import mark_notices_read, raise_notice
 from .outbox import enqueue_event
 from .pruning import prune_outbox
 from .replay import replay_deliveries
@@ -14,6 +14,7 @@ __all__ = [
     "enqueue_event",
     "mark_notices_read",
     "prune_outbox",
+    "raise_notice",
     "replay_deliveries",
     "update_endpoint",
 ]

@@ -107,3 +107,14 @@ def test_a_data_administrator_marks_their_notices_read(client):
     foreign.refresh_from_db()
     assert notice.read_at is not None
     assert foreign.read_at is None  # another department's notice is out of reach, even by a crafted post
+
+
+def test_a_notice_raised_by_another_app_reaches_the_department_administrators(client):
+    from yiwang.notifications.services import raise_notice
+
+    department = DepartmentFactory()
+    raise_notice(department=department, title="数据共享申请已超期：人口库")
+    assignment = StaffAssignmentFactory(department=department, role=StaffRole.DATA_ADMIN, user__is_staff=True)
+    login_with_second_factor(client, assignment.user)
+    page = client.get(reverse("admin:notifications_notice_changelist"))
+    assert "数据共享申请已超期" in page.content.decode()
