@@ -29,13 +29,31 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        _load_reference_data()
+        connection.close()
+
+
+def _load_reference_data() -> None:
     from yiwang.core.services import load_bundled_holidays
     from yiwang.regions.services import load_regions
 
-    with django_db_blocker.unblock():
-        load_regions()
-        load_bundled_holidays()
-        connection.close()
+    load_regions()
+    load_bundled_holidays()
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_flush(request):
+    """Transactional tests run last, and each empties every table when it ends: the next one gets the
+    regions and holidays back before it starts, as every test may rely on them."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from yiwang.regions.models import Region
+
+    if not Region.objects.exists():
+        _load_reference_data()
 
 
 @pytest.fixture
