@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.signing.platform_keys import PlatformKey
+
 from .constants import AlertReason, Channel, EntryKind, GroundKind, Outcome, ReportStatus, SubjectKind
 
 _USER = settings.AUTH_USER_MODEL
@@ -83,23 +85,12 @@ class AuditEntry(models.Model):
         return f"#{self.seq if self.seq is not None else '-'} {self.action} {self.get_outcome_display()}"
 
 
-class AuditKey(models.Model):
+class AuditKey(PlatformKey):
     """The platform's SM2 key that signs tree heads; the private half stays in its signing backend."""
 
-    key_id = models.CharField(_("密钥标识"), max_length=64, unique=True)
-    public_key = models.CharField(_("公钥"), max_length=200)
-    backend = models.CharField(_("签名后端"), max_length=40)
-    sealed_private_key = models.BinaryField(null=True, blank=True, editable=False)
-    handle = models.CharField(max_length=200, blank=True)
-    is_active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
+    class Meta(PlatformKey.Meta):
         verbose_name = _("审计签名密钥")
         verbose_name_plural = _("审计签名密钥")
-
-    def __str__(self) -> str:
-        return self.key_id
 
 
 class TreeHead(models.Model):

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yiwang.core.crypto import public_key_fingerprint
-from yiwang.core.signing import default_backend, get_backend
+from yiwang.core.signing import get_backend
+from yiwang.core.signing.platform_keys import active_platform_key
 
 from . import merkle
 from .models import AuditEntry, AuditKey, MerkleNode, TreeHead
@@ -51,19 +51,8 @@ def _take_sealer_lock() -> bool:
 
 
 def platform_key() -> AuditKey:
-    """The active key that signs tree heads; created in the configured signing backend on first use."""
-    key = AuditKey.objects.filter(is_active=True).order_by("-id").first()
-    if key is not None:
-        return key
-    backend = default_backend()
-    new_key = backend.create_key(label="audit")
-    return AuditKey.objects.create(
-        key_id=public_key_fingerprint(new_key.public_key),
-        public_key=new_key.public_key.hex(),
-        backend=backend.id,
-        sealed_private_key=new_key.sealed_private_key,
-        handle=new_key.handle,
-    )
+    """The active key that signs tree heads."""
+    return active_platform_key(AuditKey, label="audit")
 
 
 def sign_tree_head(*, tree_size: int, root: bytes) -> TreeHead:

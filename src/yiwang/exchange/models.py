@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.signing.platform_keys import PlatformKey
+
 from .constants import DataType, Grade, OpenType, RequestStatus, SharingType, UpdateCycle
 
 
@@ -138,20 +140,9 @@ class Grant(models.Model):
         return f"{self.resource.name} → {self.consumer}"
 
 
-class ExchangeKey(models.Model):
+class ExchangeKey(PlatformKey):
     """The platform's SM2 key that signs exchange responses; the private half stays in its backend."""
 
-    key_id = models.CharField(_("密钥标识"), max_length=64, unique=True)
-    public_key = models.CharField(_("公钥"), max_length=200)
-    backend = models.CharField(_("签名后端"), max_length=40)
-    sealed_private_key = models.BinaryField(null=True, blank=True, editable=False)
-    handle = models.CharField(max_length=200, blank=True)
-    is_active = models.BooleanField(_("启用"), default=True)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-
-    class Meta:
+    class Meta(PlatformKey.Meta):
         verbose_name = _("交换签名密钥")
         verbose_name_plural = _("交换签名密钥")
-
-    def __str__(self) -> str:
-        return self.key_id

@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from yiwang.core.crypto import public_key_fingerprint, public_key_to_pem
+from yiwang.core.crypto import public_key_to_pem
 from yiwang.core.crypto.canonical import canonicalize
-from yiwang.core.signing import default_backend, get_backend
+from yiwang.core.signing import get_backend
+from yiwang.core.signing.platform_keys import active_platform_key
 
 from .models import ExchangeKey
 
@@ -20,19 +21,8 @@ DISTINGUISHING_ID = "1234567812345678"
 
 
 def exchange_key() -> ExchangeKey:
-    """The active key that signs exchange answers; created in the configured signing backend on first use."""
-    key = ExchangeKey.objects.filter(is_active=True).order_by("-id").first()
-    if key is not None:
-        return key
-    backend = default_backend()
-    new_key = backend.create_key(label="exchange")
-    return ExchangeKey.objects.create(
-        key_id=public_key_fingerprint(new_key.public_key),
-        public_key=new_key.public_key.hex(),
-        backend=backend.id,
-        sealed_private_key=new_key.sealed_private_key,
-        handle=new_key.handle,
-    )
+    """The active key that signs exchange answers."""
+    return active_platform_key(ExchangeKey, label="exchange")
 
 
 def signed(payload: dict[str, Any]) -> dict[str, Any]:

@@ -12,26 +12,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
-from yiwang.core.crypto import canonicalize, public_key_fingerprint, public_key_to_pem, verify
-from yiwang.core.signing import default_backend, get_backend
+from yiwang.core.crypto import canonicalize, public_key_to_pem, verify
+from yiwang.core.signing import get_backend
+from yiwang.core.signing.platform_keys import active_platform_key
 
 from .models import OutboxEvent, WebhookKey
 
 
 def platform_key() -> WebhookKey:
-    """The active key that signs webhook bodies; created in the configured signing backend on first use."""
-    key = WebhookKey.objects.filter(is_active=True).order_by("-id").first()
-    if key is not None:
-        return key
-    backend = default_backend()
-    new_key = backend.create_key(label="webhooks")
-    return WebhookKey.objects.create(
-        key_id=public_key_fingerprint(new_key.public_key),
-        public_key=new_key.public_key.hex(),
-        backend=backend.id,
-        sealed_private_key=new_key.sealed_private_key,
-        handle=new_key.handle,
-    )
+    """The active key that signs webhook bodies."""
+    return active_platform_key(WebhookKey, label="webhooks")
 
 
 def timestamp(moment: dt.datetime) -> str:

@@ -8,6 +8,7 @@ registers the one that reads the population and legal-person registers through t
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from yiwang.core.registry import Registry
@@ -25,15 +26,16 @@ class LegalPersonRecord:
     is_active: bool
 
 
-class RegisterChecks:
+class RegisterChecks(ABC):
     """What identity needs from the registers; each call is logged by the registers' gate."""
 
+    @abstractmethod
     def person_name_matches(self, *, requested_by: User, id_number: str, name: str, purpose: str) -> bool:
-        raise NotImplementedError
+        """Whether the population register holds this ID number under this name (yes or no, no data)."""
 
+    @abstractmethod
     def legal_person(self, *, requested_by: User, credit_code: str, purpose: str) -> LegalPersonRecord | None:
         """The enterprise's registration, or None when the legal-person register does not hold it."""
-        raise NotImplementedError
 
 
 register_checks: Registry[RegisterChecks] = Registry(
