@@ -247,11 +247,12 @@ def list_granted_methods(*, system: Application) -> dict[str, Any]:
     grants = (
         Grant.objects.filter(system=system, revoked_at__isnull=True, ends_on__gte=today)
         .select_related("resource__provider")
+        .prefetch_related("resource__items")
         .order_by("resource__code", "pk")
     )
     methods = []
     for grant in grants:
-        names = dict(grant.resource.items.values_list("code", "name"))
+        names = {item.code: item.name for item in grant.resource.items.all()}
         methods.append(
             {
                 "resource": grant.resource.code,

@@ -354,6 +354,27 @@ def test_methods_list_only_this_systems_live_grants(client, world):
     assert _get_methods(client, world.housing_headers)["methods"] == []
 
 
+def test_methods_cost_the_same_queries_however_many_grants_a_system_holds(client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _get_methods(client, world.housing_headers)  # the signing key exists from here on
+    with CaptureQueriesContext(connection) as one_grant:
+        _get_methods(client, world.housing_headers)
+    # a second live grant for the same system (the legal-person register is unconditional: granted at once)
+    _ask(
+        world,
+        actor=world.housing_admin,
+        consumer=world.housing,
+        system=world.housing_system,
+        resource=world.legal_person,
+        items=("name",),
+    )
+    with CaptureQueriesContext(connection) as two_grants:
+        assert len(_get_methods(client, world.housing_headers)["methods"]) == 2
+    assert len(two_grants) == len(one_grant)
+
+
 def _get_methods(client, headers):
     response = client.get(METHODS, **headers)
     assert response.status_code == 200, response.content
