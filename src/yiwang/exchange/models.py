@@ -95,6 +95,8 @@ class ShareRequest(models.Model):
     )
     second_approved_at = models.DateTimeField(_("安全审批时间"), null=True, blank=True)
     refusal_reason = models.TextField(_("拒绝理由"), blank=True)
+    # Set once when an overdue request is escalated to the platform administrator (never escalated twice).
+    escalated_at = models.DateTimeField(_("逾期上报时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("共享申请")
@@ -146,3 +148,43 @@ class ExchangeKey(PlatformKey):
     class Meta(PlatformKey.Meta):
         verbose_name = _("交换签名密钥")
         verbose_name_plural = _("交换签名密钥")
+
+
+class Subscription(models.Model):
+    """A consuming system's subscription to change notices of a resource it holds a grant for.
+
+    Notices go to ``endpoint`` (a webhook of the consuming department's system) through the
+    notifications outbox, written in the same transaction as the change; only while the grant is live.
+    """
+
+    grant = models.ForeignKey(
+        Grant, verbose_name=_("授权"), on_delete=models.CASCADE, related_name="subscriptions"
+    )
+    endpoint = models.ForeignKey(
+        "notifications.WebhookEndpoint",
+        verbose_name=_("推送地址"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Space-separated change kinds (constants.ChangeKind); empty means every kind the resource announces.
+    kinds = models.CharField(_("变更类型"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("订阅时间"), auto_now_add=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("变更订阅")
+        verbose_name_plural = _("变更订阅")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grant", "endpoint"],
+                condition=models.Q(cancelled_at__isnull=True),
+                name="exchange_subscription_live_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grant} → {self.endpoint}"

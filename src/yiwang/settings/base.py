@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "yiwang.notifications",
     "yiwang.registers",
     "yiwang.exchange",
+    "yiwang.quality",
     "yiwang.identity",
     "yiwang.catalog",
     "yiwang.search",

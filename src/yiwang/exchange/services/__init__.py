@@ -22,8 +22,8 @@ from yiwang.identity.selectors import assignment_with_permission, department_ids
 from yiwang.regions.models import Department
 from yiwang.registers.models import Register
 
-from .catalog import REGISTER_RESOURCES, ResourceSpec
-from .constants import (
+from ..catalog import REGISTER_RESOURCES, ResourceSpec
+from ..constants import (
     AGGREGATION_LIMIT,
     DECISION_WORKING_DAYS,
     MANAGE_PERMISSION,
@@ -35,7 +35,7 @@ from .constants import (
     RequestStatus,
     SharingType,
 )
-from .models import DataItem, Grant, Resource, ShareRequest
+from ..models import DataItem, Grant, Resource, ShareRequest
 
 if TYPE_CHECKING:
     from yiwang.identity.models import StaffAssignment, User

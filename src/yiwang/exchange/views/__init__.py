@@ -16,9 +16,9 @@ from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.page_auth import staff_verified_required
 from yiwang.regions.models import Department
 
-from . import selectors, services
-from .constants import RequestStatus
-from .forms import DecisionForm, RequestForm, RevokeForm
+from .. import selectors, services
+from ..constants import RequestStatus
+from ..forms import DecisionForm, RequestForm, RevokeForm
 
 
 @staff_verified_required

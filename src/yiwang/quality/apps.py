@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class QualityConfig(AppConfig):
+    name = "yiwang.quality"
+    label = "quality"
+    verbose_name = _("数据质量与异议")
