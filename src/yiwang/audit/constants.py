@@ -27,6 +27,9 @@ class GroundKind(models.TextChoices):
     MANDATE = "mandate", _("委托")
     SELF = "self", _("本人查询")
     LEGAL_BASIS = "legal_basis", _("法定依据")
+    GRANT = "grant", _("共享授权")  # an exchange grant (a change notice pushed under it)
+    OBJECTION = "objection", _("数据异议")  # a citizen's accepted objection (a register correction)
+    DOCUMENT = "document", _("证明文书")  # e.g. a death certificate behind a register change
 
 
 class SubjectKind(models.TextChoices):

@@ -25,6 +25,7 @@ class Channel(models.TextChoices):
     TASK = "task", _("后台任务")
     COMMAND = "command", _("命令行")
     SYSTEM = "system", _("平台内部")
+    WEBHOOK = "webhook", _("推送")  # a change notice pushed to a subscribed system (exchange subscriptions)
 
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
