@@ -100,6 +100,22 @@ def department_ids_with_permission(actor: User | None, permission: str) -> set[i
     )
 
 
+def list_holders_of_permission(*, permission: str, region_code: str | None = None) -> list[StaffAssignment]:
+    """The active staff roles granting ``permission`` (within ``region_code`` when given): whom to alert."""
+    assignments = (
+        StaffAssignment.objects.filter(
+            role__in=roles_with_permission(permission), user__is_active=True, user__is_staff_member=True
+        )
+        .select_related("user", "department", "region")
+        .order_by("pk")
+    )
+    return [
+        assignment
+        for assignment in assignments
+        if region_code is None or region_covers(outer=assignment.region, inner_code=region_code)
+    ]
+
+
 def staff_department_ids(actor: User | None) -> set[int]:
     """The departments in which the actor has any staff role."""
     return set(_assignments(actor).values_list("department_id", flat=True))
