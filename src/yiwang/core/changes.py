@@ -1,9 +1,14 @@
 """Change notices between apps that must not import each other.
 
 A lower app (catalog) announces that something changed; a higher app (search) subscribes in its
-``AppConfig.ready``. Announcements run after the surrounding transaction commits, so subscribers see
-committed data and nothing runs for a rolled-back write. This is an explicit registry, not Django
-signals: ``subscribers(topic)`` lists exactly who will run (ADR 0002).
+``AppConfig.ready``. This is an explicit registry, not Django signals: ``subscribers(topic)`` lists
+exactly who will run (ADR 0002). Two ways to announce, chosen by the announcer per topic:
+
+- ``announce``: subscribers run after the surrounding transaction commits, so they see committed data and
+  nothing runs for a rolled-back write. For derived work that may be redone (re-indexing, tasks).
+- ``announce_now``: subscribers run at once, inside the announcer's transaction, so whatever they write
+  (an outbox row telling a departmental system) commits or rolls back with the change itself (ADR 0007).
+  They must be quick, write only rows (no network) and raise only to refuse the change.
 """
 
 from __future__ import annotations
@@ -11,12 +16,30 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 Subscriber = Callable[..., None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 
 CATALOG_CHANGED = "catalog.changed"
+# Announced with announce_now: a base register record changed (registers.services), payload
+# register, key, key_field, kind, changes ({field: {"old", "new"}} as plain JSON), occurred_at (ISO),
+# change_id (the registers' RecordChange row), department_id (the holder).
+REGISTER_CHANGED = "registers.record_changed"
+# Announced with announce_now: an e-license was revoked (licenses.services.status), payload identifier,
+# license_type_code, holder_kind, holder_code, issuer_id, kind, changes, occurred_at, change_id.
+LICENSE_REVOKED = "licenses.license_revoked"
+
+
+class ChangeKind(models.TextChoices):
+    """What happened to a record, as subscribers of its resource receive it (exchange subscriptions)."""
+
+    DEATH_REGISTERED = "death_registered", _("死亡登记")
+    ADDRESS_CHANGED = "address_changed", _("户籍地址变更")
+    ENTERPRISE_DEREGISTERED = "enterprise_deregistered", _("市场主体注销")
+    RECORD_CORRECTED = "record_corrected", _("数据更正")
+    LICENSE_REVOKED = "license_revoked", _("证照吊销")
 
 
 def subscribe(topic: str, subscriber: Subscriber) -> None:
@@ -32,3 +55,14 @@ def announce(topic: str, **payload) -> None:
     """Call every subscriber of ``topic`` with ``payload`` once the current transaction commits."""
     for subscriber in subscribers(topic):
         transaction.on_commit(lambda subscriber=subscriber: subscriber(**payload))
+
+
+def announce_now(topic: str, **payload) -> None:
+    """Call every subscriber of ``topic`` with ``payload`` now, inside the caller's transaction.
+
+    Refused outside a transaction: the subscribers' writes must share the change's fate.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(f"announce_now({topic!r}) must run inside the change's transaction")
+    for subscriber in subscribers(topic):
+        subscriber(**payload)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# What a change of a record is: shared with its subscribers through core.changes.
+from yiwang.core.changes import ChangeKind as ChangeKind
+
 
 class RegisterCode(models.TextChoices):
     POPULATION = "population", _("人口库")
@@ -139,4 +142,47 @@ FIELD_LABELS = {
     "established_on": _("成立日期"),
     "approved_on": _("核准日期"),
     "business_scope": _("经营范围"),
+}
+
+
+class ChangeGround(models.TextChoices):
+    """On what a register change rests (the same words as the audit log's grounds)."""
+
+    DOCUMENT = "document", _("证明文书")
+    CASE = "case", _("办件")
+    OBJECTION = "objection", _("数据异议")
+    LEGAL_BASIS = "legal_basis", _("法定依据")
+
+
+# The fields correct_record may change, per register; keys, states with their own service (death,
+# deregistration) and links to other tables are not among them.
+CORRECTABLE_FIELDS: dict[str, frozenset[str]] = {
+    RegisterCode.POPULATION: frozenset(
+        {
+            "name",
+            "surname",
+            "given_name",
+            "gender",
+            "birth_date",
+            "ethnicity",
+            "household_address",
+            "phone",
+            "marital_status",
+            "household_relation",
+        }
+    ),
+    RegisterCode.LEGAL_PERSON: frozenset(
+        {
+            "name",
+            "entity_type",
+            "legal_representative_name",
+            "legal_representative_id_number",
+            "registered_capital",
+            "address",
+            "established_on",
+            "approved_on",
+            "business_scope",
+        }
+    ),
+    RegisterCode.REAL_ESTATE: frozenset({"address", "area", "use", "is_mortgaged", "mortgagee"}),
 }

@@ -6,10 +6,13 @@ Each register is its own department's data: records refer to people and companie
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
+    ChangeGround,
+    ChangeKind,
     CreditRecordKind,
     EnrolmentStatus,
     Gender,
@@ -221,3 +224,47 @@ class CreditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_name} {self.get_kind_display()}"
+
+
+class RecordChange(models.Model):
+    """One change of a register record, kept for good: what changed from what to what, why, on what ground.
+
+    Records are keyed by their identifier (ID number, credit code, certificate number), not by a foreign
+    key, so the history outlives nothing it should not and reads like the register's own change book.
+    """
+
+    register = models.CharField(_("基础库"), max_length=30, choices=RegisterCode.choices)
+    record_key = models.CharField(_("记录标识"), max_length=60)
+    kind = models.CharField(_("变更类型"), max_length=30, choices=ChangeKind.choices)
+    # {field: {"old": value, "new": value}}, values as plain JSON (dates ISO, amounts as strings)
+    changes = models.JSONField(_("变更内容"), default=dict)
+    reason = models.TextField(_("变更理由"))
+    effective_on = models.DateField(_("生效日期"), null=True, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_department = models.ForeignKey(
+        "regions.Department",
+        verbose_name=_("经办部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ground_kind = models.CharField(_("依据类别"), max_length=20, choices=ChangeGround.choices)
+    ground_ref = models.CharField(_("依据"), max_length=100)
+    changed_at = models.DateTimeField(_("变更时间"))
+
+    class Meta:
+        verbose_name = _("基础库变更记录")
+        verbose_name_plural = _("基础库变更记录")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["register", "record_key"], name="registers_change_record_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_register_display()} {self.get_kind_display()}"
