@@ -54,6 +54,16 @@ class AuditAction(models.TextChoices):
     TOTP_DEVICE_CONFIRMED = "identity.totp_confirmed", _("绑定动态口令")
     CLIENT_SIGNED_IN = "identity.client_signed_in", _("单点登录到业务系统")
     SIGNED_OUT_EVERYWHERE = "identity.signed_out_everywhere", _("全网退出")
+    CLIENT_KEY_REGISTERED = "identity.client_key_registered", _("登记业务系统公钥")
+    CLIENT_KEY_REVOKED = "identity.client_key_revoked", _("撤销业务系统公钥")
+    CLIENT_AUTH_METHOD_CHANGED = "identity.client_auth_method_changed", _("变更业务系统认证方式")
+
+
+class TokenAuthMethod(models.TextChoices):
+    """How a system proves itself at the token endpoint (OIDC ``token_endpoint_auth_method``)."""
+
+    CLIENT_SECRET = "client_secret_basic", _("客户端密钥（client_secret_basic / client_secret_post）")
+    PRIVATE_KEY_JWT = "private_key_jwt", _("私钥签名断言（private_key_jwt）")
 
 
 class PhoneCodePurpose(models.TextChoices):
@@ -93,7 +103,13 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     StaffRole.PLATFORM_ADMIN: {
         **dict.fromkeys(("catalog", "search", "core", "regions", "oauth2_provider"), _ALL),
         **dict.fromkeys(
-            ("identity.user", "identity.staffassignment", "identity.enterprise", "identity.clientprofile"),
+            (
+                "identity.user",
+                "identity.staffassignment",
+                "identity.enterprise",
+                "identity.clientprofile",
+                "identity.clientkey",
+            ),
             _ALL,
         ),
         "licenses.licensetype": _ALL,

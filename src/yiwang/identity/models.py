@@ -175,9 +175,10 @@ class PhoneCode(models.Model):
         return f"{self.phone} {self.get_purpose_display()}"
 
 
-from .oidc.models import ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
+from .oidc.models import ClientKey, ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
 
 __all__ = [
+    "ClientKey",
     "ClientProfile",
     "ClientSession",
     "Enterprise",

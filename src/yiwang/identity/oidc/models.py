@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..constants import AssuranceLevel
+from ..constants import AssuranceLevel, TokenAuthMethod
 
 
 class ClientProfile(models.Model):
@@ -36,6 +36,13 @@ class ClientProfile(models.Model):
         _("最低实名等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.FORMAT_CHECKED
     )
     backchannel_logout_uri = models.URLField(_("后端通道退出地址"), blank=True)
+    token_endpoint_auth_method = models.CharField(
+        _("令牌端点认证方式"),
+        max_length=32,
+        choices=TokenAuthMethod.choices,
+        default=TokenAuthMethod.CLIENT_SECRET,
+        help_text=_("私钥签名断言（private_key_jwt）的系统不能再用客户端密钥换取令牌；须先登记公钥。"),
+    )
 
     class Meta:
         app_label = "identity"
@@ -80,3 +87,50 @@ class ClientSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.application}"
+
+
+class ClientKey(models.Model):
+    """A public key a system signs its token-endpoint assertions with (private_key_jwt, RFC 7523).
+
+    A system may hold several at once (rotation): the assertion's ``kid`` picks one. The algorithm is
+    fixed by the key (ES256 or RS256), never taken from a token. Revoked keys stay for the record.
+    """
+
+    application = models.ForeignKey(
+        "oauth2_provider.Application",
+        on_delete=models.CASCADE,
+        related_name="client_keys",
+        verbose_name=_("业务系统"),
+    )
+    kid = models.CharField(_("密钥标识（kid）"), max_length=100)
+    algorithm = models.CharField(
+        _("签名算法"), max_length=10, choices=[("ES256", "ES256"), ("RS256", "RS256")]
+    )
+    public_jwk = models.JSONField(_("公钥（JWK）"))
+    thumbprint = models.CharField(_("公钥指纹（RFC 7638）"), max_length=64)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        app_label = "identity"
+        verbose_name = _("业务系统公钥")
+        verbose_name_plural = _("业务系统公钥")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "kid"], name="client_key_kid_unique_per_client"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.kid}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -1,15 +1,27 @@
-"""django-oauth-toolkit validator: pairwise subjects, scope limits per client, acr and sid in id_tokens."""
+"""django-oauth-toolkit validator: pairwise subjects, scope limits per client, acr and sid in id_tokens,
+and client authentication by secret or by a private-key JWT assertion (private_key_jwt)."""
 
 from __future__ import annotations
+
+import logging
 
 from oauth2_provider.models import AbstractApplication
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from ..constants import TokenAuthMethod
 from .claims import CLAIM_SCOPES, user_claims
+from .client_auth import (
+    AssertionRefused,
+    auth_method_of,
+    client_id_of_assertion,
+    uses_assertion,
+    verify_assertion,
+)
 from .models import ClientProfile, ClientSession
 from .sessions import code_digest
 
 _DEFAULT_CLIENT_SCOPES = {"openid", "profile"}
+log = logging.getLogger(__name__)
 
 
 class YiwangOIDCValidator(OAuth2Validator):
@@ -47,6 +59,36 @@ class YiwangOIDCValidator(OAuth2Validator):
             request.client = None
             return None
         return application
+
+    def authenticate_client(self, request, *args, **kwargs):
+        """A client secret (Basic or body), or a signed assertion (RFC 7523) for private_key_jwt systems.
+
+        A system registered for private_key_jwt is refused when it offers its secret; a system registered
+        for secrets is refused when it offers an assertion. Every refusal is ``invalid_client``.
+        """
+        if uses_assertion(request):
+            return self._authenticate_assertion(request)
+        if not super().authenticate_client(request, *args, **kwargs):
+            return False
+        if auth_method_of(request.client) == TokenAuthMethod.PRIVATE_KEY_JWT:
+            log.info("client %s offered a secret, not its key (private_key_jwt)", request.client.client_id)
+            request.client = None
+            return False
+        return True
+
+    def _authenticate_assertion(self, request) -> bool:
+        try:
+            client_id = client_id_of_assertion(request)
+            application = self._load_application(client_id, request)
+            if application is None:
+                raise AssertionRefused("unknown client")
+            verify_assertion(request, application)
+        except AssertionRefused as refusal:
+            log.info("client assertion refused: %s", refusal)
+            request.client = None
+            return False
+        request.client_id = client_id
+        return True
 
     def validate_silent_login(self, request):
         # oauthlib cannot see the browser session; PlatformAuthorizationView answers login_required to an

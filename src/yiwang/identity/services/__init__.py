@@ -9,6 +9,7 @@ from .accounts import (
 )
 from .admin_access import sync_admin_access, sync_all_admin_access
 from .assurance import confirm_register_verification, start_register_verification, verify_face
+from .client_keys import register_client_key, revoke_client_key, set_token_auth_method
 from .logins import confirm_totp_device, record_login, record_login_failure
 from .mandates import authorize_agent_action, bind_enterprise, grant_mandate, mandate_problem, revoke_mandate
 from .phone_codes import consume_phone_code, send_phone_code
@@ -26,10 +27,13 @@ __all__ = [
     "record_login",
     "record_login_failure",
     "register_citizen",
+    "register_client_key",
+    "revoke_client_key",
     "revoke_mandate",
     "revoke_staff_role",
     "save_user_account",
     "send_phone_code",
+    "set_token_auth_method",
     "start_register_verification",
     "sync_admin_access",
     "sync_all_admin_access",
