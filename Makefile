@@ -47,11 +47,12 @@ demo: install ## migrate and load the demo data set (idempotent)
 serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@# the audit sealer, the webhook deliverer and the overdue-request escalator run beside the web server (one process each; stopped with it)
+	@# the audit sealer, the webhook deliverer, the overdue-request escalator and the daily quality checks run beside the web server (one process each; stopped with it)
 	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; \
 	$(PY) manage.py deliver_webhooks --loop >/dev/null & deliverer=$$!; \
 	$(PY) manage.py escalate_overdue_requests --loop >/dev/null & escalator=$$!; \
-	trap 'kill $$sealer $$deliverer $$escalator 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py run_quality_checks --loop >/dev/null & checker=$$!; \
+	trap 'kill $$sealer $$deliverer $$escalator $$checker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
@@ -60,6 +61,7 @@ run: demo serve ## install, load the demo data and run the platform on http://12
 worker: install ## run a background task worker (production: YIWANG_TASKS=database)
 	$(PY) manage.py seal_audit_log --schedule
 	$(PY) manage.py deliver_webhooks --schedule
+	$(PY) manage.py run_quality_checks --schedule
 	$(PY) manage.py escalate_overdue_requests --schedule
 	$(PY) manage.py db_worker
 
