@@ -75,6 +75,12 @@ def _exchange():
     return load_demo_exchange()
 
 
+def _quality():
+    from yiwang.quality.demo import run_demo_quality_checks
+
+    return run_demo_quality_checks()
+
+
 def _search_index():
     from yiwang.search.services import rebuild_search_index
 
@@ -92,5 +98,6 @@ STEPS: list[Step] = [
     Step("演示账号 demo accounts", _accounts),
     Step("电子证照 e-licenses", _licenses),
     Step("数据共享交换 data exchange", _exchange),
+    Step("数据质量 quality checks", _quality),
     Step("搜索索引 search index", _search_index),
 ]
