@@ -274,18 +274,21 @@ def count_entries(
     owners: EntryOwners | None = None,
     outcome: str = "",
     reasons: Iterable[str] = (),
+    systems: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Entries of ``actions`` counted per group in the database (GROUP BY), each row ``{dim…, "count"}``.
 
     ``group_by`` names: day (local date), action, outcome, reason, system, department, actor_department,
     or ``details.<key>``. ``owners`` None counts every department's entries (the caller decided the reader
-    may see them all); otherwise only the entries ``owners`` names.
+    may see them all); otherwise only the entries ``owners`` names. ``systems`` keeps only calls by those.
     """
     queryset = _in_time(AuditEntry.objects.filter(action__in=list(actions)), since, until)
     if owners is not None:
         queryset = queryset.filter(owners.as_q())
     if outcome:
         queryset = queryset.filter(outcome=outcome)
+    if systems is not None:
+        queryset = queryset.filter(system__in=sorted(systems))
     reasons = list(reasons)
     if reasons:
         queryset = queryset.filter(reason__in=reasons)
