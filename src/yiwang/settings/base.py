@@ -229,6 +229,7 @@ OAUTH2_PROVIDER = {
         "registers:read": _("按用途与依据查询基础库（工作人员）"),
         "data-uses:write": _("举报可疑的数据使用、标记提醒已读"),
         "exchange": _("部门业务系统调用数据共享交换接口（客户端凭证）"),
+        "objections": _("查看与提出我的数据异议"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }
