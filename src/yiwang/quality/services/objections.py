@@ -18,6 +18,7 @@ from yiwang.notifications.services.notices import raise_notice
 from yiwang.registers import selectors as register_selectors
 from yiwang.registers.constants import RegisterCode
 from yiwang.registers.models import Register
+from yiwang.registers.services import correct_record
 
 from ..constants import (
     EVIDENCE_MAX_BYTES,
@@ -209,8 +210,6 @@ def decide_objection(
     now = timezone.now()
     if accept:
         corrected = parse_value(objection.register, objection.item, value or objection.proposed_value)
-        from yiwang.registers.services import correct_record
-
         correct_record(
             register=objection.register,
             key=objection.record_key,
