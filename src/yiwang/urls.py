@@ -17,5 +17,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("licenses/", include("yiwang.licenses.urls")),
     path("exchange/", include("yiwang.exchange.urls")),
+    path("quality/", include("yiwang.quality.urls")),
+    path("me/", include("yiwang.quality.citizen_urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -14,6 +14,7 @@ from yiwang.core.errors import DomainError
 from yiwang.exchange.api import router as exchange_router
 from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
+from yiwang.quality.api import router as quality_router
 from yiwang.regions.api import router as regions_router
 from yiwang.registers.api import router as registers_router
 from yiwang.search.api import router as search_router
@@ -106,6 +107,7 @@ api.add_router("", licenses_router)
 api.add_router("", identity_router)
 api.add_router("", registers_router)
 api.add_router("", exchange_router)
+api.add_router("", quality_router)
 api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
 api.add_router("", audit_tree_router)
