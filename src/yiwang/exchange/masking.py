@@ -1,4 +1,8 @@
-"""Masking a granted value by its mask: full, partial (``110***********1234``, ``张*``) or withheld."""
+"""Masking a granted value by its mask: full, partial (``110***********1234``, ``张*``) or withheld.
+
+A multi-valued item (a property's owners, a subject's credit records) is a list: each value is masked
+alike, and a withheld list is withheld whole (not a list of nulls that would tell how many there are).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,11 @@ from typing import Any
 
 from .constants import Mask
 
-JsonValue = str | int | bool | None
+Scalar = str | int | bool | None
+JsonValue = Scalar | list[Scalar]
 
 
-def plain(value: Any) -> JsonValue:
+def plain(value: Any) -> Scalar:
     """The JSON form of a register value: dates as ISO strings, amounts as decimal strings."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
@@ -36,6 +41,12 @@ def mask_text(text: str) -> str:
 
 def mask_value(value: Any, mask: str) -> JsonValue:
     """The value as a consumer may receive it under ``mask``."""
+    if isinstance(value, (list, tuple)):
+        return None if mask not in (Mask.FULL, Mask.PARTIAL) else [_mask_one(one, mask) for one in value]
+    return _mask_one(value, mask)
+
+
+def _mask_one(value: Any, mask: str) -> Scalar:
     if mask == Mask.FULL:
         return plain(value)
     if mask != Mask.PARTIAL or value is None or isinstance(value, (bool, int, Decimal)):

@@ -7,3 +7,6 @@ class LicensesConfig(AppConfig):
 
     name = "yiwang.licenses"
     verbose_name = _("电子证照")
+
+    def ready(self) -> None:
+        from . import exchange_source  # noqa: F401  (registers the e-license library's exchange source)

@@ -228,16 +228,18 @@ def test_not_shared_resource_is_refused(client, world):
 
 
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "code"),
     [
-        {},
-        {"HTTP_AUTHORIZATION": "Bearer not-a-token"},
+        ({}, "token_required"),
+        ({"HTTP_AUTHORIZATION": "Bearer not-a-token"}, "invalid_token"),
     ],
     ids=["anonymous", "unknown token"],
 )
-def test_callers_without_a_system_token_get_nothing(client, world, headers):
+def test_callers_without_a_system_token_get_nothing(client, world, headers, code):
     response = _post(client, QUERY, _person_query(world), headers)
     assert response.status_code == 401
+    assert response.json()["payload"]["error"]["code"] == code  # signed, with a code a system can act on
+    assert response["WWW-Authenticate"].startswith("Bearer")
     _assert_nothing_leaked(response, world.person)
 
 
@@ -245,6 +247,7 @@ def test_a_persons_token_does_not_open_the_exchange(client, world):
     headers = bearer_token(UserFactory(level3=True), "exchange", "person-token")
     response = _post(client, QUERY, _person_query(world), headers)
     assert response.status_code == 401
+    assert response.json()["payload"]["error"]["code"] == "invalid_token"
     _assert_nothing_leaked(response, world.person)
 
 
@@ -252,7 +255,8 @@ def test_a_system_token_without_the_exchange_scope_is_refused(client, world):
     headers = system_token(world.civil_system, "openid-only", scope="openid")
     response = _post(client, QUERY, _person_query(world), headers)
     assert response.status_code == 403
-    assert response.json()["error"]["code"] == "insufficient_scope"
+    assert response.json()["payload"]["error"]["code"] == "insufficient_scope"  # signed like every answer
+    assert 'error="insufficient_scope"' in response["WWW-Authenticate"]
     _assert_nothing_leaked(response, world.person)
 
 
@@ -316,9 +320,10 @@ def test_verify_answers_true_or_false_per_assertion_and_never_the_data(client, w
     for answer in (response, wrong):
         text = answer.content.decode()
         assert "1985" not in text and world.person.household_address not in text
+        assert answer.json()["payload"]["key_digest"] == subject_hash(world.person.id_number)  # keyed
         assert set(answer.json()["payload"]) == {
             "resource",
-            "key_sm3",
+            "key_digest",
             "purpose",
             "case_number",
             "grant",
