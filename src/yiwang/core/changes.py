@@ -25,7 +25,8 @@ _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 CATALOG_CHANGED = "catalog.changed"
 # Announced with announce_now: a base register record changed (registers.services), payload
 # register, key, key_field, kind, changes ({field: {"old", "new"}} as plain JSON), occurred_at (ISO),
-# change_id (the registers' RecordChange row), department_id (the holder).
+# change_id (the registers' RecordChange row), department_id (the holder), subjects (the ID numbers or
+# credit codes whose data it is: the key, or a property's owners).
 REGISTER_CHANGED = "registers.record_changed"
 # Announced with announce_now: an e-license was revoked (licenses.services.status), payload identifier,
 # license_type_code, holder_kind, holder_code, issuer_id, kind, changes, occurred_at, change_id.

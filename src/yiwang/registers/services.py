@@ -317,8 +317,16 @@ def _record_change(
         occurred_at=change.changed_at.isoformat(),
         change_id=change.pk,
         department_id=holder.department_id,
+        subjects=_subjects_of(record, key),
     )
     return change
+
+
+def _subjects_of(record: Model, key: str) -> list[str]:
+    """Whose data the record is: the person or enterprise it is keyed by, or a property's owners."""
+    if isinstance(record, RealEstate):
+        return sorted(set(record.owners.values_list("owner_id_number", flat=True)))
+    return [key]
 
 
 @transaction.atomic

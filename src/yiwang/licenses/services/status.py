@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.audit.services import record_event
-from yiwang.core.changes import announce
+from yiwang.core.changes import LICENSE_REVOKED, ChangeKind, announce, announce_now
 from yiwang.core.errors import Conflict, NotFound
 from yiwang.identity.selectors import has_permission_in
 from yiwang.licenses.audit_facts import license_facts, staff_facts
@@ -66,6 +66,22 @@ def _tell(license: License, to_status: str) -> list[int]:
     return [consent.pk for consent in consents]
 
 
+def _announce_revoked(license: License, history: LicenseStatusChange) -> None:
+    """Tell the exchange's subscribers of the license library, in this transaction (ADR 0007)."""
+    announce_now(
+        LICENSE_REVOKED,
+        identifier=license.identifier,
+        license_type_code=license.license_type.code,
+        holder_kind=license.holder_kind,
+        holder_code=license.holder_code,
+        issuer_id=license.issuer_id,
+        kind=ChangeKind.LICENSE_REVOKED,
+        changes={"status": {"old": history.from_status, "new": history.to_status}},
+        occurred_at=(license.status_changed_at or timezone.now()).isoformat(),
+        change_id=history.pk,
+    )
+
+
 @transaction.atomic
 def change_license_status(*, license: License, to_status: str, reason: str, changed_by=None) -> License:
     """Move a license to ``to_status`` under a row lock, keep history, tell every consent."""
@@ -79,10 +95,12 @@ def change_license_status(*, license: License, to_status: str, reason: str, chan
     license.status_changed_at = timezone.now()
     license.save(update_fields=["status", "status_changed_at"])
     user = changed_by if getattr(changed_by, "is_authenticated", False) else None
-    LicenseStatusChange.objects.create(
+    history = LicenseStatusChange.objects.create(
         license=license, from_status=from_status, to_status=to_status, reason=reason[:200], changed_by=user
     )
     told = _tell(license, to_status)
+    if to_status == LicenseStatus.REVOKED:
+        _announce_revoked(license, history)
     record_event(
         actor=changed_by,
         action=AuditAction.LICENSE_STATUS_CHANGED,

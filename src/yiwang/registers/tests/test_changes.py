@@ -98,6 +98,7 @@ def test_register_death_keeps_history_logs_and_announces_in_the_transaction(poli
             "occurred_at": change.changed_at.isoformat(),
             "change_id": change.pk,
             "department_id": police.pk,
+            "subjects": [person.id_number],
         }
     ]
     # and a second registration is a conflict
