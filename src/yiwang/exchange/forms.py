@@ -12,7 +12,7 @@ from oauth2_provider.models import Application
 from yiwang.regions.models import Department
 
 from .constants import Grade
-from .models import Resource
+from .models import DataItem, Resource
 
 
 class RequestForm(forms.Form):
@@ -56,3 +56,37 @@ class DecisionForm(forms.Form):
 
 class RevokeForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label=_("撤销理由"))
+
+
+class ResourceForm(forms.ModelForm):
+    """A resource's GB/T 21063 metadata as its provider's data administrator edits it."""
+
+    class Meta:
+        model = Resource
+        fields = [
+            "name",
+            "summary",
+            "sharing_type",
+            "sharing_conditions",
+            "legal_basis",
+            "open_type",
+            "update_cycle",
+            "data_format",
+            "published_on",
+        ]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 3}),
+            "sharing_conditions": forms.Textarea(attrs={"rows": 2}),
+            "legal_basis": forms.Textarea(attrs={"rows": 2}),
+            "published_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
+
+
+class DataItemForm(forms.ModelForm):
+    class Meta:
+        model = DataItem
+        fields = ["code", "name", "data_type", "length", "grade", "is_personal", "is_sensitive_personal"]
+
+
+class ResourceImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel 文件（.xlsx）"))
