@@ -12,6 +12,7 @@ from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api_auth import InsufficientScope
 from yiwang.core.errors import DomainError
 from yiwang.exchange.api import router as exchange_router
+from yiwang.exchange.api_subscriptions import router as exchange_subscriptions_router
 from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
 from yiwang.quality.api import router as quality_router
@@ -107,6 +108,7 @@ api.add_router("", licenses_router)
 api.add_router("", identity_router)
 api.add_router("", registers_router)
 api.add_router("", exchange_router)
+api.add_router("", exchange_subscriptions_router)
 api.add_router("", quality_router)
 api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
