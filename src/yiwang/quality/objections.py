@@ -51,6 +51,16 @@ REGISTER_LABELS = {
 }
 
 
+_CONTROL = {chr(code) for code in range(32)} - {"\n", "\r", "\t"} | {"\x7f"}
+
+
+def check_characters(text: str, *, label: str) -> str:
+    """Refuse control characters (a NUL byte cannot even be stored by PostgreSQL)."""
+    if any(character in _CONTROL for character in text):
+        raise InvalidInput(f"{label}含有不可见的控制字符", code="invalid_characters")
+    return text
+
+
 def item_label(item: str) -> str:
     return str(FIELD_LABELS.get(item, item))
 
@@ -67,7 +77,7 @@ def item_rule(register: str, item: str) -> ItemRule:
 def parse_value(register: str, item: str, text: str) -> Any:
     """The proposed value as the register stores it; a clear 400 when it cannot be."""
     rule = item_rule(register, item)
-    value = (text or "").strip()
+    value = check_characters((text or "").strip(), label="正确的值")
     if not value:
         raise InvalidInput("请填写正确的值", code="value_required")
     if rule.kind == "date":

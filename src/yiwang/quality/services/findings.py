@@ -13,6 +13,7 @@ from yiwang.identity.selectors import assignment_with_permission
 
 from ..constants import HANDLE_PERMISSION, TEXT_MAX_LENGTH, FindingStatus
 from ..models import Finding, RuleSetting
+from ..objections import check_characters
 from ..rules.base import quality_rules
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ def still_fails(finding: Finding) -> bool:
 @transaction.atomic
 def mark_finding_fixed(*, actor: User, finding_id: int, note: str = "") -> Finding:
     """The source says it fixed the record: a re-check closes the finding, or it stays open."""
+    note = check_characters(note or "", label="整改说明")
     finding, assignment = _locked_finding(actor, finding_id)
     now = timezone.now()
     if still_fails(finding):
@@ -87,7 +89,7 @@ def mark_finding_fixed(*, actor: User, finding_id: int, note: str = "") -> Findi
 @transaction.atomic
 def dismiss_finding(*, actor: User, finding_id: int, explanation: str) -> Finding:
     """The source explains why the finding is a false positive; later runs leave that record alone."""
-    explanation = (explanation or "").strip()
+    explanation = check_characters((explanation or "").strip(), label="说明")
     if not explanation:
         raise InvalidInput("说明误报须写明理由", code="explanation_required")
     if len(explanation) > TEXT_MAX_LENGTH:

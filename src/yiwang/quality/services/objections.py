@@ -15,6 +15,7 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound
 from yiwang.core.workdays import load_calendar
 from yiwang.identity.selectors import assignment_with_permission
 from yiwang.notifications.services.notices import raise_notice
+from yiwang.regions.models import Department
 from yiwang.registers import selectors as register_selectors
 from yiwang.registers.constants import RegisterCode
 from yiwang.registers.models import Register
@@ -29,7 +30,7 @@ from ..constants import (
     ObjectionStatus,
 )
 from ..models import Objection
-from ..objections import display_value, item_label, item_rule, parse_value
+from ..objections import check_characters, display_value, item_label, item_rule, parse_value
 from .findings import role_facts
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ READ_PURPOSE = "数据异议：核对本人登记信息"
 
 
 def _checked_text(text: str, *, label: str, code: str, required: bool) -> str:
-    text = (text or "").strip()
+    text = check_characters((text or "").strip(), label=label)
     if required and not text:
         raise InvalidInput(f"请填写{label}", code=f"{code}_required")
     if len(text) > TEXT_MAX_LENGTH:
@@ -80,12 +81,12 @@ def _current_value(citizen: User, register: str, key: str, item: str) -> Any:
     return record[item]
 
 
-def _holder(register: str) -> Register:
-    """The register row; its holding department handles the objection (none yet: refused)."""
+def _holder(register: str) -> tuple[Register, Department]:
+    """The register row and its holding department, which handles the objection (none yet: refused)."""
     holder = Register.objects.select_related("department").filter(code=register).first()
     if holder is None or holder.department is None:
         raise Conflict("该基础库尚未指定责任部门，暂不能受理异议", code="register_without_department")
-    return holder
+    return holder, holder.department
 
 
 def submit_objection(
@@ -111,8 +112,8 @@ def submit_objection(
     if not evidence_text and evidence_file is None:
         raise InvalidInput("请上传证明材料或写明证明材料", code="evidence_required")
     content_type = evidence_type(evidence_file) if evidence_file is not None else ""
-    holder = _holder(register)
-    key = (record_key or "").strip().upper()
+    holder, department = _holder(register)
+    key = check_characters((record_key or "").strip().upper(), label="记录主键")
     try:
         current = _current_value(citizen, register, key, item)
     except NotFound:
@@ -123,6 +124,7 @@ def submit_objection(
         return _create_objection(
             citizen=citizen,
             holder=holder,
+            department=department,
             key=key,
             item=item,
             current=display_value(register, item, current),
@@ -138,6 +140,7 @@ def _create_objection(
     *,
     citizen: User,
     holder: Register,
+    department: Department,
     key: str,
     item: str,
     current: str,
@@ -147,7 +150,7 @@ def _create_objection(
     evidence_file: UploadedFile | None,
     content_type: str,
 ) -> Objection:
-    register, department = holder.code, holder.department
+    register = holder.code
     now = timezone.now()
     objection = Objection(
         citizen=citizen,

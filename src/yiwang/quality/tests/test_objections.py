@@ -155,10 +155,17 @@ def test_evidence_files_are_checked_by_content_and_size(world, citizen, settings
     ),
     value=st.text(max_size=250),
     description=st.text(max_size=30),
+    key=st.one_of(st.none(), st.text(max_size=20)),
 )
-def test_any_input_is_an_objection_or_a_clear_refusal(world, citizen, item, value, description):
+def test_any_input_is_an_objection_or_a_clear_refusal(world, citizen, item, value, description, key):
     try:
-        objection = submit(citizen, item=item, proposed_value=value, description=description)
+        objection = submit(
+            citizen,
+            item=item,
+            proposed_value=value,
+            description=description,
+            record_key=citizen.id_number if key is None else key,
+        )
     except DomainError as error:
         assert error.status in {400, 404} and error.message and error.code
     else:
