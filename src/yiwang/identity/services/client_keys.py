@@ -76,9 +76,9 @@ def set_token_auth_method(*, application: Application, method: str, changed_by: 
     if method not in TokenAuthMethod.values:
         raise InvalidInput("未知的令牌端点认证方式", code="unknown_auth_method")
     profile, _ = ClientProfile.objects.select_for_update().get_or_create(application=application)
-    if method == TokenAuthMethod.PRIVATE_KEY_JWT and not _has_active_key(application):
-        raise InvalidInput("须先登记至少一个公钥，才能改用私钥签名断言认证", code="no_client_key")
     if profile.token_endpoint_auth_method != method:
+        if method == TokenAuthMethod.PRIVATE_KEY_JWT and not _has_active_key(application):
+            raise InvalidInput("须先登记至少一个公钥，才能改用私钥签名断言认证", code="no_client_key")
         previous = profile.token_endpoint_auth_method
         profile.token_endpoint_auth_method = method
         profile.save(update_fields=["token_endpoint_auth_method"])

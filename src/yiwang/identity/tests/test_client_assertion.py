@@ -342,3 +342,77 @@ def test_discovery_advertises_private_key_jwt(client):
     data = client.get("/.well-known/openid-configuration").json()
     assert "private_key_jwt" in data["token_endpoint_auth_methods_supported"]
     assert data["token_endpoint_auth_signing_alg_values_supported"] == ["ES256", "RS256"]
+
+
+# -- the admin: the platform registers a key, then switches the system to private_key_jwt -------------
+
+
+def _change_form_data(response) -> dict:
+    """The POST body the change page would send unchanged (main form and inline formsets)."""
+    data = {}
+    admin_form = response.context["adminform"].form
+    for name, field in admin_form.fields.items():
+        value = admin_form.initial.get(name, field.initial)
+        if value is not None:
+            data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        for form in formset.forms:
+            for name, field in form.fields.items():
+                value = form.initial.get(name, field.initial)
+                if value is not None and not field.disabled:
+                    data[form.add_prefix(name)] = value.pk if hasattr(value, "pk") else value
+    return {name: value for name, value in data.items() if value is not False}
+
+
+def test_the_admin_registers_a_key_switches_the_method_and_revokes(client, es_key):
+    from yiwang.conftest import login_with_second_factor
+    from yiwang.identity.tests.factories import UserFactory
+
+    application = _system()
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    login_with_second_factor(client, admin_user)
+    url = f"/admin/oauth2_provider/application/{application.pk}/change/"
+    page = client.get(url)
+    assert "公钥（JWK 或 PEM）" in page.content.decode()
+
+    # switching before any key is registered is refused with a message, nothing changes
+    data = _change_form_data(page)
+    data["profile-0-token_endpoint_auth_method"] = TokenAuthMethod.PRIVATE_KEY_JWT
+    refused = client.post(url, data)
+    assert refused.status_code == 200 and "须先登记公钥" in refused.content.decode()
+
+    # a private key pasted by mistake is refused, not stored
+    data = _change_form_data(page)
+    data["client_keys-0-public_key"] = es_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    assert client.post(url, data).status_code == 200
+    assert not ClientKey.objects.exists()
+
+    data = _change_form_data(page)
+    data["client_keys-0-public_key"] = _public_pem(es_key)
+    data["client_keys-0-kid"] = "k1"
+    assert client.post(url, data).status_code == 302
+    key = ClientKey.objects.get(application=application)
+    assert (key.kid, key.algorithm, key.registered_by) == ("k1", "ES256", admin_user)
+
+    data = _change_form_data(client.get(url))
+    data["profile-0-token_endpoint_auth_method"] = TokenAuthMethod.PRIVATE_KEY_JWT
+    assert client.post(url, data).status_code == 302
+    assert ClientProfile.objects.get(application=application).token_endpoint_auth_method == "private_key_jwt"
+    assert _token_request(client, _assertion(es_key)).status_code == 200
+
+    data = _change_form_data(client.get(url))
+    data["client_keys-0-revoke"] = "on"
+    assert client.post(url, data).status_code == 302
+    assert ClientKey.objects.get(pk=key.pk).revoked_at is not None
+    _assert_invalid_client(_token_request(client, _assertion(es_key)))
+    actions = set(AuditEntry.objects.filter(system=CLIENT_ID).values_list("action", "actor_id"))
+    assert {
+        (AuditAction.CLIENT_KEY_REGISTERED, admin_user.pk),
+        (AuditAction.CLIENT_AUTH_METHOD_CHANGED, admin_user.pk),
+        (AuditAction.CLIENT_KEY_REVOKED, admin_user.pk),
+    } <= actions
