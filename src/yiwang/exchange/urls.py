@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import views
 from .views import monitoring, resources
+from .views import subscriptions as subscription_views
 
 app_name = "exchange"
 urlpatterns = [
@@ -10,6 +11,8 @@ urlpatterns = [
     path("requests/<int:request_id>/decide", views.decide, name="decide"),
     path("requests/<int:request_id>/approve-sensitive", views.approve_sensitive, name="approve_sensitive"),
     path("grants/<int:grant_id>/revoke", views.revoke, name="revoke"),
+    path("subscriptions/", subscription_views.subscriptions, name="subscriptions"),
+    path("subscriptions/<int:subscription_id>/cancel", subscription_views.cancel, name="cancel_subscription"),
     path("maintenance/", resources.maintenance, name="maintenance"),
     path("maintenance/export.xlsx", resources.export, name="export_resources"),
     path("maintenance/import", resources.import_resources, name="import_resources"),
