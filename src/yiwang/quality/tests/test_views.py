@@ -146,3 +146,10 @@ def test_findings_are_masked_except_to_the_holder_and_overdue_ones_flagged(clien
     login_with_second_factor(client, world.civil_admin)
     assert 'data-testid="finding"' not in client.get("/quality/").content.decode()
     assert client.get(f"/quality/findings/{conflict.pk}").status_code == 404
+
+
+def test_the_tracker_and_the_account_page_link_to_objections(client, alice):
+    client.force_login(alice)
+    for page in ("/me/data-uses", "/accounts/"):
+        response = client.get(page, follow=True)
+        assert "数据有误？提出异议" in response.content.decode() and "/me/objections" in response.content.decode()
