@@ -6,6 +6,7 @@ from __future__ import annotations
 def render_banner(*, base_url: str) -> str:
     from yiwang.demo.accounts import DEMO_PASSWORD, create_demo_accounts, demo_client_lines, demo_totp_secret
     from yiwang.exchange.demo import demo_exchange_lines
+    from yiwang.identity.oidc.demo_keys import demo_client_key_lines
 
     accounts = create_demo_accounts()  # idempotent: returns the existing accounts
     width = max(len(account.username) for account in accounts)
@@ -36,6 +37,7 @@ def render_banner(*, base_url: str) -> str:
         "Demo consuming systems of the data exchange (client credentials, scope exchange; "
         f"POST {base_url}/o/token/ then {base_url}/api/v1/exchange/methods):",
         *(f"  {line}" for line in demo_exchange_lines()),
+        *(f"  {line}" for line in demo_client_key_lines(site_url=base_url)),
         "",
     ]
     return "\n".join(lines)

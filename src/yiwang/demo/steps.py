@@ -81,6 +81,12 @@ def _quality():
     return run_demo_quality_checks()
 
 
+def _client_key():
+    from yiwang.identity.oidc.demo_keys import ensure_demo_client_key
+
+    return ensure_demo_client_key()
+
+
 def _search_index():
     from yiwang.search.services import rebuild_search_index
 
@@ -98,6 +104,7 @@ STEPS: list[Step] = [
     Step("演示账号 demo accounts", _accounts),
     Step("电子证照 e-licenses", _licenses),
     Step("数据共享交换 data exchange", _exchange),
+    Step("业务系统密钥 private_key_jwt demo key", _client_key),
     Step("数据质量 quality checks", _quality),
     Step("搜索索引 search index", _search_index),
 ]

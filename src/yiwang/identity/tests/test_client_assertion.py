@@ -416,3 +416,30 @@ def test_the_admin_registers_a_key_switches_the_method_and_revokes(client, es_ke
         (AuditAction.CLIENT_AUTH_METHOD_CHANGED, admin_user.pk),
         (AuditAction.CLIENT_KEY_REVOKED, admin_user.pk),
     } <= actions
+
+
+# -- the demo: one exchange system signs with a key generated under var/ --------------------------------
+
+
+def test_the_demo_key_is_registered_once_and_the_tool_signs_with_it(client, settings, tmp_path):
+    from yiwang.identity.oidc.demo_keys import (
+        DEMO_JWT_CLIENT_ID,
+        demo_client_key_lines,
+        demo_key_path,
+        ensure_demo_client_key,
+    )
+
+    settings.VAR_DIR = tmp_path
+    assert "not found" in ensure_demo_client_key()  # before the exchange demo made the system
+    application = _system(DEMO_JWT_CLIENT_ID)
+    ensure_demo_client_key()
+    ensure_demo_client_key()  # idempotent: same file, same key
+    assert ClientKey.objects.filter(application=application).count() == 1
+    assert demo_key_path().stat().st_mode & 0o077 == 0  # the private key is readable by its owner only
+    assert str(demo_key_path()) in "\n".join(demo_client_key_lines())
+
+    key = tool.load_private_key(demo_key_path())
+    assertion = tool.make_assertion(key, client_id=DEMO_JWT_CLIENT_ID, audience=TOKEN_URL)
+    assert _token_request(client, assertion).status_code == 200
+    secret = {"client_id": DEMO_JWT_CLIENT_ID, "client_secret": f"{DEMO_JWT_CLIENT_ID}-secret"}
+    _assert_invalid_client(client.post("/o/token/", {"grant_type": "client_credentials", **secret}))
