@@ -103,6 +103,30 @@ def audit_http(seconds: int) -> None:
     )
 
 
+def exchange(seconds: int) -> None:
+    """Exchange verify and query over HTTP on PostgreSQL, beside the bare endpoint of the same server."""
+    figures = _json_script("exchange_bench.py", "--seconds", str(seconds))
+    print(
+        f"\n=== exchange calls over HTTP (PostgreSQL, {figures['people']:,} people; "
+        f"granian 2 workers × 2 threads, wrk 2 threads, 16 connections, {seconds} s each)"
+    )
+    for name, row in (
+        ("bare /api/v1/health", figures["bare"]),
+        ("POST /exchange/verify", figures["verify"]),
+        ("POST /exchange/query", figures["query"]),
+    ):
+        print(
+            f"  {name:<36} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
+            f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
+        )
+    logged = figures["verify"]["every_call_logged"] and figures["query"]["every_call_logged"]
+    print(
+        f"  server RSS after the load {figures['server_rss_mb']:,.0f} MB; "
+        f"{'every call logged' if logged else 'CALLS MISSING FROM THE LOG'}; "
+        f"target ≥ 2,000 verified/s: {'PASS' if figures['meets_target'] else 'BELOW TARGET'}"
+    )
+
+
 def audit_tracker() -> None:
     """The data tracker's first page on 10 million PostgreSQL audit rows."""
     figures = _json_script("audit_tracker_bench.py")
@@ -128,7 +152,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
     parser.add_argument(
         "--only",
-        default="search,http,guide,identity,licenses,audit-seal,audit-http,audit-tracker,webhooks",
+        default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -153,6 +177,8 @@ def main() -> None:
         _run_script("audit_seal.py")  # sealing time for 100,000 audit entries
     if "audit-http" in chosen:
         audit_http(arguments.seconds)
+    if "exchange" in chosen:
+        exchange(arguments.seconds)
     if "audit-tracker" in chosen:
         audit_tracker()
     if "webhooks" in chosen:
