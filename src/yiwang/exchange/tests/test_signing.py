@@ -107,3 +107,57 @@ def test_the_envelope_signs_the_canonical_bytes_of_its_payload():
     assert envelope["payload"] == {"b": 1, "a": "二"}
     assert envelope["signature"]["algorithm"] == "SM2-SM3"
     assert base64.b64decode(envelope["signature"]["value"])
+
+
+def _key_pem(client) -> str:
+    return client.get("/api/v1/exchange/signing-key").json()["public_key_pem"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [
+        ({}, 401, "token_required"),
+        ({"HTTP_AUTHORIZATION": "Bearer forged-token"}, 401, "invalid_token"),
+    ],
+    ids=["no token", "bad token"],
+)
+def test_authentication_failures_are_signed_and_verify_with_openssl(client, tmp_path, headers, status, code):
+    make_world()
+    response = client.post(QUERY, "{}", content_type="application/json", **headers)
+    assert response.status_code == status
+    answer = response.json()
+    assert answer["payload"]["error"]["code"] == code
+    result = _openssl_verify(tmp_path, _key_pem(client), answer["payload"], answer["signature"]["value"])
+    assert result.returncode == 0, result.stderr
+    tampered = {**answer["payload"], "error": {**answer["payload"]["error"], "code": "ok"}}
+    result = _openssl_verify(tmp_path, _key_pem(client), tampered, answer["signature"]["value"])
+    assert result.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "content_type", "status", "code"),
+    [
+        (QUERY, {"resource": "RK-511602-0001", "key": "x"}, "application/json", 400, "invalid_input"),
+        (QUERY, "{not json", "application/json", 400, "invalid_json"),
+        (QUERY, "resource=RK", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        ("/api/v1/exchange/query/batch", {"keys": []}, "application/json", 400, "invalid_input"),
+        ("/api/v1/exchange/verify", {"assertions": {"alive": [1]}}, "application/json", 400, "invalid_input"),
+    ],
+    ids=["schema", "malformed json", "form body", "batch schema", "verify schema"],
+)
+def test_bad_bodies_are_answered_signed(client, tmp_path, url, body, content_type, status, code):
+    world = make_world()
+    headers = system_token(world.civil_system, "civil-token")
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client.post(url, data, content_type=content_type, **headers)
+    assert response.status_code == status
+    answer = response.json()
+    assert answer["payload"]["error"]["code"] == code
+    result = _openssl_verify(tmp_path, _key_pem(client), answer["payload"], answer["signature"]["value"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_other_apis_keep_their_plain_error_shape(client):
+    response = client.post("/api/v1/registers/population/lookup", "{}", content_type="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "not_authenticated" and "signature" not in response.json()
