@@ -151,5 +151,5 @@ def test_findings_are_masked_except_to_the_holder_and_overdue_ones_flagged(clien
 def test_the_tracker_and_the_account_page_link_to_objections(client, alice):
     client.force_login(alice)
     for page in ("/me/data-uses", "/accounts/"):
-        response = client.get(page, follow=True)
-        assert "数据有误？提出异议" in response.content.decode() and "/me/objections" in response.content.decode()
+        html = client.get(page, follow=True).content.decode()
+        assert "数据有误？提出异议" in html and "/me/objections" in html
