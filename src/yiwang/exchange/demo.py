@@ -9,13 +9,15 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
+from yiwang.core.changes import ChangeKind
 from yiwang.identity.models import ClientProfile, User
 from yiwang.regions.models import Department
 from yiwang.registers.services import ensure_register_catalog
 
 from .constants import EXCHANGE_SCOPE, RequestStatus
-from .models import Grant, Resource, ShareRequest
+from .models import Grant, Resource, ShareRequest, Subscription
 from .services import decide_request, publish_register_resources, request_resource
+from .services.subscriptions import subscribe_grant
 
 HOME_REGION = "511602000000"
 # (client id, secret, name, consumer short name, its data administrator)
@@ -36,6 +38,10 @@ DEMO_GRANTS = (
     ("demo-scj-registration", "RK-511602-0001", ("name", "is_deceased"), ()),
 )
 PROVIDER_ADMINS = {"区公安分局": "gaj_data", "区市监局": "scj_data"}
+# The benefits system is told of deaths in the population register (stop paying a pension), pushed to
+# tools/webhook_receiver.py on its default address (docs/notifications.md, "Trying it locally").
+DEMO_RECEIVER_URL = "http://localhost:8765/hooks"
+DEMO_SUBSCRIPTION = ("demo-rsj-benefits", "RK-511602-0001", ChangeKind.DEATH_REGISTERED)
 
 
 def _department(short_name: str) -> Department:
@@ -81,6 +87,17 @@ def _grant(system: Application, resource: Resource, items: tuple[str, ...], full
         decide_request(actor=provider_admin, request_id=share.pk, approve=True)
 
 
+def _subscribe(system: Application) -> None:
+    client_id, code, kind = DEMO_SUBSCRIPTION
+    grant = Grant.objects.filter(system=system, resource__code=code, revoked_at__isnull=True).first()
+    if grant is None or Subscription.objects.filter(grant=grant, cancelled_at__isnull=True).exists():
+        return
+    admin = next(entry[4] for entry in DEMO_SYSTEMS if entry[0] == client_id)
+    subscribe_grant(
+        actor=User.objects.get(username=admin), grant_id=grant.pk, url=DEMO_RECEIVER_URL, kinds=[kind]
+    )
+
+
 @transaction.atomic
 def load_demo_exchange() -> str:
     """Publish the register resources; register the two demo systems and grant them."""
@@ -93,6 +110,7 @@ def load_demo_exchange() -> str:
     for client_id, code, items, full in DEMO_GRANTS:
         if code in resources:
             _grant(systems[client_id], resources[code], items, full)
+    _subscribe(systems[DEMO_SUBSCRIPTION[0]])
     grants = Grant.objects.filter(system__in=systems.values(), revoked_at__isnull=True).count()
     pending = ShareRequest.objects.filter(status=RequestStatus.PENDING).count()
     return f"{len(resources)} resources, {len(systems)} systems, {grants} grants, {pending} pending requests"
