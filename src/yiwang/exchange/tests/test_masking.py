@@ -56,3 +56,16 @@ def test_partial_mask_keeps_length_and_hides_at_least_a_third(text):
 @given(st.text(min_size=2, max_size=60).filter(lambda text: "*" not in text))
 def test_partial_mask_never_returns_the_value(text):
     assert mask_text(text) != text
+
+
+def test_a_multi_valued_item_is_masked_value_by_value():
+    owners = ["110101199003071234", "110101199107082345"]
+    assert mask_value(owners, Mask.PARTIAL) == ["110***********1234", "110***********2345"]
+    assert mask_value(["张三", "李四"], Mask.PARTIAL) == ["张*", "李*"]
+    assert mask_value([dt.date(2025, 4, 1)], Mask.FULL) == ["2025-04-01"]
+    assert mask_value([Decimal("98.60")], Mask.PARTIAL) == [None]
+
+
+def test_a_withheld_multi_valued_item_does_not_tell_how_many_values_it_has():
+    assert mask_value(["张三", "李四"], Mask.WITHHELD) is None
+    assert mask_value([], Mask.WITHHELD) is None
