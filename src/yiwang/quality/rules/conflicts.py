@@ -1,5 +1,6 @@
 """Cross-register conflicts: a person the population register records as deceased is still insured or
-paying into a housing fund account. The finding goes to the department holding the conflicting record."""
+paying into a housing fund account. The rule belongs to the resource holding the conflicting record (the
+social-insurance or housing-fund resource), whose department fixes it or explains it."""
 
 from __future__ import annotations
 
@@ -17,12 +18,11 @@ def _deceased_numbers():
     return Person.objects.filter(is_deceased=True).values("id_number")
 
 
-@quality_rules.register("population.deceased_with_active_insurance")
+@quality_rules.register("social_insurance.deceased_still_contributing")
 class DeceasedInsured(QualityRule):
     label = "户籍登记已死亡的人员不应仍在正常参保"
     kind = RuleKind.CROSS_REGISTER
-    source = RegisterCode.POPULATION
-    target = RegisterCode.SOCIAL_INSURANCE
+    source = RegisterCode.SOCIAL_INSURANCE
 
     def check(
         self, *, parameters: Mapping[str, Any], record_ids: Collection[int] | None = None
@@ -40,12 +40,11 @@ class DeceasedInsured(QualityRule):
             yield Violation(pk, id_number, "status", f"人口库登记已死亡，{label}仍为正常参保")
 
 
-@quality_rules.register("population.deceased_with_active_housing_fund")
+@quality_rules.register("housing_fund.deceased_still_active")
 class DeceasedHousingFund(QualityRule):
     label = "户籍登记已死亡的人员不应仍有正常缴存的住房公积金账户"
     kind = RuleKind.CROSS_REGISTER
-    source = RegisterCode.POPULATION
-    target = RegisterCode.HOUSING_FUND
+    source = RegisterCode.HOUSING_FUND
 
     def check(
         self, *, parameters: Mapping[str, Any], record_ids: Collection[int] | None = None

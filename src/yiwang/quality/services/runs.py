@@ -222,8 +222,12 @@ def run_quality_checks(*, resource: Resource, trigger: str = "manual") -> Qualit
 def run_all_quality_checks(
     *, trigger: str = "schedule", codes: Iterable[str] | None = None
 ) -> list[QualityRun]:
-    """One run (one transaction) per resource published from a register, or per resource code given."""
+    """One run (one transaction) per resource with quality rules, or per resource code given."""
     resources = Resource.objects.exclude(source="").select_related("provider").order_by("code")
     if codes is not None:
         resources = resources.filter(code__in=list(codes))
-    return [run_quality_checks(resource=resource, trigger=trigger) for resource in resources]
+    return [
+        run_quality_checks(resource=resource, trigger=trigger)
+        for resource in resources
+        if rules_for(resource.source)
+    ]

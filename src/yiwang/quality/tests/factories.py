@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from yiwang.catalog.tests.factories import DepartmentFactory
+from yiwang.exchange.models import Resource
+from yiwang.exchange.services import publish_register_resources
 from yiwang.exchange.tests.factories import World, make_world, staff
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.models import User
@@ -22,6 +24,8 @@ class QualityWorld:
     exchange: World
     insurance: Department  # holds the social-insurance register
     insurance_admin: User
+    social_insurance: Resource
+    housing_fund: Resource
 
     def __getattr__(self, name):
         return getattr(self.exchange, name)
@@ -32,8 +36,13 @@ def make_quality_world() -> QualityWorld:
     insurance = DepartmentFactory(name="区人社局")
     RegisterFactory(code=RegisterCode.SOCIAL_INSURANCE, name="社会保险", department=insurance)
     RegisterFactory(code=RegisterCode.HOUSING_FUND, name="住房公积金", department=world.housing)
+    published = {resource.source: resource for resource in publish_register_resources()}
     return QualityWorld(
-        exchange=world, insurance=insurance, insurance_admin=staff(insurance, StaffRole.DATA_ADMIN)
+        exchange=world,
+        insurance=insurance,
+        insurance_admin=staff(insurance, StaffRole.DATA_ADMIN),
+        social_insurance=published[RegisterCode.SOCIAL_INSURANCE],
+        housing_fund=published[RegisterCode.HOUSING_FUND],
     )
 
 

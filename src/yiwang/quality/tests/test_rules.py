@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 
 from yiwang.quality.rules.base import quality_rules, rules_for
-from yiwang.registers.constants import EnrolmentStatus, LegalPersonStatus, RegisterCode
+from yiwang.registers.constants import CreditRecordKind, EnrolmentStatus, LegalPersonStatus, RegisterCode
+from yiwang.registers.models import CreditRecord
 from yiwang.registers.tests.factories import LegalPersonFactory, PersonFactory
 
 from .factories import broken_id_number, enrolment, fund_account
@@ -34,9 +35,11 @@ def companies():
 def test_every_rule_is_registered_under_its_resource():
     population = {rule.id for rule in rules_for(RegisterCode.POPULATION)}
     legal = {rule.id for rule in rules_for(RegisterCode.LEGAL_PERSON)}
-    assert "population.deceased_with_active_insurance" in population
+    insurance = {rule.id for rule in rules_for(RegisterCode.SOCIAL_INSURANCE)}
+    assert "population.birth_date_matches_id" in population
     assert "legal_person.registration_dates" in legal
-    assert not population & legal
+    assert "social_insurance.deceased_still_contributing" in insurance
+    assert not population & legal and not population & insurance
 
 
 def test_id_number_check_digit(people):
@@ -70,7 +73,7 @@ def test_deceased_person_with_active_insurance(people):
     active = enrolment(dead.id_number)
     enrolment(dead.id_number, status=EnrolmentStatus.ENDED, kind="medical")
     enrolment(alive.id_number)
-    assert found("population.deceased_with_active_insurance") == {(active.pk, "status")}
+    assert found("social_insurance.deceased_still_contributing") == {(active.pk, "status")}
 
 
 def test_deceased_person_with_active_housing_fund(people):
@@ -78,7 +81,7 @@ def test_deceased_person_with_active_housing_fund(people):
     active = fund_account(dead.id_number, "GJJ0001")
     fund_account(dead.id_number, "GJJ0002", active=False)
     fund_account(alive.id_number, "GJJ0003")
-    assert found("population.deceased_with_active_housing_fund") == {(active.pk, "is_active")}
+    assert found("housing_fund.deceased_still_active") == {(active.pk, "is_active")}
 
 
 def test_duplicate_people():
@@ -128,3 +131,31 @@ def test_duplicate_names_among_active_companies(companies):
     two = LegalPersonFactory(name="广安区同名有限公司")
     LegalPersonFactory(name="广安区同名有限公司", status=LegalPersonStatus.DEREGISTERED)
     assert found("legal_person.duplicate_names") == {(one.pk, "name"), (two.pk, "name")}
+
+
+def test_insured_and_fund_holders_id_numbers(people):
+    good = enrolment(people[0].id_number)
+    bad = enrolment(broken_id_number(people[1].id_number))
+    assert found("social_insurance.id_number_check_digit") == {(bad.pk, "id_number")}
+    assert good.pk != bad.pk
+    fund_account(people[0].id_number, "GJJ0100")
+    wrong = fund_account(broken_id_number(people[2].id_number), "GJJ0101")
+    assert found("housing_fund.id_number_check_digit") == {(wrong.pk, "id_number")}
+
+
+def test_credit_subject_is_a_valid_id_number_or_credit_code(people, companies):
+    def record(code):
+        return CreditRecord.objects.create(
+            subject_code=code,
+            subject_name="测试",
+            kind=CreditRecordKind.ADMINISTRATIVE_PENALTY,
+            authority="区市监局",
+            document_number="广区市监罚〔2026〕1号",
+            reason="测试",
+            decided_on=dt.date(2026, 1, 5),
+        )
+
+    record(people[0].id_number)
+    record(companies[0].credit_code)
+    wrong = record(broken_id_number(people[1].id_number))
+    assert found("credit.subject_code_check_digit") == {(wrong.pk, "subject_code")}

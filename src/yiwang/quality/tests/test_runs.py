@@ -22,8 +22,8 @@ from yiwang.quality.services import (
     run_quality_checks,
     score_of,
 )
-from yiwang.registers.constants import EnrolmentStatus
-from yiwang.registers.models import InsuranceEnrolment
+from yiwang.registers.constants import EnrolmentStatus, RegisterCode
+from yiwang.registers.models import InsuranceEnrolment, Register
 from yiwang.registers.tests.factories import PersonFactory
 
 from .factories import enrolment, make_quality_world
@@ -48,21 +48,28 @@ def test_a_run_returns_findings_to_the_source_and_scores_the_resource(world):
     PersonFactory(ethnicity="")
     dead = PersonFactory(is_deceased=True)
     insured = enrolment(dead.id_number)
-    # when the population resource is checked
-    run = run_quality_checks(resource=world.population, trigger="test")
+    enrolment(dead.id_number, status=EnrolmentStatus.ENDED, kind="medical")
+    # when the population and the social-insurance resources are checked
+    population = run_quality_checks(resource=world.population, trigger="test")
+    insurance = run_quality_checks(resource=world.social_insurance, trigger="test")
     # then each finding is a work item of the department holding the flagged record
-    findings = {f.rule_id: f for f in Finding.objects.filter(run=run)}
-    assert set(findings) == {"population.required_items", "population.deceased_with_active_insurance"}
-    assert findings["population.required_items"].department == world.police
-    conflict = findings["population.deceased_with_active_insurance"]
+    (missing,) = Finding.objects.filter(run=population)
+    assert missing.rule_id == "population.required_items" and missing.department == world.police
+    (conflict,) = Finding.objects.filter(run=insurance)
+    assert conflict.rule_id == "social_insurance.deceased_still_contributing"
     assert conflict.department == world.insurance and conflict.record_id == insured.pk
-    assert run.records_checked == 4 and run.failing_records == 2 and run.findings_new == 2
-    assert run.score == Decimal("50.00")
-    # each department is alerted once, without personal data; the run is in the audit log
+    # and each resource is scored: 100 × (1 − failing / checked)
+    assert (population.records_checked, population.failing_records, population.score) == (
+        4,
+        1,
+        Decimal("75.00"),
+    )
+    assert (insurance.records_checked, insurance.failing_records, insurance.score) == (2, 1, Decimal("50.00"))
+    # each department is alerted once, without personal data; each run is in the audit log
     notices = Notice.objects.filter(title__contains="数据质量检查")
-    assert {n.department for n in notices} == {world.police, world.insurance}
+    assert sorted(n.department.name for n in notices) == sorted([world.police.name, world.insurance.name])
     assert not any(dead.id_number in n.title + n.body for n in notices)
-    assert AuditEntry.objects.filter(action="quality.run_finished", object_id=str(run.pk)).exists()
+    assert AuditEntry.objects.filter(action="quality.run_finished", object_id=str(population.pk)).exists()
 
 
 def test_a_rerun_does_not_duplicate_open_findings_and_closes_fixed_ones(world):
@@ -137,20 +144,18 @@ def test_a_false_positive_needs_a_reason_and_is_not_found_again(world):
 def test_only_the_holding_departments_administrators_work_a_finding(world):
     dead = PersonFactory(is_deceased=True)
     enrolment(dead.id_number)
-    run_quality_checks(resource=world.population)
-    finding = Finding.objects.get()  # held by social insurance, found on the population resource
+    run_quality_checks(resource=world.social_insurance)
+    finding = Finding.objects.get()
     for outsider in (world.police_admin, world.civil_admin, world.platform_admin):
         with pytest.raises(NotFound):
             mark_finding_fixed(actor=outsider, finding_id=finding.pk)
-    # the provider of the resource sees the finding, with the record's key masked
-    assert access_finding_by_id(actor=world.police_admin, finding_id=finding.pk)
-    masked = finding_record_key(actor=world.police_admin, finding=finding)
-    assert masked != dead.id_number and masked.endswith(dead.id_number[-4:]) and "*" in masked
-    # the holder sees it in full, and that read is logged
+        with pytest.raises(NotFound):
+            access_finding_by_id(actor=outsider, finding_id=finding.pk)
+        assert not list_findings_for(actor=outsider).exists()
+    # the holder sees the key in full where it must (the finding's page), and that read is logged
+    assert access_finding_by_id(actor=world.insurance_admin, finding_id=finding.pk)
     assert finding_record_key(actor=world.insurance_admin, finding=finding) == dead.id_number
     assert AuditEntry.objects.filter(action="quality.finding_record_read").count() == 1
-    # a third department sees nothing
-    assert not list_findings_for(actor=world.civil_admin).exists()
     # once the enrolment ends, the holder's "fixed" passes the re-check
     InsuranceEnrolment.objects.filter(pk=finding.record_id).update(status=EnrolmentStatus.ENDED)
     assert (
@@ -158,8 +163,28 @@ def test_only_the_holding_departments_administrators_work_a_finding(world):
     )
 
 
+def test_a_resource_provider_that_does_not_hold_the_record_sees_the_key_masked(world):
+    # given a resource published by the police but a register now held by the civil affairs bureau
+    Register.objects.filter(code=RegisterCode.POPULATION).update(department=world.civil)
+    person = PersonFactory(ethnicity="")
+    run_quality_checks(resource=world.population)
+    finding = Finding.objects.get()
+    assert finding.department == world.civil
+    # the provider sees the finding with the key masked, the holder in full
+    masked = finding_record_key(actor=world.police_admin, finding=finding)
+    assert masked != person.id_number and masked.endswith(person.id_number[-4:]) and "*" in masked
+    assert finding_record_key(actor=world.civil_admin, finding=finding) == person.id_number
+    with pytest.raises(NotFound):
+        mark_finding_fixed(actor=world.police_admin, finding_id=finding.pk)
+
+
 def test_run_all_checks_each_register_resource_in_its_own_run(world):
     runs = run_all_quality_checks(trigger="test")
-    assert {run.resource for run in runs} == {world.population, world.legal_person}
-    assert QualityRun.objects.count() == 2
+    assert {run.resource for run in runs} == {
+        world.population,
+        world.legal_person,
+        world.social_insurance,
+        world.housing_fund,
+    }
+    assert QualityRun.objects.count() == 4
     assert run_all_quality_checks(codes=[world.legal_person.code])[0].resource == world.legal_person

@@ -123,18 +123,20 @@ def test_findings_are_masked_except_to_the_holder_and_overdue_ones_flagged(clien
     enrolment(dead.id_number)
     PersonFactory(ethnicity="")
     run_quality_checks(resource=world.population)
+    run_quality_checks(resource=world.social_insurance)
     Finding.objects.update(due_on=dt.date(2020, 1, 6))
-    conflict = Finding.objects.get(rule_id="population.deceased_with_active_insurance")
-    # the provider of the resource sees both, the conflict's key masked, and both flagged overdue
+    conflict = Finding.objects.get(rule_id="social_insurance.deceased_still_contributing")
+    # the police see their own finding, overdue, and not the insurance one
     login_with_second_factor(client, world.police_admin)
     page = client.get("/quality/").content.decode()
-    assert page.count('data-testid="finding"') == 2 and page.count('class="overdue"') == 2
-    assert dead.id_number not in page and "RK-511602-0001" in page
-    detail = client.get(f"/quality/findings/{conflict.pk}").content.decode()
-    assert dead.id_number not in detail and "提交复核" not in detail
-    # the holder of the insured record sees its key and may work it
+    assert page.count('data-testid="finding"') == 1 and page.count('class="overdue"') == 1
+    assert "RK-511602-0001" in page and "SB-511602-0001" in page  # the scores of every resource
+    assert client.get(f"/quality/findings/{conflict.pk}").status_code == 404
+    # the holder of the insured record sees it masked in the list, in full on its page, and works it
     client.logout()
     login_with_second_factor(client, world.insurance_admin)
+    page = client.get("/quality/").content.decode()
+    assert page.count('data-testid="finding"') == 1 and dead.id_number not in page
     detail = client.get(f"/quality/findings/{conflict.pk}").content.decode()
     assert dead.id_number in detail and "提交复核" in detail
     response = client.post(f"/quality/findings/{conflict.pk}/fixed", {"note": ""}, follow=True)
