@@ -35,6 +35,7 @@ from yiwang.registers.constants import RegisterCode
 from ..constants import MANAGE_PERMISSION, DataType, Mask
 from ..masking import mask_value
 from ..models import Grant, Subscription
+from ..selectors.sources import LICENSE_LIBRARY_SOURCE
 
 if TYPE_CHECKING:
     from yiwang.identity.models import User
@@ -44,7 +45,7 @@ SUBSCRIBED = "exchange.subscribed"
 SUBSCRIPTION_CANCELLED = "exchange.subscription_cancelled"
 CHANGE_NOTIFIED = "exchange.change_notified"
 # Resource.source of the e-license library (published by the exchange's catalog, licenses' data).
-LICENSE_SOURCE = "licenses"
+LICENSE_SOURCE = LICENSE_LIBRARY_SOURCE
 # What each source announces; a subscription names some of them, or none for all.
 CHANGE_KINDS: dict[str, tuple[str, ...]] = {
     RegisterCode.POPULATION: (

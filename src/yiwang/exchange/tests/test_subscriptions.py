@@ -347,3 +347,41 @@ def test_subscribing_and_cancelling_are_audited(world):
         cancel_subscription(actor=world.civil_admin, subscription_id=world.civil_sub.pk)
     with pytest.raises(NotFound):
         cancel_subscription(actor=world.police_admin, subscription_id=world.housing_sub.pk)
+
+
+def test_a_revoked_license_reaches_the_subscribers_of_the_published_license_library(world):
+    from yiwang.catalog.tests.factories import DepartmentFactory
+    from yiwang.exchange.services.library import publish_license_library
+    from yiwang.licenses.constants import LicenseStatus
+    from yiwang.licenses.services import change_license_status
+    from yiwang.licenses.tests.factories import make_license
+
+    # given the license library published by the approval bureau, and civil affairs subscribed under a grant
+    bureau = DepartmentFactory(name="区行政审批局")
+    library = publish_license_library(provider=bureau)
+    grant = grant_of(
+        world,
+        admin=world.civil_admin,
+        consumer=world.civil,
+        system=world.civil_system,
+        resource=library,
+        items=("identifier", "status"),
+        provider_admin=staff(bureau, StaffRole.DATA_ADMIN),
+    )
+    subscribe_grant(actor=world.civil_admin, grant_id=grant.pk, url=CIVIL_URL)
+    holder = UserFactory(level3=True)
+    license = make_license(holder=holder)
+    # when the license is revoked
+    change_license_status(license=license, to_status=LicenseStatus.REVOKED, reason="以欺骗手段取得")
+    # then one event, in the revocation's transaction, masked as granted; the holder's tracker shows it
+    event = OutboxEvent.objects.get(topic=CHANGE_TOPIC)
+    assert event.payload["kind"] == ChangeKind.LICENSE_REVOKED
+    assert event.payload["resource"] == library.code
+    assert event.payload["key"] == mask_text(license.identifier)
+    assert event.payload["items"] == {"status": LicenseStatus.REVOKED}
+    entry = AuditEntry.objects.get(action=CHANGE_NOTIFIED)
+    assert entry.subject_hash == subject_hash(holder.id_number) and entry.ground_kind == GroundKind.GRANT
+    # and suspending another license tells nobody (only revocation is announced)
+    other = make_license(holder=holder)
+    change_license_status(license=other, to_status=LicenseStatus.SUSPENDED, reason="核查中")
+    assert OutboxEvent.objects.filter(topic=CHANGE_TOPIC).count() == 1
