@@ -25,7 +25,9 @@ class RequestForm(forms.Form):
     full_items = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, required=False, label=_("需完整提供的敏感信息项")
     )
-    ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label=_("截止日期"))
+    ends_on = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"), label=_("截止日期")
+    )
 
     def __init__(self, *args, resource: Resource, departments, systems, **kwargs) -> None:
         super().__init__(*args, **kwargs)
