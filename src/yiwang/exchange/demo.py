@@ -1,5 +1,6 @@
-"""The exchange's part of the demo: the register resources, two consuming systems of two departments
-with different grants (client credentials), decided by the providers' data administrators. Idempotent."""
+"""The exchange's part of the demo: the six register resources and the e-license library, two consuming
+systems of two departments with different grants (client credentials), decided by the providers' data
+administrators. Idempotent."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from yiwang.core.changes import ChangeKind
-from yiwang.identity.models import ClientProfile, User
+from yiwang.identity.constants import StaffRole
+from yiwang.identity.models import ClientProfile, StaffAssignment, User
 from yiwang.regions.models import Department
 from yiwang.registers.services import ensure_register_catalog
 
+from .catalog import LICENSE_LIBRARY_HOLDER
 from .constants import EXCHANGE_SCOPE, RequestStatus
 from .models import Grant, Resource, ShareRequest, Subscription
 from .services import decide_request, publish_register_resources, request_resource
+from .services.library import publish_license_library
 from .services.subscriptions import subscribe_grant
 
 HOME_REGION = "511602000000"
@@ -35,9 +39,41 @@ DEMO_GRANTS = (
         ("birth_date",),
     ),
     ("demo-rsj-benefits", "FR-511602-0001", ("name", "status", "legal_representative_name"), ()),
+    # benefits checks: owns a property (verify owner_of), pays into the housing fund, on a dishonesty list
+    ("demo-rsj-benefits", "BDC-511602-0001", ("certificate_number", "owner_id_numbers", "use"), ()),
+    ("demo-rsj-benefits", "GJJ-511602-0001", ("is_active", "employer_name"), ()),
+    ("demo-rsj-benefits", "XY-511602-0001", ("has_dishonest_record", "record_count", "kinds"), ()),
     ("demo-scj-registration", "RK-511602-0001", ("name", "is_deceased"), ()),
+    # registration checks: the applicant's credit, the staff's insurance, the licenses a business holds
+    (
+        "demo-scj-registration",
+        "XY-511602-0001",
+        ("has_dishonest_record", "subject_name", "kinds", "authorities", "decided_on"),
+        (),
+    ),
+    ("demo-scj-registration", "SB-511602-0001", ("schemes", "contributing_schemes", "employer_name"), ()),
+    (
+        "demo-scj-registration",
+        "DZZZ-511602-0001",
+        ("identifier", "license_type_code", "status", "holder_name", "valid_until"),
+        ("holder_name",),
+    ),
 )
-PROVIDER_ADMINS = {"区公安分局": "gaj_data", "区市监局": "scj_data"}
+PROVIDER_ADMINS = {
+    "区公安分局": "gaj_data",
+    "区市监局": "scj_data",
+    "区人社局": "rsj_data",
+    "区自然资源和规划局": "zrzy_data",
+    "区住建局": "zjj_data",
+    LICENSE_LIBRARY_HOLDER: "xzsp_data",
+}
+# Providers without a demo data administrator of their own get one that only decides the demo's
+# requests (no password: the demo's sign-in accounts are the ones `make run` prints).
+DECISION_ONLY_ADMINS = {
+    "zrzy_data": "区自然资源和规划局",
+    "zjj_data": "区住建局",
+    "xzsp_data": LICENSE_LIBRARY_HOLDER,
+}
 # The benefits system is told of deaths in the population register (stop paying a pension), pushed to
 # tools/webhook_receiver.py on its default address (docs/notifications.md, "Trying it locally").
 DEMO_RECEIVER_URL = "http://localhost:8765/hooks"
@@ -98,11 +134,40 @@ def _subscribe(system: Application) -> None:
     )
 
 
+def _decision_only_admins() -> None:
+    for username, short_name in DECISION_ONLY_ADMINS.items():
+        department = Department.objects.filter(region_id=HOME_REGION, short_name=short_name).first()
+        if department is None:
+            continue
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"surname": "数据", "given_name": "管理员", "is_staff_member": True}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        StaffAssignment.objects.get_or_create(
+            user=user,
+            department=department,
+            role=StaffRole.DATA_ADMIN,
+            defaults={"region": department.region},
+        )
+
+
+def _publish_all() -> dict[str, Resource]:
+    resources = {resource.code: resource for resource in publish_register_resources()}
+    holder = Department.objects.filter(region_id=HOME_REGION, short_name=LICENSE_LIBRARY_HOLDER).first()
+    if holder is not None:
+        library = publish_license_library(provider=holder)
+        resources[library.code] = library
+    return resources
+
+
 @transaction.atomic
 def load_demo_exchange() -> str:
-    """Publish the register resources; register the two demo systems and grant them."""
+    """Publish the registers and the e-license library; register the two demo systems and grant them."""
     ensure_register_catalog()  # attaches each register to its holder once the departments exist
-    resources = {resource.code: resource for resource in publish_register_resources()}
+    _decision_only_admins()
+    resources = _publish_all()
     systems = {
         client_id: _system(client_id, secret, name, _department(short_name))
         for client_id, secret, name, short_name, _ in DEMO_SYSTEMS
@@ -120,7 +185,9 @@ def demo_exchange_lines() -> list[str]:
     """What the banner and README say about the demo's consuming systems."""
     lines = []
     for client_id, secret, name, _, _ in DEMO_SYSTEMS:
+        granted = ", ".join(code for system, code, *_ in DEMO_GRANTS if system == client_id)
         lines.append(
             f"{name}: client_id {client_id}  client_secret {secret}  purpose {DEMO_PURPOSE_ITEM[client_id]}"
+            f"  resources {granted}"
         )
     return lines

@@ -9,9 +9,10 @@ import pytest
 
 from yiwang.demo.accounts import create_demo_accounts
 from yiwang.demo.banner import render_banner
-from yiwang.exchange.demo import DEMO_PURPOSE_ITEM, DEMO_SYSTEMS, load_demo_exchange
-from yiwang.exchange.models import Grant
-from yiwang.registers.models import Person
+from yiwang.exchange.demo import DEMO_GRANTS, DEMO_PURPOSE_ITEM, DEMO_SYSTEMS, load_demo_exchange
+from yiwang.exchange.models import Grant, Resource
+from yiwang.licenses.demo import load_demo_licenses
+from yiwang.registers.models import LegalPerson, Person, RealEstateOwner
 from yiwang.registers.services import generate_registers
 
 pytestmark = pytest.mark.django_db
@@ -26,11 +27,10 @@ def test_demo_systems_have_different_grants_and_a_second_run_changes_nothing(cli
         (grant.system.client_id, grant.resource.code): sorted(grant.masks)
         for grant in Grant.objects.select_related("system", "resource")
     }
-    assert grants == {
-        ("demo-rsj-benefits", "RK-511602-0001"): ["birth_date", "id_number", "is_deceased", "name"],
-        ("demo-rsj-benefits", "FR-511602-0001"): ["legal_representative_name", "name", "status"],
-        ("demo-scj-registration", "RK-511602-0001"): ["is_deceased", "name"],
-    }
+    assert grants == {(client, code): sorted(items) for client, code, items, _ in DEMO_GRANTS}
+    # every register and the license library is granted to one of the two systems
+    assert {code for _, code in grants} == set(Resource.objects.values_list("code", flat=True))
+    assert Resource.objects.count() == 7
     banner = render_banner(base_url="http://127.0.0.1:8000")
     for client_id, secret, *_ in DEMO_SYSTEMS:
         assert client_id in banner and secret in banner
@@ -67,3 +67,63 @@ def test_demo_systems_have_different_grants_and_a_second_run_changes_nothing(cli
         **headers,
     )
     assert refused.status_code == 403
+
+
+def _token(client, client_id: str, secret: str) -> dict:
+    response = client.post(
+        "/o/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": client_id,
+            "client_secret": secret,
+            "scope": "exchange",
+        },
+    )
+    return {"HTTP_AUTHORIZATION": f"Bearer {response.json()['access_token']}"}
+
+
+def _verify(client, headers, client_id, resource, key, assertions):
+    body = {
+        "resource": resource,
+        "key": key,
+        "assertions": assertions,
+        "purpose": DEMO_PURPOSE_ITEM[client_id],
+        "case_number": "DEMO-2",
+    }
+    response = client.post(
+        "/api/v1/exchange/verify", json.dumps(body), content_type="application/json", **headers
+    )
+    assert response.status_code == 200, response.content
+    return response.json()["payload"]["results"]
+
+
+def test_demo_systems_verify_on_the_new_resources(client):
+    generate_registers(size="test")
+    create_demo_accounts()
+    load_demo_licenses()
+    load_demo_exchange()
+    rsj, scj = (system[:2] for system in DEMO_SYSTEMS)
+    # the benefits system: does the applicant own the property they declared?
+    owner = RealEstateOwner.objects.select_related("estate").first()
+    rsj_headers = _token(client, *rsj)
+    certificate = owner.estate.certificate_number
+    assert _verify(
+        client, rsj_headers, rsj[0], "BDC-511602-0001", owner.owner_id_number, {"owner_of": certificate}
+    ) == {"owner_of": True}
+    # the registration system: does the company hold a valid business license, and is it on a dishonesty list?
+    company = LegalPerson.objects.filter(status="active").order_by("credit_code").first()
+    scj_headers = _token(client, *scj)
+    held = _verify(
+        client,
+        scj_headers,
+        scj[0],
+        "DZZZ-511602-0001",
+        company.credit_code,
+        {"holds_license": "BUSINESS_LICENSE"},
+    )
+    assert held == {"holds_license": True}
+    assert set(
+        _verify(
+            client, scj_headers, scj[0], "XY-511602-0001", company.credit_code, {"has_dishonest_record": True}
+        )
+    ) == {"has_dishonest_record"}
