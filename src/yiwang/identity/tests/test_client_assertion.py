@@ -172,11 +172,12 @@ def test_rotation_both_registered_keys_work_and_a_revoked_one_stops(client, jwt_
     [
         {"aud": "https://other-platform.example/o/token/"},
         {"aud": None},
-        {"exp": int(time.time()) - 120, "iat": int(time.time()) - 180},  # expired
+        # times are seconds from now, added when the test runs (not when it is collected)
+        {"exp": -120, "iat": -180},  # expired
         {"exp": None},  # exp is required
-        {"exp": int(time.time()) + 3600},  # longer than five minutes
-        {"iat": int(time.time()) + 120, "exp": int(time.time()) + 150},  # issued in the future
-        {"nbf": int(time.time()) + 600},
+        {"exp": 3600},  # longer than five minutes
+        {"iat": 120, "exp": 150},  # issued in the future
+        {"nbf": 600},
         {"jti": None},
         {"sub": "someone-else"},
         {"iss": "unknown-system", "sub": "unknown-system"},
@@ -195,6 +196,11 @@ def test_rotation_both_registered_keys_work_and_a_revoked_one_stops(client, jwt_
     ],
 )
 def test_assertions_with_bad_claims_are_refused(client, jwt_system, es_key, claims):
+    now = int(time.time())
+    claims = {
+        name: now + value if name in ("exp", "iat", "nbf") and value is not None else value
+        for name, value in claims.items()
+    }
     _assert_invalid_client(_token_request(client, _assertion(es_key, **claims)))
     assert not AccessToken.objects.exists()
 
