@@ -159,7 +159,8 @@ def _close_fixed(run: QualityRun, rule_ids: list[str], seen: set[int]) -> int:
     stale = stale.exclude(run=run)
     fixed = [pk for pk in stale.values_list("pk", flat=True).iterator() if pk not in seen]
     for chunk in _chunks(fixed):
-        Finding.objects.filter(pk__in=chunk).update(
+        # Only still open: one the holder worked meanwhile keeps the holder's answer.
+        Finding.objects.filter(pk__in=chunk, status=FindingStatus.OPEN).update(
             status=FindingStatus.FIXED,
             resolved_at=run.finished_at,
             explanation="复核通过（质量检查未再发现）",
@@ -181,6 +182,8 @@ def _alert(resource: Resource, new_by_department: Counter) -> None:
 @transaction.atomic
 def run_quality_checks(*, resource: Resource, trigger: str = "manual") -> QualityRun:
     """Run the resource's enabled rules in one transaction; record the run, its findings and its score."""
+    # One run of a resource at a time: a second waits here instead of racing for the same open findings.
+    Resource.objects.select_for_update().filter(pk=resource.pk).first()
     now = timezone.now()
     plans = _plans(resource, timezone.localdate(now))
     run = QualityRun.objects.create(
