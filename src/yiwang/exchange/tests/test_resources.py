@@ -389,3 +389,27 @@ def test_pages_need_a_verified_staff_member(client, world):
     assert client.get("/exchange/maintenance/").status_code == 302
     client.force_login(world.police_admin)  # no second factor
     assert client.get("/exchange/maintenance/").status_code == 403
+
+
+def test_page_import_refuses_a_huge_upload_and_another_departments_file(client, world):
+    login_with_second_factor(client, world.market_admin)
+    huge = io.BytesIO(b"PK" + b"\0" * (MAX_FILE_BYTES + 1))
+    huge.name = "huge.xlsx"
+    response = client.post("/exchange/maintenance/import", {"file": huge})
+    assert response.status_code == 413 and "文件过大" in response.content.decode()
+    police = io.BytesIO(export_resources(actor=world.police_admin))
+    police.name = "police.xlsx"
+    before = _snapshot()
+    refused = client.post("/exchange/maintenance/import", {"file": police})
+    assert refused.status_code == 422
+    assert "您不是该资源提供方的数据管理员" in refused.content.decode()
+    assert _snapshot() == before
+
+
+def test_page_import_by_staff_who_manage_no_department_is_forbidden(client, world):
+    login_with_second_factor(client, world.platform_admin)
+    upload = io.BytesIO(export_resources(actor=world.police_admin))
+    upload.name = "police.xlsx"
+    response = client.post("/exchange/maintenance/import", {"file": upload})
+    assert response.status_code == 403
+    assert "您不是任何提供方部门的数据管理员" in client.get("/exchange/maintenance/").content.decode()
