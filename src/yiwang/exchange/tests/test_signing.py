@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -12,9 +13,11 @@ import pytest
 from yiwang.core.crypto.canonical import canonicalize
 from yiwang.exchange.services import request_resource
 from yiwang.exchange.signing import signed
+from yiwang.registers.constants import RegisterCode
 from yiwang.registers.tests.factories import LegalPersonFactory
 
 from .factories import CONSUMER_ITEM, make_world, system_token
+from .resources_world import make_all_resources
 
 pytestmark = pytest.mark.django_db
 QUERY = "/api/v1/exchange/query"
@@ -161,3 +164,31 @@ def test_other_apis_keep_their_plain_error_shape(client):
     response = client.post("/api/v1/registers/population/lookup", "{}", content_type="application/json")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated" and "signature" not in response.json()
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="the documented recipe uses jq")
+def test_the_documented_jq_and_openssl_recipe_verifies_an_answer_with_chinese_and_lists(client, tmp_path):
+    # given an answer holding Chinese text, arrays, integers, booleans and nulls (docs/exchange.md, section 8)
+    world = make_all_resources()
+    body = {
+        "resource": world.resources[RegisterCode.CREDIT].code,
+        "key": world.person.id_number,
+        "items": ["subject_name", "has_dishonest_record", "kinds", "authorities", "decided_on"],
+        "purpose": CONSUMER_ITEM,
+        "case_number": "MZ-2026-签名",
+    }
+    response = client.post(QUERY, json.dumps(body), content_type="application/json", **world.civil_headers)
+    assert response.status_code == 200, response.content
+    (tmp_path / "answer.json").write_bytes(response.content)
+    (tmp_path / "exchange.pem").write_text(_key_pem(client))
+    # when the consumer follows the recipe
+    script = (
+        "jq -cjS .payload answer.json > payload.json && "
+        "jq -r .signature.value answer.json | base64 -d > answer.sig && "
+        "openssl dgst -sm3 -verify exchange.pem -signature answer.sig "
+        "-sigopt distid:1234567812345678 payload.json"
+    )
+    result = subprocess.run(["sh", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False)  # noqa: S603,S607
+    # then OpenSSL verifies, and jq's bytes are the RFC 8785 bytes the platform signed
+    assert result.returncode == 0 and "Verified OK" in result.stdout, result.stderr
+    assert (tmp_path / "payload.json").read_bytes() == canonicalize(response.json()["payload"])
