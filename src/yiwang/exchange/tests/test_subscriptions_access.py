@@ -225,3 +225,11 @@ def test_people_tokens_sessions_and_tokens_without_the_scope_are_refused(client,
     assert client.delete(f"{API}/{world.civil_sub.pk}", **unscoped).status_code in (401, 403)
     world.civil_sub.refresh_from_db()
     assert world.civil_sub.cancelled_at is None
+
+
+def test_the_overview_links_to_the_subscriptions_and_the_list_stacks_on_a_phone(client, world):
+    login_with_second_factor(client, world.civil_admin)
+    assert 'href="/exchange/subscriptions/"' in client.get("/exchange/").content.decode()
+    page = client.get(PAGE).content.decode()
+    assert 'class="data-table stack-on-phone"' in page and 'data-label="推送地址"' in page
+    assert 'name="viewport"' in page
