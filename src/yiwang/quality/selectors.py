@@ -24,6 +24,7 @@ from yiwang.registers.constants import RegisterCode
 
 from .constants import HANDLE_PERMISSION, FindingStatus, ObjectionStatus
 from .models import Finding, Objection, QualityRun
+from .rules.base import rules_for
 
 if TYPE_CHECKING:
     from yiwang.identity.models import User
@@ -93,8 +94,12 @@ def finding_record_key(*, actor: User | None, finding: Finding) -> str:
 
 
 def latest_runs() -> list[tuple[Resource, QualityRun | None]]:
-    """Each register resource with its latest run (its current quality score), in code order."""
-    resources = list(Resource.objects.exclude(source="").select_related("provider").order_by("code"))
+    """Each resource that has quality rules, with its latest run (its current score), in code order."""
+    resources = [
+        resource
+        for resource in Resource.objects.exclude(source="").select_related("provider").order_by("code")
+        if rules_for(resource.source)
+    ]
     latest: dict[int, QualityRun] = {}
     for run in QualityRun.objects.filter(resource__in=resources).order_by(
         "resource_id", "-started_at", "-pk"
