@@ -1,16 +1,21 @@
 """The citizen's objections over the API: /api/v1/me/objections (session, or a token with ``objections``).
 
-Evidence files are uploaded on the page (/me/objections/new); the API takes the evidence as text.
+Evidence is text, or a file sent as Base64 inside the JSON body (up to ``API_EVIDENCE_MAX_BYTES``: the
+request body limit; larger files, up to 5 MB, are uploaded on the page /me/objections/new).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from yiwang.core.api_auth import bearer_scope
+from yiwang.core.errors import InvalidInput
 from yiwang.core.pagination import paginate
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut, PageQuery, page_of, render_page
 
@@ -22,6 +27,15 @@ from .objections import item_label
 router = Router(tags=["数据异议"])
 AUTH = bearer_scope(OBJECTIONS_SCOPE)
 ERRORS = {**ERROR_RESPONSES, 401: ErrorOut, 403: ErrorOut, 409: ErrorOut}
+API_EVIDENCE_MAX_BYTES = 1536 * 1024  # Base64 grows it by a third: within Django's 2.5 MB request body
+
+
+class EvidenceFileIn(Schema):
+    name: str = Field("evidence", max_length=100, description="文件名（仅作提示，不用于存储）")
+    content_base64: str = Field(
+        max_length=API_EVIDENCE_MAX_BYTES * 4 // 3 + 4,
+        description=f"文件内容的 Base64 编码：PDF、PNG 或 JPEG，不超过 {API_EVIDENCE_MAX_BYTES // 1024} KB",
+    )
 
 
 class ObjectionIn(Schema):
@@ -32,7 +46,8 @@ class ObjectionIn(Schema):
     item: str = Field(max_length=60, description="有误的信息项代码，如 household_address、birth_date")
     proposed_value: str = Field(max_length=VALUE_MAX_LENGTH, description="正确的值；日期为 YYYY-MM-DD")
     description: str = Field(max_length=TEXT_MAX_LENGTH, description="哪里有误")
-    evidence_text: str = Field("", max_length=TEXT_MAX_LENGTH, description="证明材料说明（文件请在页面上传）")
+    evidence_text: str = Field("", max_length=TEXT_MAX_LENGTH, description="证明材料说明")
+    evidence_file: EvidenceFileIn | None = Field(None, description="证明材料文件（与说明至少提供一项）")
 
 
 class ObjectionOut(Schema):
@@ -75,6 +90,21 @@ def _out(objection: Objection) -> dict:
     }
 
 
+def _evidence_file(evidence: EvidenceFileIn | None) -> SimpleUploadedFile | None:
+    if evidence is None:
+        return None
+    try:
+        content = base64.b64decode(evidence.content_base64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInput("证明材料文件不是有效的 Base64 编码", code="invalid_evidence_encoding") from None
+    if len(content) > API_EVIDENCE_MAX_BYTES:
+        raise InvalidInput(
+            f"通过接口上传的证明材料不得超过 {API_EVIDENCE_MAX_BYTES // 1024} KB，更大的文件请在页面上传",
+            code="evidence_too_large",
+        )
+    return SimpleUploadedFile(evidence.name or "evidence", content)
+
+
 @router.get(
     "/me/objections", response={200: page_of(ObjectionOut), **ERRORS}, auth=AUTH, summary="我的数据异议"
 )
@@ -87,8 +117,13 @@ def list_objections(request: HttpRequest, page: Query[PageQuery]):
 @router.post("/me/objections", response={201: ObjectionOut, **ERRORS}, auth=AUTH, summary="提出数据异议")
 def submit(request: HttpRequest, payload: ObjectionIn):
     """Object to an item of one's own record; the holding department answers within 5 working days."""
-    data = payload.dict()
-    objection = services.submit_objection(citizen=request.auth, register=data.pop("register_code"), **data)
+    data = payload.dict(exclude={"evidence_file"})
+    objection = services.submit_objection(
+        citizen=request.auth,
+        register=data.pop("register_code"),
+        evidence_file=_evidence_file(payload.evidence_file),
+        **data,
+    )
     return Status(201, _out(objection))
 
 

@@ -3,6 +3,7 @@ another citizen, staff, anonymous; nothing of one citizen's objection leaks to a
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -148,3 +149,19 @@ def _objection_of(client, citizen) -> int:
     assert response.status_code == 201, response.content
     client.logout()
     return response.json()["id"]
+
+
+def test_evidence_file_as_base64(client, world, alice, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client.force_login(alice)
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 32).decode()
+    body = {**BODY, "record_key": alice.id_number, "evidence_text": ""}
+    created = post(client, {**body, "evidence_file": {"name": "证明.png", "content_base64": png}})
+    assert created.status_code == 201 and created.json()["has_evidence_file"] is True
+    assert Objection.objects.get().evidence_type == "image/png"
+    for evidence, code in (
+        ({"content_base64": "不是base64"}, "invalid_evidence_encoding"),
+        ({"content_base64": base64.b64encode(b"<script>").decode()}, "evidence_type_not_allowed"),
+    ):
+        refused = post(client, {**body, "proposed_value": "广安区另一路9号", "evidence_file": evidence})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == code
