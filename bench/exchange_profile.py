@@ -1,0 +1,147 @@
+"""Where an exchange call's time goes: wall and CPU milliseconds per request in each step, in-process.
+
+    .venv/bin/python bench/exchange_profile.py [verify|query] [--requests 1000] [--cprofile FILE]
+
+Same database and world as ``exchange_bench.py`` (PostgreSQL, 1,000,000 people). Requests go through
+Django's whole stack (middleware, ninja, the token check, the grant check and audit write, the register
+gate with its own audit write, the SM2 signature) with the test client, one at a time, so the figures
+are the cost of one request without HTTP or contention. Each step is timed by wrapping the function that
+does it; a step the code no longer has is left out. The SQL statements of one request are listed.
+``--cprofile`` also writes a cProfile dump of the same requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import os
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+_wall: dict[str, float] = defaultdict(float)
+_cpu: dict[str, float] = defaultdict(float)
+_count: dict[str, int] = defaultdict(int)
+
+# (module, attribute, label): the steps of the request path, outermost first
+STEPS = (
+    ("yiwang.core.api_auth", "PlatformSystemAuth.authenticate", "token check (core.api_auth, 1 SQL)"),
+    ("yiwang.exchange.selectors.calls", "_checked", "grant check + exchange audit entry (calls._checked)"),
+    ("yiwang.exchange.selectors.calls", "_consumer_of", "  consumer department (ClientProfile, 1 SQL)"),
+    ("yiwang.exchange.selectors.calls", "_covering_grant", "  grant lookup (1 SQL)"),
+    ("yiwang.exchange.selectors.calls", "_log_call", "  exchange audit entry (1 INSERT)"),
+    (
+        "yiwang.exchange.selectors.register_sources",
+        "access_person_by_id_number",
+        "register gate read + its audit entry + commit",
+    ),
+    ("yiwang.registers.selectors", "_write_log", "  gate's audit entry (1 INSERT)"),
+    ("yiwang.exchange.api", "signed", "signature (key lookup + RFC 8785 + SM2)"),
+    ("yiwang.exchange.signing", "exchange_key", "  exchange key lookup (1 SQL)"),
+    ("yiwang.core.crypto.sm2", "sign", "  SM2 sign"),
+)
+
+
+def _timed(label: str, function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _wall[label] += time.perf_counter() - started
+            _cpu[label] += time.thread_time() - cpu
+            _count[label] += 1
+
+    return wrapper
+
+
+def _wrap_steps() -> None:
+    import importlib
+
+    for module_name, attribute, label in STEPS:
+        module = importlib.import_module(module_name)
+        owner, _, name = attribute.rpartition(".")
+        target = getattr(module, owner) if owner else module
+        if hasattr(target, name):
+            setattr(target, name, _timed(label, getattr(target, name)))
+    # every module that imported record_event keeps its own reference: wrap each
+    for module in list(sys.modules.values()):
+        if (
+            module is not None
+            and getattr(module, "__name__", "").startswith("yiwang.")
+            and hasattr(module, "record_event")
+        ):
+            module.record_event = _timed("audit.record_event (each INSERT)", module.record_event)
+
+
+def main(*, kind: str, requests: int, cprofile: str | None) -> None:
+    os.environ["YIWANG_DEBUG"] = "0"
+    import audit_http_bench
+    import exchange_bench
+
+    audit_http_bench.setup_django()
+    figures = exchange_bench.ensure_exchange("bench")
+    bodies = exchange_bench._bodies(figures["resource"], count=requests + 101)[kind]
+    from django.db import connection
+    from django.test import Client
+
+    import yiwang.exchange.api
+    import yiwang.exchange.selectors.register_sources  # noqa: F401  (loaded before wrapping)
+
+    _wrap_steps()
+    client = Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {exchange_bench.TOKEN}")
+
+    def call(body: str) -> None:
+        response = client.post(f"/api/v1/exchange/{kind}", body, content_type="application/json")
+        assert response.status_code == 200, response.content
+
+    for body in bodies[:100]:  # warm up: imports, prepared statements, caches
+        call(body)
+    statements: list[str] = []
+
+    def record_sql(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record_sql):
+        call(bodies[100])
+    _wall.clear(), _cpu.clear(), _count.clear()
+    started, cpu = time.perf_counter(), time.thread_time()
+    for body in bodies[101 : 101 + requests]:
+        call(body)
+    wall_total, cpu_total = time.perf_counter() - started, time.thread_time() - cpu
+    print(
+        f"{kind}: {requests} requests one at a time; per request wall {1000 * wall_total / requests:.2f} ms, "
+        f"CPU (this process) {1000 * cpu_total / requests:.2f} ms, "
+        f"{len(statements)} SQL statements"
+    )
+    for label in sorted(_wall, key=lambda name: -_wall[name]):
+        print(
+            f"  {label:<52} wall {1000 * _wall[label] / requests:6.2f} ms   "
+            f"CPU {1000 * _cpu[label] / requests:6.2f} ms   ({_count[label] / requests:.0f}× a request)"
+        )
+    for sql in statements:
+        print("    SQL", sql[:100])
+    if cprofile:
+        profile = cProfile.Profile()
+        profile.enable()
+        for body in bodies[101 : 101 + requests]:
+            call(body)
+        profile.disable()
+        profile.dump_stats(cprofile)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("kind", nargs="?", choices=["verify", "query"], default="verify")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--cprofile")
+    arguments = parser.parse_args()
+    main(kind=arguments.kind, requests=arguments.requests, cprofile=arguments.cprofile)
