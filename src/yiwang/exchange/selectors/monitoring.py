@@ -140,9 +140,12 @@ def _by_outcome(rows: Iterable[dict[str, Any]], key: str) -> dict[Any, dict[str,
     return merged
 
 
-def _department_rows(counts: dict[Any, dict[str, int]], names: dict[int, str]) -> list[dict[str, Any]]:
+def _department_rows(
+    counts: dict[Any, dict[str, int]], names: dict[int, tuple[str, str]]
+) -> list[dict[str, Any]]:
+    unknown = ("（未登记部门）", "")
     rows = [
-        {"id": key, "name": names.get(key, "（未登记部门）"), **value}
+        {"id": key, "name": names.get(key, unknown)[0], "short": names.get(key, unknown)[1], **value}
         for key, value in counts.items()
         if key is not None
     ]
@@ -184,7 +187,12 @@ def _calls(figures: Figures, owners: EntryOwners | None, start: dt.datetime) -> 
     )
     consumers = _by_outcome(count("actor_department", "outcome"), "actor_department")
     providers = _by_outcome(count("department", "outcome"), "department")
-    departments = dict(Department.objects.filter(pk__in=[*consumers, *providers]).values_list("pk", "name"))
+    departments = {
+        pk: (name, short or name)
+        for pk, name, short in Department.objects.filter(pk__in=[*consumers, *providers]).values_list(
+            "pk", "name", "short_name"
+        )
+    }
     figures.by_consumer = _department_rows(consumers, departments)
     figures.by_provider = _department_rows(providers, departments)
     figures.refusals = [
@@ -197,8 +205,8 @@ def _calls(figures: Figures, owners: EntryOwners | None, start: dt.datetime) -> 
     ]
     figures.detail = count("day", "details.resource", "department", "actor_department", "outcome")
     for row in figures.detail:
-        row["provider"] = departments.get(row["department"], "")
-        row["consumer"] = departments.get(row["actor_department"], "")
+        row["provider"] = departments.get(row["department"], ("", ""))[0]
+        row["consumer"] = departments.get(row["actor_department"], ("", ""))[0]
         row["resource_name"] = names.get(row["details.resource"], row["details.resource"] or "")
 
 
@@ -247,7 +255,7 @@ def _grants_and_requests(figures: Figures, departments: set[int] | None) -> None
     figures.waiting_by_provider = [
         dict(row)
         for row in waiting.order_by()
-        .values("resource__provider_id", "resource__provider__name")
+        .values("resource__provider_id", "resource__provider__name", "resource__provider__short_name")
         .annotate(
             count=Count("id"),
             overdue=Count("id", filter=Q(status=RequestStatus.PENDING, decision_due__lt=today)),

@@ -46,15 +46,15 @@ def _chart_data(figures) -> dict:
         "daily": figures.daily,
         "resources": [[row["name"], row["allowed"], row["refused"]] for row in figures.by_resource],
         "consumers": [
-            [row["name"], row["allowed"], row["refused"], row["id"]] for row in figures.by_consumer
+            [row["short"], row["allowed"], row["refused"], row["id"]] for row in figures.by_consumer
         ],
         "providers": [
-            [row["name"], row["allowed"], row["refused"], row["id"]] for row in figures.by_provider
+            [row["short"], row["allowed"], row["refused"], row["id"]] for row in figures.by_provider
         ],
         "refusals": [{"name": row["label"], "value": row["count"]} for row in figures.refusals],
         "waiting": [
             [
-                row["resource__provider__name"],
+                row["resource__provider__short_name"] or row["resource__provider__name"],
                 row["count"] - row["overdue"],
                 row["overdue"],
                 row["resource__provider_id"],
@@ -62,6 +62,7 @@ def _chart_data(figures) -> dict:
             for row in figures.waiting_by_provider
         ],
         "labels": {
+            "empty": _("暂无数据"),
             "allowed": _("允许"),
             "refused": _("拒绝"),
             "errors": _("错误"),

@@ -17,7 +17,7 @@
   }
 
   function stacked(name, values, color) {
-    return { name: name, type: "bar", stack: "total", data: values, itemStyle: { color: color } };
+    return { name: name, type: "bar", stack: "total", barMaxWidth: 28, data: values, itemStyle: { color: color } };
   }
 
   function departmentBars(rows, labels) {
@@ -68,6 +68,15 @@
     };
   }
 
+  function isEmpty(option) {
+    return option.series.every(function (series) {
+      return series.data.every(function (value) {
+        var number = typeof value === "object" && value !== null ? value.value : value;
+        return !number;
+      });
+    });
+  }
+
   function drillDown(id) {
     var params = new URLSearchParams(window.location.search);
     params.set("department", String(id));
@@ -77,7 +86,9 @@
   function draw() {
     var source = document.getElementById("monitoring-data");
     if (!source || typeof window.echarts === "undefined") { return; }
-    var all = options(JSON.parse(source.textContent));
+    var data = JSON.parse(source.textContent);
+    var labels = data.labels;
+    var all = options(data);
     var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (element) {
       var option = all[element.getAttribute("data-chart")];
@@ -85,6 +96,9 @@
       var ids = option.ids;
       delete option.ids;
       var chart = window.echarts.init(element, null, { renderer: "canvas" });
+      if (isEmpty(option)) {
+        option.title = { text: labels.empty, left: "center", top: "middle", textStyle: { color: "#777", fontSize: 14, fontWeight: "normal" } };
+      }
       chart.setOption(option);
       if (ids) {
         chart.on("click", function (event) { if (ids[event.dataIndex] != null) { drillDown(ids[event.dataIndex]); } });
