@@ -44,7 +44,8 @@ STEPS = (
     ("yiwang.registers.selectors", "_write_log", "  gate's audit entry (1 INSERT)"),
     ("yiwang.exchange.api", "signed", "signature (key lookup + RFC 8785 + SM2)"),
     ("yiwang.exchange.signing", "exchange_key", "  exchange key lookup (1 SQL)"),
-    ("yiwang.core.crypto.sm2", "sign", "  SM2 sign"),
+    ("yiwang.core.signing.database", "DatabaseBackend.sign", "  unseal the key (SM4-GCM) + SM2 sign"),
+    ("yiwang.core.signing.database", "sign", "    SM2 sign"),
 )
 
 
