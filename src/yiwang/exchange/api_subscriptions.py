@@ -1,8 +1,9 @@
 """/api/v1/exchange/subscriptions: a consuming system subscribes its own live grants to change notices.
 
-Client credentials with scope ``exchange``, as the other exchange calls; every answer, a refusal included,
-is the signed envelope ``{"payload", "signature"}`` (see ``/exchange/signing-key``). The notices
-themselves arrive as signed webhooks (docs/notifications.md), topic ``exchange.change``.
+Client credentials with scope ``exchange``, as the other exchange calls; every answer, a refusal included
+(a missing token, a bad body), is the signed envelope ``{"payload", "signature"}`` of ``exchange.api``
+(see ``/exchange/signing-key``). The notices themselves arrive as signed webhooks (docs/notifications.md),
+topic ``exchange.change``.
 """
 
 from __future__ import annotations
@@ -12,26 +13,21 @@ from typing import Any
 
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from ninja.decorators import decorate_view
 
 from yiwang.core.api_auth import system_scope
 from yiwang.core.errors import DomainError
 from yiwang.core.pagination import paginate
-from yiwang.core.schemas import ErrorOut, PageQuery, render_page
+from yiwang.core.schemas import PageQuery, render_page
 
-from .api import SignedAnswerOut
+from .api import SIGNED, SignedAnswerOut, _refusal, _signed_errors
 from .constants import EXCHANGE_SCOPE
 from .selectors.subscriptions import describe_subscription, list_system_subscriptions
 from .services.subscriptions import MAX_URL_LENGTH, cancel_system_subscription, subscribe_system
 from .signing import signed
 
 router = Router(tags=["exchange"])
-_ANSWERS = {
-    400: SignedAnswerOut,
-    403: SignedAnswerOut,
-    404: SignedAnswerOut,
-    409: SignedAnswerOut,
-    401: ErrorOut,
-}
+_ANSWERS = {**SIGNED, 409: SignedAnswerOut}  # every status signed, as on the other exchange routes
 
 
 class SubscriptionIn(Schema):
@@ -56,11 +52,7 @@ def _answer(call: Callable[[], dict[str, Any]], *, status: int = 200) -> Status:
     try:
         return Status(status, signed(call()))
     except DomainError as error:
-        refusal = {
-            "error": {"code": error.code, "message": error.message, "details": error.details},
-            "answered_at": timezone.now().isoformat(),
-        }
-        return Status(error.status, signed(refusal))
+        return Status(error.status, signed(_refusal(error.code, error.message, error.details)))
 
 
 def _page(request, query: SubscriptionsQuery) -> dict[str, Any]:
@@ -75,10 +67,11 @@ def _page(request, query: SubscriptionsQuery) -> dict[str, Any]:
 
 @router.get(
     "/exchange/subscriptions",
-    response={200: SignedAnswerOut, **_ANSWERS},
+    response=_ANSWERS,
     auth=system_scope(EXCHANGE_SCOPE),
     summary="本系统的变更订阅（分页：items、next_cursor）",
 )
+@decorate_view(_signed_errors)
 def list_subscriptions(request, query: Query[SubscriptionsQuery]):
     return _answer(lambda: _page(request, query))
 
@@ -89,6 +82,7 @@ def list_subscriptions(request, query: Query[SubscriptionsQuery]):
     auth=system_scope(EXCHANGE_SCOPE),
     summary="订阅本系统某项有效授权所涉资源的变更通知",
 )
+@decorate_view(_signed_errors)
 def create_subscription(request, payload: SubscriptionIn):
     """Only the system's own live grants (404 grant_not_found otherwise, 409 grant_not_live); the URL is
     checked as every webhook address (no private, loopback or link-local addresses)."""
@@ -104,10 +98,11 @@ def create_subscription(request, payload: SubscriptionIn):
 
 @router.delete(
     "/exchange/subscriptions/{subscription_id}",
-    response={200: SignedAnswerOut, **_ANSWERS},
+    response=_ANSWERS,
     auth=system_scope(EXCHANGE_SCOPE),
     summary="取消本系统的一项变更订阅",
 )
+@decorate_view(_signed_errors)
 def delete_subscription(request, subscription_id: int):
     def cancel() -> dict[str, Any]:
         subscription = cancel_system_subscription(system=request.auth_client, subscription_id=subscription_id)
