@@ -57,6 +57,13 @@ CHANGE_KINDS: dict[str, tuple[str, ...]] = {
     RegisterCode.REAL_ESTATE: (ChangeKind.RECORD_CORRECTED,),
     LICENSE_SOURCE: (ChangeKind.LICENSE_REVOKED,),
 }
+# The item that names the record in a notice; a grant without it could never be told anything.
+KEY_ITEMS: dict[str, str] = {
+    RegisterCode.POPULATION: "id_number",
+    RegisterCode.LEGAL_PERSON: "credit_code",
+    RegisterCode.REAL_ESTATE: "certificate_number",
+    LICENSE_SOURCE: "identifier",
+}
 # Event ids are uuid5(namespace, change reference / subscription): the same change, the same event.
 _EVENT_NAMESPACE = uuid.UUID("6b3f1d1e-6a0c-4c53-9a51-2f1c0e6e0b07")
 _SHOWN = (Mask.FULL, Mask.PARTIAL)
@@ -75,6 +82,13 @@ def _checked_kinds(grant: Grant, kinds: Iterable[str]) -> str:
     offered = change_kinds_of(grant.resource.source)
     if not offered:
         raise InvalidInput("该资源暂不提供变更通知", code="resource_not_subscribable")
+    key_item = KEY_ITEMS.get(grant.resource.source, "")
+    if grant.masks.get(key_item) not in _SHOWN:
+        raise InvalidInput(
+            "该授权不含记录的主键信息项，无法接收变更通知；请先申请含该信息项的授权",
+            code="key_item_not_granted",
+            key_item=key_item,
+        )
     wanted = sorted({kind for kind in kinds if kind})
     unknown = [kind for kind in wanted if kind not in offered]
     if unknown:

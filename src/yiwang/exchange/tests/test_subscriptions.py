@@ -327,6 +327,18 @@ def test_subscribing_checks_the_grant_the_kinds_and_the_url(world):
     for url in ("http://10.0.0.8/hooks", "ftp://mz.example.gov.cn/", "", "https://x.cn/" + "a" * 500):
         with pytest.raises(InvalidInput):
             subscribe_grant(actor=world.civil_admin, grant_id=world.civil_grant.pk, url=url)
+    keyless = grant_of(
+        world,
+        admin=world.housing_admin,
+        consumer=world.housing,
+        system=world.housing_system,
+        resource=world.population,
+        items=("name", "is_deceased"),
+        provider_admin=world.police_admin,
+    )
+    with pytest.raises(InvalidInput) as no_key:  # it could never be told which record changed
+        subscribe_grant(actor=world.housing_admin, grant_id=keyless.pk, url=HOUSING_URL + "/2")
+    assert no_key.value.code == "key_item_not_granted"
     revoke_grant(actor=world.civil_admin, grant_id=world.civil_company_grant.pk, reason="不再需要")
     with pytest.raises(Conflict) as dead:
         subscribe_grant(actor=world.civil_admin, grant_id=world.civil_company_grant.pk, url=CIVIL_URL)
