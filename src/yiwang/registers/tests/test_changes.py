@@ -318,3 +318,44 @@ def test_who_may_change_a_record(police):
     with pytest.raises(NotFound):
         correct_record(key=synthetic_id_number(99_999), actor=admin, **arguments)
     assert not RecordChange.objects.exists()
+
+
+def test_correcting_a_property_checks_the_mortgage_and_names_its_owners(heard):
+    from yiwang.registers.constants import PropertyUse
+    from yiwang.registers.models import RealEstate, RealEstateOwner
+
+    from .factories import town
+
+    land = DepartmentFactory(name="区自然资源和规划局")
+    RegisterFactory(code=RegisterCode.REAL_ESTATE, name="不动产登记", department=land)
+    estate = RealEstate.objects.create(
+        certificate_number="川(2026)广安区不动产权第0000001号",
+        unit_number="511602001001GB00001F00010001",
+        address="四川省广安市广安区测试路3号",
+        region=town(),
+        area=Decimal("89.50"),
+        use=PropertyUse.RESIDENTIAL,
+        registered_on=dt.date(2020, 1, 1),
+    )
+    owners = sorted(synthetic_id_number(n) for n in (301, 302))
+    for number in owners:
+        RealEstateOwner.objects.create(
+            estate=estate, owner_name="张测", owner_id_number=number, share="共同共有"
+        )
+    admin = data_admin(land)
+    arguments = {
+        "register": RegisterCode.REAL_ESTATE,
+        "key": estate.certificate_number,
+        "reason": "核对登记簿",
+        "actor": admin,
+        "ground_kind": ChangeGround.CASE,
+        "ground_ref": "BDC-1",
+    }
+    with pytest.raises(InvalidInput) as refused:
+        correct_record(changes={"is_mortgaged": True}, **arguments)  # a mortgage without its holder
+    assert refused.value.code == "inconsistent_mortgage"
+    change = correct_record(
+        changes={"is_mortgaged": True, "mortgagee": "广安农商银行", "area": "90.10"}, **arguments
+    )
+    assert change.changes["area"] == {"old": "89.50", "new": "90.10"}
+    assert heard[-1]["key_field"] == "certificate_number" and heard[-1]["subjects"] == owners
