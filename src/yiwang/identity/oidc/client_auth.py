@@ -40,8 +40,10 @@ class AssertionRefused(Exception):
 
 def uses_assertion(request) -> bool:
     """Whether the token request carries a client assertion (of any type)."""
-    params = request._params
-    return params.get("client_assertion_type") is not None or params.get("client_assertion") is not None
+    return (
+        getattr(request, "client_assertion_type", None) is not None
+        or getattr(request, "client_assertion", None) is not None
+    )
 
 
 def auth_method_of(application) -> str:
@@ -62,19 +64,19 @@ def accepted_audiences() -> set[str]:
 
 def client_id_of_assertion(request) -> str:
     """The client the assertion claims to come from (iss = sub), before anything is verified."""
-    if request._params.get("client_assertion_type") != JWT_BEARER:
+    if getattr(request, "client_assertion_type", None) != JWT_BEARER:
         raise AssertionRefused("client_assertion_type is not jwt-bearer")
     for name in ("client_assertion", "client_assertion_type", "client_id"):
         if name in request.duplicate_params:
             raise AssertionRefused(f"{name} given twice")
-    if request._params.get("client_secret") or request.headers.get("Authorization"):
+    if getattr(request, "client_secret", None) or request.headers.get("Authorization"):
         # RFC 6749 §2.3: a client uses one authentication method per request.
         raise AssertionRefused("assertion given together with another client authentication")
-    token = _split(request._params.get("client_assertion"))
+    token = _split(getattr(request, "client_assertion", None))
     issuer, subject = token.claims.get("iss"), token.claims.get("sub")
     if not isinstance(issuer, str) or not issuer or issuer != subject:
         raise AssertionRefused("iss and sub must both be the client id")
-    given = request._params.get("client_id")
+    given = getattr(request, "client_id", None)
     if given and given != issuer:
         raise AssertionRefused("client_id differs from the assertion's iss")
     request._client_assertion = token
