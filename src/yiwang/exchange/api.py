@@ -37,7 +37,7 @@ MAX_ASSERTIONS = 20
 
 # No control characters anywhere (PostgreSQL refuses NUL in text; nothing legitimate needs them).
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-Text = Annotated[str, StringConstraints(pattern=_PRINTABLE)]
+Text = Annotated[str, StringConstraints(max_length=200, pattern=_PRINTABLE)]
 Key = Annotated[str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH, pattern=_PRINTABLE)]
 Code = Annotated[str, StringConstraints(min_length=1, max_length=60, pattern=_PRINTABLE)]
 KEY_DESCRIPTION = (
