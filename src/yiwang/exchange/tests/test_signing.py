@@ -192,3 +192,24 @@ def test_the_documented_jq_and_openssl_recipe_verifies_an_answer_with_chinese_an
     # then OpenSSL verifies, and jq's bytes are the RFC 8785 bytes the platform signed
     assert result.returncode == 0 and "Verified OK" in result.stdout, result.stderr
     assert (tmp_path / "payload.json").read_bytes() == canonicalize(response.json()["payload"])
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/exchange/methods"),
+        ("post", "/api/v1/exchange/query"),
+        ("post", "/api/v1/exchange/query/batch"),
+        ("post", "/api/v1/exchange/verify"),
+    ],
+)
+def test_every_exchange_route_signs_its_401(client, tmp_path, method, url):
+    make_world()
+    response = getattr(client, method)(
+        url, **({"data": "{}", "content_type": "application/json"} if method == "post" else {})
+    )
+    assert response.status_code == 401
+    answer = response.json()
+    assert answer["payload"]["error"]["code"] == "token_required"
+    result = _openssl_verify(tmp_path, _key_pem(client), answer["payload"], answer["signature"]["value"])
+    assert result.returncode == 0, result.stderr
