@@ -1,6 +1,7 @@
 """Monitoring of the exchange, computed from the audit log's entries of each call (GROUP BY in the database).
 
-Each call to ``/api/v1/exchange/{query,verify}`` is one entry (``exchange.query``/``exchange.verify``):
+Each call to ``/api/v1/exchange/{query,query/batch,verify}`` is one entry (``exchange.query``,
+``exchange.query_batch``, ``exchange.verify``; a refused batch one per key):
 its time, outcome and refusal reason, the calling system, the consuming department (``actor_department``),
 the providing department (``department``) and the resource (``details.resource``). An allowed call whose
 key the register does not hold fails there: the register's own refused read (reason ``not_found``) by
@@ -34,11 +35,12 @@ from yiwang.registers.selectors import read_action
 from ..constants import MANAGE_PERMISSION, SENSITIVE_PERMISSION, RequestStatus
 from ..models import Grant, Resource, ShareRequest
 from ..spreadsheets import write_tables
+from .calls import QUERIED, QUERIED_IN_BATCH, VERIFIED
 
 if TYPE_CHECKING:
     from yiwang.identity.models import User
 
-CALL_ACTIONS = ("exchange.query", "exchange.verify")
+CALL_ACTIONS = (QUERIED, QUERIED_IN_BATCH, VERIFIED)  # a batch is one call (its keys are not summed)
 LATENCY_RECORDED = False
 PERIODS = (7, 30, 90)
 DEFAULT_PERIOD = 30
@@ -53,6 +55,7 @@ REFUSAL_LABELS = {
     "purpose_not_granted": "用途不在授权范围",
     "items_not_granted": "信息项不在授权范围",
 }
+OPERATION_LABELS = {QUERIED: "查询", QUERIED_IN_BATCH: "批量查询", VERIFIED: "核验"}
 WAITING = (RequestStatus.PENDING, RequestStatus.AWAITING_SECOND_APPROVAL)
 
 
@@ -178,7 +181,10 @@ def _calls(figures: Figures, owners: EntryOwners | None, start: dt.datetime) -> 
     figures.daily["allowed"] = [daily.get(day, {}).get("allowed", 0) for day in keys]
     figures.daily["refused"] = [daily.get(day, {}).get("refused", 0) for day in keys]
     operations = _by_outcome(count("action", "outcome"), "action")
-    figures.by_operation = [{"action": key, **value} for key, value in sorted(operations.items())]
+    figures.by_operation = [
+        {"action": key, "label": OPERATION_LABELS.get(key, key), **value}
+        for key, value in sorted(operations.items())
+    ]
     resources = _by_outcome(count("details.resource", "outcome"), "details.resource")
     names = dict(Resource.objects.filter(code__in=list(resources)).values_list("code", "name"))
     figures.by_resource = sorted(
@@ -326,6 +332,11 @@ def export_figures(*, figures: Figures) -> bytes:
             "按资源",
             ["资源代码", "资源名称", *volume],
             [[r["code"], r["name"], r["allowed"], r["refused"]] for r in figures.by_resource],
+        ),
+        (
+            "按调用方式",
+            ["调用方式", *volume],
+            [[r["label"], r["allowed"], r["refused"]] for r in figures.by_operation],
         ),
         (
             "按使用方",

@@ -166,6 +166,7 @@ def test_the_export_holds_the_same_figures(world):
     )
     daily = list(workbook["按日"].iter_rows(min_row=2, values_only=True))
     assert daily[-1] == (timezone.localdate().isoformat(), 2, 1, 1)
+    assert list(workbook["按调用方式"].iter_rows(min_row=2, values_only=True)) == [("查询", 2, 1)]
     notes = dict(workbook["说明"].iter_rows(min_row=2, values_only=True))
     assert "未记录" in notes["响应时间"]
     detail = list(workbook["明细"].iter_rows(min_row=2, values_only=True))
@@ -207,3 +208,20 @@ def test_the_platform_administrator_page_names_every_department(client, world):
     html = client.get("/exchange/monitoring/").content.decode()
     for department in (world.police, world.market, world.civil, world.housing):
         assert department.name in html
+
+
+def test_a_batch_counts_as_one_call_under_its_own_operation(world):
+    from yiwang.exchange.selectors.calls import query_batch
+
+    query_batch(
+        system=world.civil_system,
+        resource_code=world.population.code,
+        keys=[world.person.id_number, MISSING_ID],
+        items=["name"],
+        purpose=CONSUMER_ITEM,
+        case_number="C-2",
+    )
+    figures = get_figures(scope=monitoring_scope_for(actor=world.police_admin))
+    operations = {row["label"]: (row["allowed"], row["refused"]) for row in figures.by_operation}
+    assert operations == {"查询": (2, 1), "批量查询": (1, 0)}
+    assert figures.totals["errors"] == 2  # the batch's key the register does not hold

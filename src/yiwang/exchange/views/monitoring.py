@@ -20,7 +20,6 @@ from ..selectors.monitoring import (
 )
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-OPERATION_LABELS = {"exchange.query": "查询", "exchange.verify": "核验"}
 
 
 def _parameters(request) -> tuple[int | None, int]:
@@ -88,7 +87,6 @@ def dashboard(request):
         "periods": PERIODS,
         "departments": list_monitored_departments(scope=scope),
         "chart_data": _chart_data(figures),
-        "operation_labels": OPERATION_LABELS,
         "refusal_labels": REFUSAL_LABELS,
     }
     return render(request, "exchange/monitoring.html", context)
