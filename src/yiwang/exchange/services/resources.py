@@ -22,7 +22,7 @@ from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.selectors import assignment_with_permission, department_ids_with_permission
 from yiwang.regions.models import Department
 
-from ..catalog import REGISTER_RESOURCES
+from ..catalog import ALL_RESOURCES
 from ..constants import MANAGE_PERMISSION, DataType, Grade, OpenType, RequestStatus, SharingType, UpdateCycle
 from ..models import DataItem, Grant, Resource, ShareRequest
 from ..spreadsheets import (
@@ -134,8 +134,8 @@ def item_problems(values: Mapping[str, Any]) -> list[Problem]:
 
 
 def _source_items(source: str) -> frozenset[str] | None:
-    """The item codes a resource drawn from ``source`` may list (None: not drawn from a known source)."""
-    for spec in REGISTER_RESOURCES:
+    """The item codes a resource drawn from ``source`` (a register, the license library) may list."""
+    for spec in ALL_RESOURCES:
         if spec.source == source:
             return frozenset(item.code for item in spec.items)
     return None
