@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -166,7 +165,6 @@ def test_other_apis_keep_their_plain_error_shape(client):
     assert response.json()["error"]["code"] == "not_authenticated" and "signature" not in response.json()
 
 
-@pytest.mark.skipif(shutil.which("jq") is None, reason="the documented recipe uses jq")
 def test_the_documented_jq_and_openssl_recipe_verifies_an_answer_with_chinese_and_lists(client, tmp_path):
     # given an answer holding Chinese text, arrays, integers, booleans and nulls (docs/exchange.md, section 8)
     world = make_all_resources()
