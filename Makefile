@@ -30,7 +30,7 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed ## create the virtualenv and install the platform
 
-system-deps: ## install the system packages the tests need (Chromium, CJK fonts, OpenSSL)
+system-deps: ## install the system packages the tests need (Chromium, CJK fonts, OpenSSL, gettext, jq)
 	@if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'Noto.*CJK' && command -v openssl >/dev/null && command -v msgfmt >/dev/null && command -v jq >/dev/null; then \
 		echo "system packages present"; \
 	elif [ "$$(id -u)" = 0 ]; then \
