@@ -49,8 +49,11 @@ def test_a_clerk_reads_a_citizens_record_for_a_case_and_the_citizen_sees_it(clie
 
 
 def test_a_clerk_of_another_department_is_refused_and_sees_nothing(client, register):
-    person = PersonFactory()
-    outsider = StaffAssignmentFactory(role=StaffRole.WINDOW_CLERK).user
+    # fixed, distinct names: the page header shows the clerk's own name, which must not be the person's
+    person = PersonFactory(surname="欧阳", given_name="明远")
+    outsider = StaffAssignmentFactory(
+        role=StaffRole.WINDOW_CLERK, user__surname="司马", user__given_name="清和"
+    ).user
     login_with_second_factor(client, outsider)
     response = _lookup(client, person.id_number)
     assert response.status_code == 200 and person.name not in response.content.decode()
