@@ -18,3 +18,5 @@ STORAGES = {
 }
 # Concurrent test runs (two developers, or a helper and CI) must not share a PostgreSQL test database.
 DATABASES["default"]["TEST"] = {"NAME": f"test_yiwang_{os.environ.get('YIWANG_TEST_DB_SUFFIX', os.getpid())}"}
+# Tests roll their keys back between cases: look the active exchange signing key up on every answer.
+EXCHANGE_KEY_CACHE_SECONDS = 0
