@@ -11,7 +11,7 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from yiwang.core.changes import ChangeKind
-from yiwang.identity.constants import StaffRole
+from yiwang.identity.constants import StaffRole, TokenAuthMethod
 from yiwang.identity.models import ClientProfile, StaffAssignment, User
 from yiwang.regions.models import Department
 from yiwang.registers.services import ensure_register_catalog
@@ -182,12 +182,25 @@ def load_demo_exchange() -> str:
 
 
 def demo_exchange_lines() -> list[str]:
-    """What the banner and README say about the demo's consuming systems."""
+    """What the banner and README say about the demo's consuming systems.
+
+    A system switched to private_key_jwt (the demo's key step does it for one) refuses its secret, so the
+    line says how it gets a token instead of printing a secret that no longer works.
+    """
+    methods = dict(
+        ClientProfile.objects.filter(
+            application__client_id__in=[entry[0] for entry in DEMO_SYSTEMS]
+        ).values_list("application__client_id", "token_endpoint_auth_method")
+    )
     lines = []
     for client_id, secret, name, _, _ in DEMO_SYSTEMS:
         granted = ", ".join(code for system, code, *_ in DEMO_GRANTS if system == client_id)
+        if methods.get(client_id) == TokenAuthMethod.PRIVATE_KEY_JWT:
+            credential = "private_key_jwt (no client secret: a token with tools/client_assertion.py, below)"
+        else:
+            credential = f"client_secret {secret}"
         lines.append(
-            f"{name}: client_id {client_id}  client_secret {secret}  purpose {DEMO_PURPOSE_ITEM[client_id]}"
+            f"{name}: client_id {client_id}  {credential}  purpose {DEMO_PURPOSE_ITEM[client_id]}"
             f"  resources {granted}"
         )
     return lines

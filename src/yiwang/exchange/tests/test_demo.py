@@ -1,5 +1,6 @@
 """The demo's exchange: two consuming systems of two departments with different grants, idempotent,
-and the banner lists their client ids and secrets; a system of the demo gets a token and calls."""
+and the banner lists their client ids and how each gets a token (its secret, or a private-key assertion
+once the demo key is registered); a system of the demo gets a token and calls."""
 
 from __future__ import annotations
 
@@ -127,3 +128,36 @@ def test_demo_systems_verify_on_the_new_resources(client):
             client, scj_headers, scj[0], "XY-511602-0001", company.credit_code, {"has_dishonest_record": True}
         )
     ) == {"has_dishonest_record"}
+
+
+def test_once_the_demo_key_is_registered_the_banner_shows_how_to_get_a_token_not_the_refused_secret(
+    client, settings, tmp_path
+):
+    from yiwang.identity.oidc.demo_keys import DEMO_JWT_CLIENT_ID, ensure_demo_client_key
+
+    # given the demo as make run leaves it: the benefits system switched to private_key_jwt
+    settings.VAR_DIR = tmp_path
+    generate_registers(size="test")
+    create_demo_accounts()
+    load_demo_exchange()
+    ensure_demo_client_key()
+    (jwt_id, jwt_secret), (secret_id, secret) = (system[:2] for system in DEMO_SYSTEMS)
+    assert jwt_id == DEMO_JWT_CLIENT_ID
+    # when the banner is printed
+    banner = render_banner(base_url="http://127.0.0.1:8000")
+    # then it names the system and the tool that makes its assertion, and not a secret the platform refuses
+    assert jwt_secret not in banner
+    assert f"client_id {jwt_id}  private_key_jwt" in banner and "tools/client_assertion.py assert" in banner
+    assert "client-assertion-type:jwt-bearer" in banner
+    refused = client.post(
+        "/o/token/",
+        {
+            "grant_type": "client_credentials",
+            "client_id": jwt_id,
+            "client_secret": jwt_secret,
+            "scope": "exchange",
+        },
+    )
+    assert refused.status_code == 401
+    # and the system still on a secret keeps it in the banner
+    assert f"client_id {secret_id}  client_secret {secret}" in banner

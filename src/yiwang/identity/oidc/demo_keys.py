@@ -77,4 +77,7 @@ def demo_client_key_lines(*, site_url: str | None = None) -> list[str]:
         f"  private key {path}  (docs/exchange-clients.md)",
         f"  .venv/bin/python tools/client_assertion.py assert --key {path} --client-id {DEMO_JWT_CLIENT_ID} "
         f"--aud {site_url}/o/token/",
+        f"  then POST {site_url}/o/token/ grant_type=client_credentials scope=exchange "
+        "client_assertion_type=urn:ietf:params:oauth:client-assertion-type:jwt-bearer "
+        "client_assertion=<the assertion, used once>",
     ]
