@@ -1,4 +1,4 @@
-"""Production: secrets and hosts must come from the environment; secure cookies and HSTS."""
+"""Production: secrets, hosts and the shared cache must come from the environment; secure cookies and HSTS."""
 
 import os
 import re
@@ -6,7 +6,7 @@ import re
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DEBUG, SECRET_KEY
+from .base import DEBUG, REDIS_URL, SECRET_KEY
 
 if DEBUG:
     raise ImproperlyConfigured("YIWANG_DEBUG must be off in production")
@@ -14,6 +14,13 @@ if SECRET_KEY.startswith("insecure-") or len(SECRET_KEY) < 40:
     raise ImproperlyConfigured("Set YIWANG_SECRET_KEY to a random value of at least 40 characters")
 if "DATABASE_URL" not in os.environ:
     raise ImproperlyConfigured("Set DATABASE_URL (postgres://...) in production")
+# A private_key_jwt assertion's jti is remembered in the cache to refuse its replay; the local-memory
+# cache is per process, so another worker would accept the replay. Production needs the shared cache.
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "Set REDIS_URL (redis://...) in production: every worker must share the cache that refuses a "
+        "replayed client assertion"
+    )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

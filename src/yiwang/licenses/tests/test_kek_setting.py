@@ -21,6 +21,7 @@ def _production_settings(kek: str) -> subprocess.CompletedProcess:
         "YIWANG_SECRET_KEY": "p" * 50,
         "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
         "YIWANG_LICENSE_KEK": kek,
+        "REDIS_URL": "redis://127.0.0.1:6379/0",  # production refuses a per-process cache
         "YIWANG_DEBUG": "0",
     }
     return subprocess.run(
