@@ -4,10 +4,14 @@ or rejected with a reason."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import FileField
 from django.utils import timezone
 
 from yiwang.audit.services import record_event
@@ -40,6 +44,7 @@ OBJECTION_SUBMITTED = "quality.objection_submitted"
 OBJECTION_ACCEPTED = "quality.objection_accepted"
 OBJECTION_REJECTED = "quality.objection_rejected"
 READ_PURPOSE = "数据异议：核对本人登记信息"
+logger = logging.getLogger(__name__)
 
 
 def _checked_text(text: str, *, label: str, code: str, required: bool) -> str:
@@ -66,6 +71,31 @@ def evidence_type(upload: UploadedFile) -> str:
         if head.startswith(signature):
             return content_type
     raise InvalidInput("证明材料只接受 PDF、PNG 或 JPEG 文件", code="evidence_type_not_allowed")
+
+
+@contextmanager
+def _stored_evidence(upload: UploadedFile | None) -> Iterator[str]:
+    """Store the evidence file under a random name for the block; remove it again if the block fails.
+
+    The storage is no part of the transaction: wrapped around it, the block's failure (a rolled-back
+    objection, or a failed commit) takes the file away with the row. This holds because
+    ``submit_objection`` is its own transaction (its gate read commits apart): a caller must not wrap it
+    in another one, whose later rollback no hook would report.
+    """
+    if upload is None:
+        yield ""
+        return
+    field = cast(FileField, Objection._meta.get_field("evidence_file"))
+    name = field.generate_filename(Objection(), upload.name or "evidence")  # random: no field of the row used
+    name = field.storage.save(name, upload, max_length=field.max_length)
+    try:
+        yield name
+    except BaseException:
+        try:
+            field.storage.delete(name)
+        except OSError:
+            logger.exception("could not remove the evidence file %s of a rolled-back objection", name)
+        raise
 
 
 def _current_value(citizen: User, register: str, key: str, item: str) -> Any:
@@ -120,7 +150,7 @@ def submit_objection(
         raise NotFound("未找到您的该条登记记录", code="record_not_found") from None
     if display_value(register, item, current) == display_value(register, item, proposed):
         raise InvalidInput("正确值与登记值相同，无需提出异议", code="value_unchanged")
-    with transaction.atomic():
+    with _stored_evidence(evidence_file) as evidence_name, transaction.atomic():
         return _create_objection(
             citizen=citizen,
             holder=holder,
@@ -131,7 +161,7 @@ def submit_objection(
             proposed=display_value(register, item, proposed),
             description=description,
             evidence_text=evidence_text,
-            evidence_file=evidence_file,
+            evidence_name=evidence_name,
             content_type=content_type,
         )
 
@@ -147,7 +177,7 @@ def _create_objection(
     proposed: str,
     description: str,
     evidence_text: str,
-    evidence_file: UploadedFile | None,
+    evidence_name: str,
     content_type: str,
 ) -> Objection:
     register = holder.code
@@ -161,14 +191,13 @@ def _create_objection(
         proposed_value=proposed,
         description=description,
         evidence_text=evidence_text,
+        evidence_file=evidence_name,
         evidence_type=content_type,
         department=department,
         status=ObjectionStatus.SUBMITTED,
         submitted_at=now,
         due_on=load_calendar().add_working_days(timezone.localdate(now), OBJECTION_WORKING_DAYS),
     )
-    if evidence_file is not None:
-        objection.evidence_file.save(evidence_file.name or "evidence", evidence_file, save=False)
     objection.save()
     record_event(
         action=OBJECTION_SUBMITTED,

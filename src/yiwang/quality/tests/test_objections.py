@@ -148,6 +148,22 @@ def test_evidence_files_are_checked_by_content_and_size(world, citizen, settings
     assert (tmp_path / stored).read_bytes() == PNG
 
 
+def test_a_rolled_back_objection_leaves_no_evidence_file(world, citizen, settings, tmp_path, monkeypatch):
+    # given a failure late in the objection's transaction, after its evidence was written
+    settings.MEDIA_ROOT = tmp_path
+
+    def failing_notice(**kwargs):
+        raise RuntimeError("notice table unavailable")
+
+    monkeypatch.setattr("yiwang.quality.services.objections.raise_notice", failing_notice)
+    # when the citizen submits with a file
+    with pytest.raises(RuntimeError):
+        submit(citizen, evidence_text="", evidence_file=SimpleUploadedFile("证明.png", PNG, "image/png"))
+    # then neither the objection nor its file is kept
+    assert not Objection.objects.exists()
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     item=st.sampled_from(
