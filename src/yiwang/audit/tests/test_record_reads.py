@@ -13,10 +13,28 @@ from yiwang.identity.tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 FIRST, SECOND = "11010519491231002X", "110101199003071237"
-COMPARED = (
-    "kind action outcome reason actor_id actor_role system on_behalf_of object_type object_id "
-    "subject_hash subject_kind fields purpose ground_kind ground_ref channel request_id ip_address details"
-).split()
+COMPARED = [
+    "kind",
+    "action",
+    "outcome",
+    "reason",
+    "actor_id",
+    "actor_role",
+    "system",
+    "on_behalf_of",
+    "object_type",
+    "object_id",
+    "subject_hash",
+    "subject_kind",
+    "fields",
+    "purpose",
+    "ground_kind",
+    "ground_ref",
+    "channel",
+    "request_id",
+    "ip_address",
+    "details",
+]
 
 
 def _read(subject: str, **facts):

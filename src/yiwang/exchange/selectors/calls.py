@@ -1,27 +1,32 @@
-"""What a consuming system may call, and the calls: query (masked items), batch query and verify (yes or no).
+"""What a consuming system may call, and the calls: query (masked items), verify (yes or no), and both in
+batches of up to ``MAX_BATCH_KEYS`` keys.
 
-Each call is checked against a grant (system, resource, purpose, items, end date, not revoked); a refused
-call is logged with its reason and answers nothing. An allowed call reads through the source's gate
-(``sources``), which logs the read under the case (so the resident's data tracker shows it), and is
-logged here too with the consumer department, purpose and case. Answers name the subject only by its
-keyed digest (HMAC-SM3 under the platform's subject key, as the audit log does): a consumer cannot
-recover an ID number from it by trying them all.
+Each call is checked against a grant (system, resource as it is now — 不予共享 refuses whatever a grant
+says —, purpose, items, end date, not revoked); a refused call is logged with its reason and answers
+nothing. An allowed call reads its records through the source (all keys of a batch with one query per
+source), and in the same transaction writes, with one INSERT, its own entry (consumer department,
+purpose, case, the platform's processing time ``details.ms``) and one read entry per key under the case
+(so each resident's data tracker shows it). Tokens and grants are read on every call, never kept, so a
+revocation takes effect at once. Answers name the subject only by its keyed digest (HMAC-SM3 under the
+platform's subject key, as the audit log does): a consumer cannot recover an ID number from it by trying
+them all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.models import Application
 
-from yiwang.audit.constants import EntryKind, GroundKind, Outcome
+from yiwang.audit.constants import GroundKind, Outcome
 from yiwang.audit.selectors import subject_hash
-from yiwang.audit.services import record_event
+from yiwang.audit.services import record_reads
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.models import ClientProfile
 from yiwang.regions.models import Department
@@ -29,11 +34,13 @@ from yiwang.regions.models import Department
 from ..constants import SharingType
 from ..masking import mask_value
 from ..models import Grant, Resource
-from .sources import AssertedValue, Reader, ResourceSource, resource_sources, source_for
+from .sources import AssertedValue, Batch, Reader, ResourceSource, resource_sources, source_for
 
 QUERIED = "exchange.query"
 QUERIED_IN_BATCH = "exchange.query_batch"
 VERIFIED = "exchange.verify"
+VERIFIED_IN_BATCH = "exchange.verify_batch"
+BATCH_ACTIONS = (QUERIED_IN_BATCH, VERIFIED_IN_BATCH)
 MAX_KEY_LENGTH = 80
 
 
@@ -48,6 +55,7 @@ class Call:
     items: tuple[str, ...]
     purpose: str
     case_number: str
+    started: float = field(default_factory=time.perf_counter)  # the platform's clock for the call's ms
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,16 @@ class Checked:
     source: ResourceSource
     grant: Grant
     reader: Reader
+    consumer: Department | None
+
+
+@dataclass(frozen=True)
+class Found:
+    """What one query found for a call: the resource, this system's grants of it, its department."""
+
+    resource: Resource | None
+    grants: list[Grant]
+    consumer: Department | None
 
 
 class NotGranted(PermissionDenied):
@@ -97,6 +115,25 @@ def _consumer_of(system: Application) -> Department | None:
     return profile.department if profile is not None else None
 
 
+def _find(system: Application, resource_code: str) -> Found:
+    """The resource, the system's grants of it (newest first) and the system's department: one query
+    when the system holds a grant of it (the grants joined with the resource, its provider and the
+    system's profile); a system without one costs two more, on the refused path only."""
+    grants = list(
+        Grant.objects.filter(system=system, resource__code=resource_code)
+        .select_related("resource__provider", "system__profile__department")
+        .order_by("-granted_at", "-pk")
+    )
+    if not grants:
+        resource = Resource.objects.select_related("provider").filter(code=resource_code).first()
+        return Found(resource, [], _consumer_of(system))
+    try:
+        consumer = grants[0].system.profile.department
+    except ObjectDoesNotExist:
+        consumer = None
+    return Found(grants[0].resource, grants, consumer)
+
+
 def _refusal(resource: Resource, grants: list[Grant], call: Call) -> str:
     """Why no grant covers the call, the most specific reason first (the log and the answer name it)."""
     if resource.sharing_type == SharingType.NOT_SHARED:
@@ -114,10 +151,10 @@ def _refusal(resource: Resource, grants: list[Grant], call: Call) -> str:
     return "items_not_granted"
 
 
-def _covering_grant(resource: Resource, call: Call) -> tuple[Grant | None, str]:
+def _covering_grant(resource: Resource, grants: list[Grant], call: Call) -> tuple[Grant | None, str]:
+    # 不予共享 is judged on the resource as it is now, whatever a live grant of an earlier version says
     if resource.sharing_type == SharingType.NOT_SHARED:
-        return None, "resource_not_shared"  # whatever a grant of an earlier catalog version said
-    grants = list(Grant.objects.filter(system=call.system, resource=resource).order_by("-granted_at", "-pk"))
+        return None, "resource_not_shared"
     today = timezone.localdate()
     for grant in grants:
         if (
@@ -130,18 +167,21 @@ def _covering_grant(resource: Resource, call: Call) -> tuple[Grant | None, str]:
     return None, _refusal(resource, grants, call)
 
 
-def _log_call(
-    call: Call, resource: Resource | None, consumer: Department | None, *, grant: Grant | None, reason: str
-) -> None:
-    """The exchange's own entry: consumer, purpose, case. A refused call names its subject (one entry per
-    key of a batch); an allowed one does not, its subjects are on the source's read entries."""
+def elapsed_ms(call: Call) -> float:
+    """The platform's processing time of the call so far, in milliseconds (two decimals)."""
+    return round((time.perf_counter() - call.started) * 1000, 2)
+
+
+def _call_entries(call: Call, found: Found, *, grant: Grant | None, reason: str) -> list[dict[str, Any]]:
+    """The exchange's own entries: consumer, purpose, case, processing time. A refused call names its
+    subject (one entry per key of a batch); an allowed one does not, its subjects are on the read entries."""
+    resource = found.resource
     facts: dict[str, Any] = {
         "action": call.action,
-        "kind": EntryKind.READ,
         "outcome": Outcome.REFUSED if reason else Outcome.ALLOWED,
         "reason": reason,
         "system": call.system.client_id,
-        "actor_department": consumer,
+        "actor_department": found.consumer,
         "target": grant,
         "object_type": "" if grant else "exchange.resource",
         "object_id": "" if grant else call.resource_code,
@@ -151,37 +191,52 @@ def _log_call(
         "ground_kind": GroundKind.CASE,
         "ground_ref": call.case_number,
     }
-    details = {"resource": call.resource_code}
-    if call.action == QUERIED_IN_BATCH:
+    details: dict[str, Any] = {"resource": call.resource_code, "ms": elapsed_ms(call)}
+    if call.action in BATCH_ACTIONS:
         details["keys"] = str(len(call.keys))
     if not reason:
-        record_event(subject="", details=details, **facts)
-        return
-    for key in call.keys:
-        record_event(subject=key, details=details, **facts)
+        return [{**facts, "subject": "", "details": details}]
+    return [{**facts, "subject": key, "details": details} for key in call.keys]
 
 
-def _checked(call: Call) -> Checked:
-    """The resource, its source and the grant covering the call; a refusal is logged (and kept), raised."""
+def _required(call: Call) -> None:
     if not call.case_number.strip() or not call.purpose.strip():
         raise InvalidInput("调用须写明用途（事项编码）和办件编号", code="purpose_required")
-    resource = Resource.objects.select_related("provider").filter(code=call.resource_code).first()
-    consumer = _consumer_of(call.system)
-    with transaction.atomic():
-        grant, reason = _covering_grant(resource, call) if resource else (None, "resource_not_found")
-        _log_call(call, resource, consumer, grant=grant, reason=reason)
-    if resource is None:
-        raise NotFound("未找到该共享资源", code="resource_not_found")
-    if grant is None:
+
+
+def _checked(call: Call, found: Found) -> Checked:
+    """The grant covering the call, or the refusal: logged (in its own transaction, kept) and raised.
+    An allowed call is logged by ``_answered``, with its reads, in the transaction that reads."""
+    grant, reason = (
+        _covering_grant(found.resource, found.grants, call)
+        if found.resource
+        else (None, "resource_not_found")
+    )
+    if grant is None or found.resource is None:
+        with transaction.atomic():
+            record_reads(_call_entries(call, found, grant=None, reason=reason))
+        if found.resource is None:
+            raise NotFound("未找到该共享资源", code="resource_not_found")
         raise NotGranted(_REFUSALS[reason], code=reason)
+    resource = found.resource
     reader = Reader(
         system=call.system.client_id,
-        acting_for=(consumer or grant.consumer).name,
+        acting_for=(found.consumer or grant.consumer).name,
         purpose=f"{grant.purpose}（事项 {call.purpose}）",
         case_number=call.case_number,
         provider=resource.provider,
     )
-    return Checked(resource, source_for(resource.source), grant, reader)
+    return Checked(resource, source_for(resource.source), grant, reader, found.consumer)
+
+
+def _answered(checked: Checked, call: Call, read: Callable[[], Batch]) -> Batch:
+    """Read the records and write every entry (the call's and one per read) in one transaction, one
+    INSERT; a key the source refuses is an answer of the batch, its read is logged all the same."""
+    found = Found(checked.resource, [checked.grant], checked.consumer)
+    with transaction.atomic():
+        batch = read()
+        record_reads([*_call_entries(call, found, grant=checked.grant, reason=""), *batch.reads])
+    return batch
 
 
 def _masked(record: Mapping[str, Any], masks: Mapping[str, str]) -> dict[str, Any]:
@@ -199,6 +254,13 @@ def _answer(checked: Checked, call: Call, **parts: Any) -> dict[str, Any]:
     }
 
 
+def _the_one(batch: Batch, key: str) -> Any:
+    answer = batch.records[key]
+    if isinstance(answer, DomainError):
+        raise answer
+    return answer
+
+
 def query_resource(
     *, system: Application, resource_code: str, key: str, items: Iterable[str], purpose: str, case_number: str
 ) -> dict[str, Any]:
@@ -206,15 +268,21 @@ def query_resource(
     call = Call(
         QUERIED, system, resource_code, (clean_key(key),), tuple(sorted(set(items))), purpose, case_number
     )
-    checked = _checked(call)
-    record = checked.source.read(key=call.keys[0], items=call.items, reader=checked.reader)
+    _required(call)
+    checked = _checked(call, _find(system, resource_code))
+    batch = _answered(
+        checked,
+        call,
+        lambda: checked.source.read_many(keys=call.keys, items=call.items, reader=checked.reader),
+    )
+    record = _the_one(batch, call.keys[0])
     masks = {code: checked.grant.masks[code] for code in call.items}
     return _answer(
         checked, call, key_digest=key_digest(call.keys[0]), items=_masked(record, masks), masks=masks
     )
 
 
-# Batch query ------------------------------------------------------------------------------------------
+# Batches ----------------------------------------------------------------------------------------------
 
 MAX_BATCH_KEYS = 100
 
@@ -222,10 +290,10 @@ MAX_BATCH_KEYS = 100
 def _batch_keys(keys: Sequence[str]) -> tuple[str, ...]:
     """The batch's keys, cleaned; an empty, oversized or repeating batch is refused whole (nothing read)."""
     if not keys:
-        raise InvalidInput("批量查询至少须有一个主键", code="batch_empty")
+        raise InvalidInput("批量调用至少须有一个主键", code="batch_empty")
     if len(keys) > MAX_BATCH_KEYS:
         raise InvalidInput(
-            f"批量查询一次最多 {MAX_BATCH_KEYS} 个主键",
+            f"批量调用一次最多 {MAX_BATCH_KEYS} 个主键",
             code="batch_too_large",
             limit=MAX_BATCH_KEYS,
             given=len(keys),
@@ -238,21 +306,28 @@ def _batch_keys(keys: Sequence[str]) -> tuple[str, ...]:
             repeated.append([first[key], index])  # positions, not the keys: the answer repeats no number
         first.setdefault(key, index)
     if repeated:
-        raise InvalidInput("批量查询的主键有重复", code="duplicate_keys", positions=repeated)
+        raise InvalidInput("批量调用的主键有重复", code="duplicate_keys", positions=repeated)
     return cleaned
 
 
-def _one_of_batch(
-    checked: Checked, call: Call, index: int, key: str, masks: Mapping[str, str]
-) -> dict[str, Any]:
-    result: dict[str, Any] = {"index": index, "key_digest": key_digest(key)}
-    try:
-        record = checked.source.read(key=key, items=call.items, reader=checked.reader)
-    except NotFound as error:
-        return {**result, "status": "not_found", "error": {"code": error.code, "message": error.message}}
-    except DomainError as error:  # the source's gate refused this one record
-        return {**result, "status": "refused", "error": {"code": error.code, "message": error.message}}
-    return {**result, "status": "found", "items": _masked(record, masks)}
+def _results(
+    batch: Batch, keys: Sequence[str], found: str, answer: Callable[[Any], dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Per key, in the batch's order: ``found`` (the answer), not_found or refused (the error)."""
+    results = []
+    counts = dict.fromkeys((found, "not_found", "refused"), 0)
+    for index, key in enumerate(keys):
+        result: dict[str, Any] = {"index": index, "key_digest": key_digest(key)}
+        record = batch.records[key]
+        if isinstance(record, DomainError):
+            status = "not_found" if isinstance(record, NotFound) else "refused"  # the gate refused it
+            result.update(status=status, error={"code": record.code, "message": record.message})
+        else:
+            status = found
+            result.update(status=status, **answer(record))
+        counts[status] += 1
+        results.append(result)
+    return results, counts
 
 
 def query_batch(
@@ -264,8 +339,8 @@ def query_batch(
     purpose: str,
     case_number: str,
 ) -> dict[str, Any]:
-    """The granted items of up to ``MAX_BATCH_KEYS`` records, checked against the grant once; each record
-    is read (and logged, so each subject's tracker shows it) on its own, found, not found or refused."""
+    """The granted items of up to ``MAX_BATCH_KEYS`` records, checked against the grant once, all read
+    with one query and each read logged (so each subject's tracker shows it): found, not found or refused."""
     call = Call(
         QUERIED_IN_BATCH,
         system,
@@ -275,16 +350,39 @@ def query_batch(
         purpose,
         case_number,
     )
-    checked = _checked(call)
+    _required(call)
+    checked = _checked(call, _find(system, resource_code))
     masks = {code: checked.grant.masks[code] for code in call.items}
-    results = [_one_of_batch(checked, call, index, key, masks) for index, key in enumerate(call.keys)]
-    counts = dict.fromkeys(("found", "not_found", "refused"), 0)
-    for result in results:
-        counts[result["status"]] += 1
+    batch = _answered(
+        checked,
+        call,
+        lambda: checked.source.read_many(keys=call.keys, items=call.items, reader=checked.reader),
+    )
+    results, counts = _results(batch, call.keys, "found", lambda record: {"items": _masked(record, masks)})
     return _answer(checked, call, masks=masks, results=results, counts=counts)
 
 
 # Verify -----------------------------------------------------------------------------------------------
+
+
+def _verify_call(
+    action: str,
+    system: Application,
+    resource_code: str,
+    keys: tuple[str, ...],
+    assertions: Mapping[str, AssertedValue],
+    purpose: str,
+    case_number: str,
+) -> tuple[Call, Found]:
+    started = time.perf_counter()
+    found = _find(system, resource_code)
+    # an unknown resource is refused (and logged) in _checked, with the assertions named as asked
+    items = (
+        source_for(found.resource.source).needed_items(assertions)
+        if found.resource
+        else tuple(sorted(assertions))
+    )
+    return Call(action, system, resource_code, keys, items, purpose, case_number, started), found
 
 
 def verify_assertions(
@@ -297,13 +395,45 @@ def verify_assertions(
     case_number: str,
 ) -> dict[str, Any]:
     """Answer true or false per assertion (可用不可见): the record's values never leave the platform."""
-    resource = Resource.objects.filter(code=resource_code).only("source").first()
-    # an unknown resource is refused (and logged) in _checked, with the assertions named as asked
-    items = source_for(resource.source).needed_items(assertions) if resource else tuple(sorted(assertions))
-    call = Call(VERIFIED, system, resource_code, (clean_key(key),), items, purpose, case_number)
-    checked = _checked(call)
-    results = checked.source.verify(key=call.keys[0], assertions=assertions, reader=checked.reader)
+    keys = (clean_key(key),)
+    if not case_number.strip() or not purpose.strip():
+        raise InvalidInput("调用须写明用途（事项编码）和办件编号", code="purpose_required")
+    call, found = _verify_call(VERIFIED, system, resource_code, keys, assertions, purpose, case_number)
+    checked = _checked(call, found)
+    batch = _answered(
+        checked,
+        call,
+        lambda: checked.source.verify_many(keys=call.keys, assertions=assertions, reader=checked.reader),
+    )
+    results = _the_one(batch, call.keys[0])
     return _answer(checked, call, key_digest=key_digest(call.keys[0]), results=results)
+
+
+def verify_batch(
+    *,
+    system: Application,
+    resource_code: str,
+    keys: Sequence[str],
+    assertions: Mapping[str, AssertedValue],
+    purpose: str,
+    case_number: str,
+) -> dict[str, Any]:
+    """The same assertions for up to ``MAX_BATCH_KEYS`` keys: true or false per assertion and key, never
+    the data; the grant checked once, the records read with one query, one read entry per key."""
+    cleaned = _batch_keys(keys)
+    if not case_number.strip() or not purpose.strip():
+        raise InvalidInput("调用须写明用途（事项编码）和办件编号", code="purpose_required")
+    call, found = _verify_call(
+        VERIFIED_IN_BATCH, system, resource_code, cleaned, assertions, purpose, case_number
+    )
+    checked = _checked(call, found)
+    batch = _answered(
+        checked,
+        call,
+        lambda: checked.source.verify_many(keys=call.keys, assertions=assertions, reader=checked.reader),
+    )
+    results, counts = _results(batch, call.keys, "verified", lambda verdicts: {"results": verdicts})
+    return _answer(checked, call, results=results, counts=counts)
 
 
 # Methods (allowedMethods) -----------------------------------------------------------------------------
@@ -319,7 +449,9 @@ def _operations(source_id: str, granted: set[str]) -> dict[str, Any]:
     return {
         "key": source.key_name,
         "verify_key": source.verify_key_name or source.key_name,
-        "operations": ["query", "query_batch", "verify"] if assertions else ["query", "query_batch"],
+        "operations": (
+            ["query", "query_batch", "verify", "verify_batch"] if assertions else ["query", "query_batch"]
+        ),
         "assertions": assertions,
     }
 

@@ -1,46 +1,51 @@
 """The base registers as exchange sources: what a query reads and how each verify assertion is judged.
 
-Population and legal persons are read through the registers' gate (``registers.selectors``). The other
-four registers have no gate of their own yet, so their source is it: one query for the record, and each
-read (found or not) logged in the same transaction as the gate logs it (``registers.<register>_read``,
-the data subject's keyed hash, the fields, the consuming system and department, the case), so the
-citizen's data tracker shows it. Only the platform's exchange calls these, after the grant check.
+Every register is read here for the exchange, all keys of a call with one ``IN`` query (a single call is
+a batch of one). The population and legal-person registers are read as their gate
+(``registers.selectors``) reads them for a platform system: the register row for its holding department,
+the record, and one read entry per key with the gate's action, fields, object and department. The four
+registers without a gate of their own are read as they always were here. Each read (found or not) is
+handed back as an entry for ``audit.services.record_reads``: the exchange writes them with its own entry
+in one INSERT, in the call's transaction, so the citizen's data tracker shows each one. Only the
+platform's exchange calls these, after the grant check.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from yiwang.audit.constants import GroundKind, Outcome
-from yiwang.audit.services import record_read
-from yiwang.core.errors import NotFound
-from yiwang.registers.constants import CreditRecordKind, EnrolmentStatus, InsuranceType, RegisterCode
-from yiwang.registers.models import CreditRecord, HousingFundAccount, InsuranceEnrolment, RealEstate
-from yiwang.registers.selectors import (
-    access_legal_person_by_credit_code,
-    access_person_by_id_number,
-    read_action,
+from yiwang.audit.services import record_reads
+from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.registers.constants import (
+    LEGAL_PERSON_FIELDS,
+    PERSON_FIELDS,
+    CreditRecordKind,
+    EnrolmentStatus,
+    InsuranceType,
+    RegisterCode,
 )
+from yiwang.registers.models import (
+    CreditRecord,
+    HousingFundAccount,
+    InsuranceEnrolment,
+    LegalPerson,
+    Person,
+    RealEstate,
+    Register,
+)
+from yiwang.registers.selectors import read_action
 
-from .sources import Assertion, Reader, ResourceSource, resource_sources
+from .sources import Assertion, Batch, Reader, ResourceSource, resource_sources
 
-
-def _gate_facts(reader: Reader, items: Sequence[str]) -> dict[str, Any]:
-    return {
-        "actor": None,
-        "purpose": reader.purpose,
-        "fields": items,
-        "system": reader.system,
-        "acting_for": reader.acting_for,
-        "ground_kind": GroundKind.CASE,
-        "ground_ref": reader.case_number,
-    }
+Records = dict[str, Mapping[str, Any] | None]  # per key the full record; None: no record under the key
 
 
 def _age_on(birth: dt.date, today: dt.date) -> int:
@@ -51,9 +56,158 @@ def _text_is(item: str) -> Assertion:
     return Assertion((item,), (str,), lambda record, wanted: record[item] == wanted.strip())
 
 
+def _entry(
+    register: str,
+    reader: Reader,
+    *,
+    subject: str,
+    fields: Sequence[str],
+    object_id: str,
+    found: bool,
+    department: Any,
+) -> dict[str, Any]:
+    """One read entry as the registers' gate writes it (a missing record: refused, not_found)."""
+    return {
+        "action": read_action(register),
+        "subject": subject,
+        "fields": fields,
+        "purpose": reader.purpose[:200],
+        "outcome": Outcome.ALLOWED if found else Outcome.REFUSED,
+        "reason": "" if found else "not_found",
+        "system": reader.system,
+        "on_behalf_of": reader.acting_for,
+        "object_type": f"registers.{register}",
+        "object_id": object_id,
+        "department": department,
+        "ground_kind": GroundKind.CASE,
+        "ground_ref": reader.case_number[:100],
+    }
+
+
+def _only(record: Mapping[str, Any], items: Sequence[str]) -> dict[str, Any]:
+    return {name: record[name] for name in items}
+
+
+class RegisterSource(ResourceSource):
+    """A register read for the exchange: ``records`` reads all keys with one query and names the reads."""
+
+    register: ClassVar[str]
+    not_found: ClassVar[tuple[str, str]]  # the message and code of a key without a record
+
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        """Per key the whole record (None: none), and the read entries to write (one per data subject)."""
+        raise NotImplementedError
+
+    def missing(self, *, verifying: bool) -> Mapping[str, Any] | None:
+        """What a key without a record is judged on (None: it is not found)."""
+        return None
+
+    def _missing_error(self) -> NotFound:
+        message, code = self.not_found
+        return NotFound(message, code=code)
+
+    def read_many(self, *, keys: Sequence[str], items: Sequence[str], reader: Reader) -> Batch:
+        records, reads = self.records(keys, items, reader, verifying=False)
+        batch = Batch(reads=reads)
+        for key in keys:
+            record = records.get(key) or self.missing(verifying=False)
+            batch.records[key] = self._missing_error() if record is None else _only(record, items)
+        return batch
+
+    def verify_many(self, *, keys: Sequence[str], assertions: Mapping[str, Any], reader: Reader) -> Batch:
+        items = self.needed_items(assertions)
+        records, reads = self.records(keys, items, reader, verifying=True)
+        batch = Batch(reads=reads)
+        for key in keys:
+            record = records.get(key) or self.missing(verifying=True)
+            batch.records[key] = (
+                self._missing_error()
+                if record is None
+                else {
+                    name: bool(self.assertions[name].judge(record, wanted))
+                    for name, wanted in sorted(assertions.items())
+                }
+            )
+        return batch
+
+    # One key outside a batch (the exchange itself always goes through the batch methods).
+
+    @staticmethod
+    def _one(batch: Batch, key: str) -> Any:
+        with transaction.atomic():
+            record_reads(batch.reads)
+        answer = batch.records[key]
+        if isinstance(answer, DomainError):
+            raise answer
+        return answer
+
+    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
+        return self._one(self.read_many(keys=[key], items=items, reader=reader), key)
+
+    def verify(self, *, key: str, assertions: Mapping[str, Any], reader: Reader) -> dict[str, bool]:
+        return self._one(self.verify_many(keys=[key], assertions=assertions, reader=reader), key)
+
+
+# The registers with a gate: read as the gate reads them for a platform system ---------------------------
+
+
+class _GatedRegisterSource(RegisterSource):
+    """As ``registers.selectors._read_record`` for a system (no person behind it: allowed when found)."""
+
+    model: ClassVar[type[Model]]
+    key_field: ClassVar[str]
+    fields: ClassVar[frozenset[str]]
+    columns: ClassVar[Mapping[str, str]] = {"region_code": "region_id"}
+
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        fields = sorted(set(items))
+        unknown = [name for name in fields if name not in self.fields]
+        if not fields or unknown:
+            raise InvalidInput(
+                "请求的字段不在该基础库的目录中", code="unknown_register_field", fields=unknown
+            )
+        holder = Register.objects.filter(code=self.register).select_related("department").first()
+        department = holder.department if holder else None
+        columns = {self.columns.get(name, name) for name in fields}
+        rows = {
+            row[self.key_field]: row
+            for row in self.model._default_manager.filter(**{f"{self.key_field}__in": list(keys)}).values(
+                *columns, self.key_field, "pk"
+            )
+        }
+        records: Records = {}
+        reads = []
+        for key in keys:
+            row = rows.get(key)
+            records[key] = (
+                {name: row[self.columns.get(name, name)] for name in fields} if row is not None else None
+            )
+            reads.append(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=key,
+                    fields=fields,
+                    object_id=str(row["pk"]) if row else "",  # the row's key, never the ID number
+                    found=row is not None,
+                    department=department,
+                )
+            )
+        return records, reads
+
+
 @resource_sources.register(RegisterCode.POPULATION.value)
-class PopulationSource(ResourceSource):
+class PopulationSource(_GatedRegisterSource):
     key_name = "id_number"
+    register = RegisterCode.POPULATION
+    not_found = ("人口库中未找到该记录", "person_not_found")
+    model = Person
+    key_field = "id_number"
+    fields = PERSON_FIELDS
     assertions = {
         "alive": Assertion(
             ("is_deceased",), (bool,), lambda record, wanted: (not record["is_deceased"]) == wanted
@@ -66,13 +220,15 @@ class PopulationSource(ResourceSource):
         "name": _text_is("name"),
     }
 
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
-        return access_person_by_id_number(id_number=key, **_gate_facts(reader, items))
-
 
 @resource_sources.register(RegisterCode.LEGAL_PERSON.value)
-class LegalPersonSource(ResourceSource):
+class LegalPersonSource(_GatedRegisterSource):
     key_name = "credit_code"
+    register = RegisterCode.LEGAL_PERSON
+    not_found = ("法人库中未找到该记录", "legal_person_not_found")
+    model = LegalPerson
+    key_field = "credit_code"
+    fields = LEGAL_PERSON_FIELDS
     assertions = {
         "name": _text_is("name"),
         "active": Assertion(
@@ -81,51 +237,22 @@ class LegalPersonSource(ResourceSource):
         "representative": _text_is("legal_representative_name"),
     }
 
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
-        return access_legal_person_by_credit_code(credit_code=key, **_gate_facts(reader, items))
-
 
 # The registers without a gate of their own -----------------------------------------------------------
 
 
-def _log_read(
-    register: str,
-    reader: Reader,
-    *,
-    subjects: Iterable[str],
-    fields: Sequence[str],
-    object_id: str,
-    found: bool,
-) -> None:
-    """One entry per data subject, as the registers' gate writes it (a missing record: refused, not_found)."""
-    for subject in subjects:
-        record_read(
-            action=read_action(register),
-            subject=subject,
-            fields=fields,
-            purpose=reader.purpose[:200],
-            outcome=Outcome.ALLOWED if found else Outcome.REFUSED,
-            reason="" if found else "not_found",
-            system=reader.system,
-            on_behalf_of=reader.acting_for,
-            object_type=f"registers.{register}",
-            object_id=object_id,
-            department=reader.provider,
-            ground_kind=GroundKind.CASE,
-            ground_ref=reader.case_number[:100],
-        )
-
-
-def _only(record: Mapping[str, Any], items: Sequence[str]) -> dict[str, Any]:
-    return {name: record[name] for name in items}
+def _pks(rows: Iterable[Any]) -> str:
+    return ",".join(str(row.pk) for row in rows)[:64]
 
 
 @resource_sources.register(RegisterCode.REAL_ESTATE.value)
-class RealEstateSource(ResourceSource):
+class RealEstateSource(RegisterSource):
     """Queried by certificate or unit number; ``owner_of`` is verified with the person's ID number as key."""
 
     key_name = "certificate_number"
     verify_key_name = "owner_id_number"
+    register = RegisterCode.REAL_ESTATE
+    not_found = ("不动产登记中未找到该记录", "real_estate_not_found")
     assertions = {
         "owner_of": Assertion(
             ("certificate_number", "owner_id_numbers"),
@@ -135,58 +262,89 @@ class RealEstateSource(ResourceSource):
         ),
     }
 
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
-        with transaction.atomic():
-            estate = (
-                RealEstate.objects.filter(Q(certificate_number=key) | Q(unit_number=key))
-                .prefetch_related("owners")
-                .first()
-            )
-            owners = sorted(estate.owners.all(), key=lambda owner: owner.pk) if estate else []
-            subjects = [owner.owner_id_number for owner in owners] or [key]
-            _log_read(
-                RegisterCode.REAL_ESTATE,
-                reader,
-                subjects=subjects,
-                fields=items,
-                object_id=str(estate.pk) if estate else "",
-                found=estate is not None,
-            )
-        if estate is None:
-            raise NotFound("不动产登记中未找到该记录", code="real_estate_not_found")
-        record = {
-            "certificate_number": estate.certificate_number,
-            "unit_number": estate.unit_number,
-            "address": estate.address,
-            "region_code": estate.region_id,
-            "area": estate.area,
-            "use": estate.use,
-            "is_mortgaged": estate.is_mortgaged,
-            "mortgagee": estate.mortgagee,
-            "registered_on": estate.registered_on,
-            "owner_names": [owner.owner_name for owner in owners],
-            "owner_id_numbers": [owner.owner_id_number for owner in owners],
-            "share": owners[0].share if owners else None,
-        }
-        return _only(record, items)
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        return (self._owned if verifying else self._estates)(keys, items, reader)
 
-    def verification_record(self, *, key: str, items: Sequence[str], reader: Reader) -> Mapping[str, Any]:
-        """The certificate and unit numbers the person owns (a person owning nothing: none)."""
-        with transaction.atomic():
-            owned = list(
-                RealEstate.objects.filter(owners__owner_id_number=key).values_list(
-                    "pk", "certificate_number", "unit_number"
+    def _estates(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        estates = (
+            RealEstate.objects.filter(Q(certificate_number__in=keys) | Q(unit_number__in=keys))
+            .prefetch_related("owners")
+            .order_by("pk")
+        )
+        by_key: dict[str, RealEstate] = {}
+        for estate in estates:  # the first by pk, as one key's read always took
+            by_key.setdefault(estate.certificate_number, estate)
+            by_key.setdefault(estate.unit_number, estate)
+        records: Records = {}
+        reads = []
+        for key in keys:
+            estate = by_key.get(key)
+            owners = sorted(estate.owners.all(), key=lambda owner: owner.pk) if estate else []
+            reads.extend(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=subject,
+                    fields=items,
+                    object_id=str(estate.pk) if estate else "",
+                    found=estate is not None,
+                    department=reader.provider,
+                )
+                for subject in [owner.owner_id_number for owner in owners] or [key]
+            )
+            records[key] = (
+                {
+                    "certificate_number": estate.certificate_number,
+                    "unit_number": estate.unit_number,
+                    "address": estate.address,
+                    "region_code": estate.region_id,
+                    "area": estate.area,
+                    "use": estate.use,
+                    "is_mortgaged": estate.is_mortgaged,
+                    "mortgagee": estate.mortgagee,
+                    "registered_on": estate.registered_on,
+                    "owner_names": [owner.owner_name for owner in owners],
+                    "owner_id_numbers": [owner.owner_id_number for owner in owners],
+                    "share": owners[0].share if owners else None,
+                }
+                if estate
+                else None
+            )
+        return records, reads
+
+    def _owned(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        """The certificate and unit numbers each person owns (a person owning nothing: none)."""
+        owned: dict[str, list[tuple[int, str, str]]] = defaultdict(list)
+        rows = (
+            RealEstate.objects.filter(owners__owner_id_number__in=keys)
+            .values_list("owners__owner_id_number", "pk", "certificate_number", "unit_number")
+            .order_by("pk")
+        )
+        for owner, *estate in rows:
+            owned[owner].append(tuple(estate))  # type: ignore[arg-type]
+        records: Records = {}
+        reads = []
+        for key in keys:
+            estates = owned.get(key, [])
+            records[key] = {"owned": {number.upper() for _, *numbers in estates for number in numbers}}
+            reads.append(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=key,
+                    fields=items,
+                    object_id=",".join(str(pk) for pk, _, _ in estates)[:64],
+                    found=True,  # owning nothing is an answer, not a missing record
+                    department=reader.provider,
                 )
             )
-            _log_read(
-                RegisterCode.REAL_ESTATE,
-                reader,
-                subjects=[key],
-                fields=items,
-                object_id=",".join(str(pk) for pk, _, _ in owned)[:64],
-                found=True,  # owning nothing is an answer, not a missing record
-            )
-        return {"owned": {number.upper() for _, *numbers in owned for number in numbers}}
+        return records, reads
 
 
 def _scheme_assertion(item: str, description: str) -> Assertion:
@@ -199,35 +357,41 @@ def _scheme_assertion(item: str, description: str) -> Assertion:
 
 
 @resource_sources.register(RegisterCode.SOCIAL_INSURANCE.value)
-class SocialInsuranceSource(ResourceSource):
+class SocialInsuranceSource(RegisterSource):
     key_name = "id_number"
+    register = RegisterCode.SOCIAL_INSURANCE
+    not_found = ("社会保险中未找到该参保记录", "insurance_not_found")
     assertions = {
         "insured": _scheme_assertion("schemes", "已参保（未终止）"),
         "insurance_active": _scheme_assertion("contributing_schemes", "正常缴费"),
     }
 
-    def _enrolments(self, key: str, items: Sequence[str], reader: Reader) -> list[InsuranceEnrolment]:
-        with transaction.atomic():
-            rows = list(InsuranceEnrolment.objects.filter(id_number=key).order_by("started_on", "pk"))
-            _log_read(
-                RegisterCode.SOCIAL_INSURANCE,
-                reader,
-                subjects=[key],
-                fields=items,
-                object_id=",".join(str(row.pk) for row in rows)[:64],
-                found=bool(rows),
+    def missing(self, *, verifying: bool) -> Mapping[str, Any] | None:
+        return {"schemes": [], "contributing_schemes": []} if verifying else None
+
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        enrolments: dict[str, list[InsuranceEnrolment]] = defaultdict(list)
+        for row in InsuranceEnrolment.objects.filter(id_number__in=keys).order_by("started_on", "pk"):
+            enrolments[row.id_number].append(row)
+        records: Records = {}
+        reads = []
+        for key in keys:
+            rows = enrolments.get(key, [])
+            records[key] = self._record(rows) if rows else None
+            reads.append(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=key,
+                    fields=items,
+                    object_id=_pks(rows),
+                    found=bool(rows),
+                    department=reader.provider,
+                )
             )
-        return rows
-
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
-        rows = self._enrolments(key, items, reader)
-        if not rows:
-            raise NotFound("社会保险中未找到该参保记录", code="insurance_not_found")
-        return _only(self._record(rows), items)
-
-    def verification_record(self, *, key: str, items: Sequence[str], reader: Reader) -> Mapping[str, Any]:
-        rows = self._enrolments(key, items, reader)
-        return self._record(rows) if rows else {"schemes": [], "contributing_schemes": []}
+        return records, reads
 
     @staticmethod
     def _record(rows: list[InsuranceEnrolment]) -> dict[str, Any]:
@@ -249,8 +413,10 @@ class SocialInsuranceSource(ResourceSource):
 
 
 @resource_sources.register(RegisterCode.HOUSING_FUND.value)
-class HousingFundSource(ResourceSource):
+class HousingFundSource(RegisterSource):
     key_name = "id_number"
+    register = RegisterCode.HOUSING_FUND
+    not_found = ("住房公积金中未找到该账户", "housing_fund_not_found")
     assertions = {
         "housing_fund_active": Assertion(
             ("is_active",),
@@ -272,43 +438,49 @@ class HousingFundSource(ResourceSource):
         "opened_on",
     )
 
-    def _account(self, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any] | None:
-        with transaction.atomic():
-            # a person with several accounts: the one paid into, else the latest opened
-            account = (
-                HousingFundAccount.objects.filter(id_number=key)
-                .order_by("-is_active", "-opened_on", "-pk")
-                .values(*self._COLUMNS)
-                .first()
-            )
-            _log_read(
-                RegisterCode.HOUSING_FUND,
-                reader,
-                subjects=[key],
-                fields=items,
-                object_id=str(account["pk"]) if account else "",
-                found=account is not None,
-            )
-        return account
+    def missing(self, *, verifying: bool) -> Mapping[str, Any] | None:
+        return {"is_active": False} if verifying else None
 
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
-        account = self._account(key, items, reader)
-        if account is None:
-            raise NotFound("住房公积金中未找到该账户", code="housing_fund_not_found")
-        return _only(account, items)
-
-    def verification_record(self, *, key: str, items: Sequence[str], reader: Reader) -> Mapping[str, Any]:
-        return self._account(key, items, reader) or {"is_active": False}
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
+        accounts: dict[str, dict[str, Any]] = {}
+        # a person with several accounts: the one paid into, else the latest opened
+        for account in (
+            HousingFundAccount.objects.filter(id_number__in=keys)
+            .order_by("-is_active", "-opened_on", "-pk")
+            .values(*self._COLUMNS)
+        ):
+            accounts.setdefault(account["id_number"], account)
+        records: Records = {}
+        reads = []
+        for key in keys:
+            account = accounts.get(key)
+            records[key] = account
+            reads.append(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=key,
+                    fields=items,
+                    object_id=str(account["pk"]) if account else "",
+                    found=account is not None,
+                    department=reader.provider,
+                )
+            )
+        return records, reads
 
 
 _DISHONEST = {CreditRecordKind.DISHONEST_DEBTOR, CreditRecordKind.SERIOUS_DISHONESTY}
 
 
 @resource_sources.register(RegisterCode.CREDIT.value)
-class CreditSource(ResourceSource):
+class CreditSource(RegisterSource):
     """The subject's records in force (within their publicity period); no record is an answer, not a 404."""
 
     key_name = "subject_code"
+    register = RegisterCode.CREDIT
+    not_found = ("信用信息中未找到该主体", "credit_not_found")  # never raised: no record is an answer
     assertions = {
         "has_dishonest_record": Assertion(
             ("has_dishonest_record",),
@@ -318,32 +490,42 @@ class CreditSource(ResourceSource):
         ),
     }
 
-    def read(self, *, key: str, items: Sequence[str], reader: Reader) -> dict[str, Any]:
+    def records(
+        self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
+    ) -> tuple[Records, list[dict[str, Any]]]:
         today = timezone.localdate()
-        with transaction.atomic():
-            rows = list(
-                CreditRecord.objects.filter(subject_code=key)
-                .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
-                .order_by("-decided_on", "-pk")
+        in_force: dict[str, list[CreditRecord]] = defaultdict(list)
+        for row in (
+            CreditRecord.objects.filter(subject_code__in=keys)
+            .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
+            .order_by("-decided_on", "-pk")
+        ):
+            in_force[row.subject_code].append(row)
+        records: Records = {}
+        reads = []
+        for key in keys:
+            rows = in_force.get(key, [])
+            records[key] = {
+                "subject_code": key,
+                "subject_name": rows[0].subject_name if rows else None,
+                "has_dishonest_record": any(row.kind in _DISHONEST for row in rows),
+                "record_count": len(rows),
+                "kinds": [row.kind for row in rows],
+                "authorities": [row.authority for row in rows],
+                "document_numbers": [row.document_number for row in rows],
+                "reasons": [row.reason for row in rows],
+                "decided_on": [row.decided_on for row in rows],
+                "expires_on": [row.expires_on for row in rows],
+            }
+            reads.append(
+                _entry(
+                    self.register,
+                    reader,
+                    subject=key,
+                    fields=items,
+                    object_id=_pks(rows),
+                    found=True,
+                    department=reader.provider,
+                )
             )
-            _log_read(
-                RegisterCode.CREDIT,
-                reader,
-                subjects=[key],
-                fields=items,
-                object_id=",".join(str(row.pk) for row in rows)[:64],
-                found=True,
-            )
-        record = {
-            "subject_code": key,
-            "subject_name": rows[0].subject_name if rows else None,
-            "has_dishonest_record": any(row.kind in _DISHONEST for row in rows),
-            "record_count": len(rows),
-            "kinds": [row.kind for row in rows],
-            "authorities": [row.authority for row in rows],
-            "document_numbers": [row.document_number for row in rows],
-            "reasons": [row.reason for row in rows],
-            "decided_on": [row.decided_on for row in rows],
-            "expires_on": [row.expires_on for row in rows],
-        }
-        return _only(record, items)
+        return records, reads

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from django.core.exceptions import ImproperlyConfigured
 
-from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.errors import DomainError, InvalidInput, NotFound
 from yiwang.core.registry import Registry
 from yiwang.regions.models import Department
 
@@ -58,6 +58,18 @@ class Assertion:
         if self.choices:
             kinds[kinds.index("str")] = "|".join(sorted(self.choices))
         return " or ".join(kinds)
+
+
+@dataclass
+class Batch:
+    """What a source answered for several keys: per key the record (or the verdicts of a verify), or the
+    error that refused that key alone (NotFound, or the gate's refusal); and the read entries
+    (``audit.services.record_reads`` arguments, one per data subject) the caller still has to write, in
+    its own transaction and one INSERT with its own entry. A source that logs each read itself (the
+    default, one key at a time) leaves ``reads`` empty."""
+
+    records: dict[str, Any] = field(default_factory=dict)
+    reads: list[dict[str, Any]] = field(default_factory=list)
 
 
 class ResourceSource(ABC):
@@ -104,6 +116,29 @@ class ResourceSource(ABC):
     def verification_record(self, *, key: str, items: Sequence[str], reader: Reader) -> Mapping[str, Any]:
         """What the assertions are judged on: by default the record read under the key."""
         return self.read(key=key, items=items, reader=reader)
+
+    # Several keys at once. The default reads them one by one (each read logged by the source itself);
+    # a source that can read all keys in one query overrides these and hands its entries back instead.
+
+    def read_many(self, *, keys: Sequence[str], items: Sequence[str], reader: Reader) -> Batch:
+        """Each key's record (the items asked), or the error refusing that key alone."""
+        batch = Batch()
+        for key in keys:
+            try:
+                batch.records[key] = self.read(key=key, items=items, reader=reader)
+            except DomainError as error:
+                batch.records[key] = error
+        return batch
+
+    def verify_many(self, *, keys: Sequence[str], assertions: Mapping[str, Any], reader: Reader) -> Batch:
+        """Each key's true or false per assertion, or the error refusing that key alone."""
+        batch = Batch()
+        for key in keys:
+            try:
+                batch.records[key] = self.verify(key=key, assertions=assertions, reader=reader)
+            except DomainError as error:
+                batch.records[key] = error
+        return batch
 
 
 resource_sources: Registry[ResourceSource] = Registry(

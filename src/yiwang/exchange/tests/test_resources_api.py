@@ -334,14 +334,16 @@ def test_each_resident_of_a_batch_sees_the_read_in_their_tracker(client, world):
 
 
 def test_a_record_the_sources_gate_refuses_is_refused_in_the_batch_alone(client, world, monkeypatch):
-    original = PopulationSource.read
+    original = PopulationSource.read_many
 
-    def refusing(self, *, key, items, reader):
-        if key == world.other.id_number:
-            raise PermissionDenied("该记录已被提供部门锁定", code="record_locked")
-        return original(self, key=key, items=items, reader=reader)
+    def refusing(self, *, keys, items, reader):
+        batch = original(self, keys=keys, items=items, reader=reader)
+        batch.records[world.other.id_number] = PermissionDenied(
+            "该记录已被提供部门锁定", code="record_locked"
+        )
+        return batch
 
-    monkeypatch.setattr(PopulationSource, "read", refusing)
+    monkeypatch.setattr(PopulationSource, "read_many", refusing)
     body = {
         "resource": world.base.population.code,
         "keys": [world.person.id_number, world.other.id_number],
@@ -533,5 +535,5 @@ def test_methods_name_each_resources_keys_and_the_assertions_the_grant_allows(cl
     )
     library = methods[world.resources["licenses"].code]
     assert library["assertions"] == ["holder", "holds_license", "valid"]
-    assert library["operations"] == ["query", "query_batch", "verify"]
+    assert library["operations"] == ["query", "query_batch", "verify", "verify_batch"]
     assert response.json()["payload"]["max_batch_keys"] == 100
