@@ -299,3 +299,21 @@ def count_entries(
         {**{names[int(key[2:])]: row[key] for key in dimensions}, "count": row["count"]}
         for row in rows.order_by(*dimensions)
     ]
+
+
+def system_has_read_subject(*, system: str, subjects: Iterable[str], excluding: Collection[str] = ()) -> bool:
+    """Whether ``system`` (an OAuth client id) was ever allowed to read one of ``subjects``' data.
+
+    ``excluding`` names actions that do not count (say, the notices pushed to it). Answers from the
+    subject index: one small query however long the log.
+    """
+    hashes = [digest for digest in (subject_hash(code) for code in subjects) if digest]
+    if not system or not hashes:
+        return False
+    return (
+        AuditEntry.objects.filter(
+            subject_hash__in=hashes, system=system, kind=EntryKind.READ, outcome=Outcome.ALLOWED
+        )
+        .exclude(action__in=list(excluding))
+        .exists()
+    )

@@ -22,6 +22,7 @@ from django.utils import timezone
 from oauth2_provider.models import Application
 
 from yiwang.audit.constants import GroundKind
+from yiwang.audit.selectors import system_has_read_subject
 from yiwang.audit.services import record_event, record_read
 from yiwang.core import call_context
 from yiwang.core.changes import ChangeKind
@@ -270,6 +271,22 @@ def _disclosure(grant: Grant, *, key_item: str, key: str, changes: dict[str, Any
     }
 
 
+def _concerns_system(subscription: Subscription, *, shown: dict[str, Any], subjects: list[str]) -> bool:
+    """Personal data is pushed only about people the system already has a case about.
+
+    A grant lets a system read a person's record for a case; it does not make every change of every
+    resident its business. So a notice carrying personal items goes only to a system that was allowed
+    to read one of the record's subjects before (under any case; the pushed notices do not count).
+    Non-personal notices (an enterprise deregistered) go to every subscriber.
+    """
+    items = {item.code: item for item in subscription.grant.resource.items.all()}
+    if not any(items[code].is_personal for code in shown["masks"] if code in items):
+        return True
+    return system_has_read_subject(
+        system=subscription.grant.system.client_id, subjects=subjects, excluding=(CHANGE_NOTIFIED,)
+    )
+
+
 def _live_subscriptions(source: str, kind: str) -> list[Subscription]:
     rows = (
         Subscription.objects.filter(
@@ -327,6 +344,8 @@ def _notify(
         shown = _disclosure(subscription.grant, key_item=key_item, key=key, changes=changes)
         event_id = str(uuid.uuid5(_EVENT_NAMESPACE, f"{ref}/{subscription.pk}"))
         if shown is None or OutboxEvent.objects.filter(event_id=event_id).exists():
+            continue
+        if not _concerns_system(subscription, shown=shown, subjects=subjects):
             continue
         payload = {
             "event_id": event_id,

@@ -18,10 +18,11 @@ from yiwang.audit.models import AuditEntry
 from yiwang.audit.subjects import subject_hash
 from yiwang.core import changes as change_notices
 from yiwang.core.call_context import Channel
-from yiwang.core.errors import Conflict, InvalidInput, NotFound
+from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.exchange.constants import Mask
 from yiwang.exchange.masking import mask_text
 from yiwang.exchange.models import Subscription
+from yiwang.exchange.selectors import query_resource
 from yiwang.exchange.services import decide_request, request_resource, revoke_grant
 from yiwang.exchange.services.subscriptions import (
     CHANGE_NOTIFIED,
@@ -69,6 +70,19 @@ def grant_of(world, *, admin, consumer, system, resource, items, full=(), narrow
     return share.grant
 
 
+def on_file(system, *people, resource_code: str, items=("id_number",)) -> None:
+    """The system looks each person up once for a case: from then on their changes concern it."""
+    for person in people:
+        query_resource(
+            system=system,
+            resource_code=resource_code,
+            key=person.id_number,
+            items=list(items),
+            purpose=CONSUMER_ITEM,
+            case_number=f"DB-{person.pk}",
+        )
+
+
 @pytest.fixture
 def world():
     world = make_world()
@@ -107,6 +121,8 @@ def world():
         actor=world.housing_admin, grant_id=world.housing_grant.pk, url=HOUSING_URL
     )
     world.person = PersonFactory(name="张测一", surname="张", given_name="测一")
+    for system in (world.civil_system, world.housing_system):
+        on_file(system, world.person, resource_code=world.population.code)
     return world
 
 
@@ -202,6 +218,7 @@ def test_a_correction_tells_only_the_changed_items_the_grant_covers(world):
 
 def test_revoked_expired_cancelled_or_narrowed_subscriptions_get_nothing(world):
     people = [PersonFactory() for _ in range(4)]
+    on_file(world.civil_system, *people, resource_code=world.population.code)
     # a revoked grant
     revoke_grant(actor=world.police_admin, grant_id=world.civil_grant.pk, reason="用途已结束")
     death(world, people[0])
@@ -232,6 +249,35 @@ def test_revoked_expired_cancelled_or_narrowed_subscriptions_get_nothing(world):
     death(world, people[3])
     assert not OutboxEvent.objects.filter(topic=CHANGE_TOPIC).exists()
     assert narrowed.kinds == ChangeKind.ADDRESS_CHANGED
+
+
+def test_personal_changes_reach_only_systems_that_have_a_case_about_the_person(world):
+    stranger, client_of_civil, mover = PersonFactory(), PersonFactory(), PersonFactory()
+    on_file(world.civil_system, client_of_civil, resource_code=world.population.code)
+    death(world, stranger)  # neither system ever looked this person up
+    assert not OutboxEvent.objects.filter(topic=CHANGE_TOPIC).exists()
+    assert not AuditEntry.objects.filter(action=CHANGE_NOTIFIED).exists()
+    death(world, client_of_civil)  # civil affairs has a case about them; housing does not
+    event = OutboxEvent.objects.get(topic=CHANGE_TOPIC)
+    assert event.payload["subscription"] == world.civil_sub.pk
+    # a refused lookup is no case: housing asking for an item outside its grant does not count
+    with pytest.raises(PermissionDenied):
+        query_resource(
+            system=world.housing_system,
+            resource_code=world.population.code,
+            key=mover.id_number,
+            items=["name"],
+            purpose=CONSUMER_ITEM,
+            case_number="DB-X",
+        )
+    change_household_address(
+        actor=world.police_admin,
+        id_number=mover.id_number,
+        address="四川省广安市广安区建设路1号",
+        reason="迁入",
+        ground_ref="QR-1",
+    )
+    assert OutboxEvent.objects.filter(topic=CHANGE_TOPIC).count() == 1
 
 
 def test_other_resources_changes_go_to_their_own_subscribers(world):
@@ -383,6 +429,14 @@ def test_a_revoked_license_reaches_the_subscribers_of_the_published_license_libr
     subscribe_grant(actor=world.civil_admin, grant_id=grant.pk, url=CIVIL_URL)
     holder = UserFactory(level3=True)
     license = make_license(holder=holder)
+    query_resource(  # civil affairs has a case about this license
+        system=world.civil_system,
+        resource_code=library.code,
+        key=license.identifier,
+        items=["identifier"],
+        purpose=CONSUMER_ITEM,
+        case_number="DB-L1",
+    )
     # when the license is revoked
     change_license_status(license=license, to_status=LicenseStatus.REVOKED, reason="以欺骗手段取得")
     # then one event, in the revocation's transaction, masked as granted; the holder's tracker shows it

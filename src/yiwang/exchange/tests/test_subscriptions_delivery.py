@@ -32,7 +32,7 @@ from yiwang.registers.services import register_death
 from yiwang.registers.tests.factories import PersonFactory
 
 from .factories import make_world
-from .test_subscriptions import grant_of
+from .test_subscriptions import grant_of, on_file
 
 pytestmark = pytest.mark.django_db
 RECEIVER_PATH = Path(django_settings.BASE_DIR) / "tools" / "webhook_receiver.py"
@@ -81,6 +81,7 @@ def world(fast_retries):
 
 def _register_deaths(world, count: int) -> list[str]:
     people = [PersonFactory() for _ in range(count)]
+    on_file(world.civil_system, *people, resource_code=world.population.code)
     for person in people:
         register_death(
             actor=world.police_admin,

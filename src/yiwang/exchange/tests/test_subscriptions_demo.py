@@ -10,6 +10,7 @@ from django.utils import timezone
 from yiwang.demo.accounts import create_demo_accounts
 from yiwang.exchange.demo import DEMO_RECEIVER_URL, load_demo_exchange
 from yiwang.exchange.models import Subscription
+from yiwang.exchange.selectors import query_resource
 from yiwang.exchange.services.subscriptions import CHANGE_TOPIC
 from yiwang.identity.models import User
 from yiwang.notifications.models import OutboxEvent
@@ -32,6 +33,15 @@ def test_the_demo_subscribes_the_benefits_system_to_deaths_once(client):
     person = Person.objects.filter(
         is_deceased=False, region__code__startswith="511602"
     ).first()  # gaj_data's county
+    # the benefits system has a case about them (only then do their changes concern it)
+    query_resource(
+        system=subscription.grant.system,
+        resource_code=subscription.grant.resource.code,
+        key=person.id_number,
+        items=["is_deceased"],
+        purpose=subscription.grant.service_item_codes[0],
+        case_number="DB-DEMO-1",
+    )
     register_death(
         actor=User.objects.get(username="gaj_data"),
         id_number=person.id_number,
