@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from yiwang.quality.rules.base import quality_rules, rules_for
 from yiwang.registers.constants import CreditRecordKind, EnrolmentStatus, LegalPersonStatus, RegisterCode
-from yiwang.registers.models import CreditRecord
+from yiwang.registers.generation import generate
+from yiwang.registers.models import CreditRecord, LegalPerson
 from yiwang.registers.tests.factories import LegalPersonFactory, PersonFactory
 
 from .factories import broken_id_number, enrolment, fund_account
@@ -131,6 +132,16 @@ def test_duplicate_names_among_active_companies(companies):
     two = LegalPersonFactory(name="广安区同名有限公司")
     LegalPersonFactory(name="广安区同名有限公司", status=LegalPersonStatus.DEREGISTERED)
     assert found("legal_person.duplicate_names") == {(one.pk, "name"), (two.pk, "name")}
+
+
+def test_generated_companies_have_no_duplicate_names():
+    # given a synthetic legal-person register of a few thousand companies, most in one county
+    generate(people=8000, companies=2500, seed=20261121)
+    companies = LegalPerson.objects.count()
+    assert companies > 2000
+    # then the duplicate-name rule finds nothing: an enterprise name is unique where it is registered
+    assert found("legal_person.duplicate_names") == set()
+    assert LegalPerson.objects.values("name").distinct().count() == companies
 
 
 def test_insured_and_fund_holders_id_numbers(people):

@@ -81,6 +81,19 @@ CREDIT_COLUMNS = (
 )
 _CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# Characters added to a trade name (字号) already taken: an enterprise name is unique where it is
+# registered, so a second "广安区超艺科技有限公司" becomes "广安区超艺兴科技有限公司".
+_TRADE_NAME_CHARACTERS = "兴达盛源宏泰丰瑞隆祥福康昌顺安恒嘉诚信德利通和聚佳新宇辰豪锦"
+
+
+def distinguishing_characters(serial: int) -> str:
+    """The ``serial``-th (from 0) addition to a taken trade name: 兴, 达, …, 锦, 兴兴, 兴达, …"""
+    characters = []
+    serial += 1
+    while serial:
+        serial, digit = divmod(serial - 1, len(_TRADE_NAME_CHARACTERS))
+        characters.append(_TRADE_NAME_CHARACTERS[digit])
+    return "".join(reversed(characters))
 
 
 @dataclass(frozen=True)
@@ -110,6 +123,19 @@ class CompanyFactory:
     def __init__(self, *, rng: random.Random, pools: NamePools, today: dt.date) -> None:
         self.rng, self.pools, self.today = rng, pools, today
         self._codes: set[str] = set()
+        self._names: set[str] = set()
+        self._next_addition: dict[tuple[str, str, str], int] = {}
+
+    def _unique_name(self, *, place: str, trade_name: str, tail: str) -> str:
+        """``place + trade_name + tail``, the trade name lengthened deterministically if it is taken."""
+        name = f"{place}{trade_name}{tail}"
+        base = (place, trade_name, tail)
+        while name in self._names:
+            serial = self._next_addition.get(base, 0)
+            self._next_addition[base] = serial + 1
+            name = f"{place}{trade_name}{distinguishing_characters(serial)}{tail}"
+        self._names.add(name)
+        return name
 
     def _unique_code(self, *, county: str, individual: bool) -> str:
         while True:
@@ -128,7 +154,9 @@ class CompanyFactory:
         individual = entity_type == LegalPersonType.INDIVIDUAL_BUSINESS
         prefix = rng.choice(self.pools.company_prefixes)
         if individual:
-            name = f"{place}{representative.surname}记{industry}经营部"
+            name = self._unique_name(
+                place=place, trade_name=representative.surname, tail=f"记{industry}经营部"
+            )
         else:
             suffix = {
                 "jsc": "股份有限公司",
@@ -136,7 +164,7 @@ class CompanyFactory:
                 "partnership": "（有限合伙）",
                 "coop": "专业合作社",
             }.get(entity_type, "有限公司")
-            name = f"{place}{prefix}{industry}{suffix}"
+            name = self._unique_name(place=place, trade_name=prefix, tail=f"{industry}{suffix}")
         established = _random_date(rng, start=dt.date(1995, 1, 1), end=self.today - dt.timedelta(days=30))
         status = rng.choices(list(LegalPersonStatus.values), weights=(92, 3, 5))[0]
         capital = (

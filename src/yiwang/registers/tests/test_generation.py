@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import random
 from collections import Counter
 
 import pytest
 
 from yiwang.core.identifiers import normalize_credit_code, parse_resident_id
 from yiwang.registers.constants import HouseholdRelation
+from yiwang.registers.generation.companies import CompanyFactory, distinguishing_characters
+from yiwang.registers.generation.names import build_pools
+from yiwang.registers.generation.people import GeneratedPerson
 from yiwang.registers.models import (
     CreditRecord,
     HousingFundAccount,
@@ -67,3 +72,33 @@ def test_same_seed_same_data_and_second_run_is_a_no_op():
     generate_registers(size="test", seed=11)
     assert list(Person.objects.order_by("id").values_list("id_number", "name")[:50]) == first
     assert Counter(Person.objects.values_list("gender", flat=True)).keys() == {"1", "2"}
+
+
+def test_company_names_are_unique_even_when_every_company_is_in_one_county():
+    # given one county and two representatives (the same surname for every individual business)
+    factory = CompanyFactory(rng=random.Random(3), pools=build_pools(seed=3), today=dt.date(2026, 11, 1))
+    representatives = [
+        GeneratedPerson("511602199001011234", "王建国", "王", "建国", True, dt.date(1990, 1, 1), "head"),
+        GeneratedPerson("511602198502023456", "王丽", "王", "丽", False, dt.date(1985, 2, 2), "head"),
+    ]
+    # when it names 5,000 companies
+    names = [
+        factory.row(
+            county="511602",
+            town_code="511602001000",
+            place="广安区",
+            representative=representatives[n % 2],
+            address="广安区测试路1号",
+        )[1]
+        for n in range(5000)
+    ]
+    # then no two share a name, and each still reads place + trade name + industry + organisation form
+    assert len(set(names)) == len(names)
+    assert all(name.startswith("广安区") for name in names)
+    assert any(name.endswith("经营部") for name in names) and any(name.endswith("有限公司") for name in names)
+
+
+def test_the_additions_to_a_taken_trade_name_never_repeat_and_are_never_empty():
+    additions = [distinguishing_characters(serial) for serial in range(2000)]
+    assert len(set(additions)) == 2000 and all(additions)
+    assert [len(addition) for addition in additions[:31]] == [1] * 30 + [2]
