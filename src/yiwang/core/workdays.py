@@ -2,6 +2,10 @@
 
 A year with no published calendar falls back to plain weekends and is reported (``unpublished_years``)
 so administrators can load it; it never raises.
+
+Time limits come in two units (ADR 0008): working days (工作日) count only working days; calendar days
+(自然日) count every day, and when the last day is a rest day the limit ends on the next working day
+(民法典第二百零三条). Both count from the day after ``start``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,17 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 logger = logging.getLogger(__name__)
+
+
+class DayUnit(models.TextChoices):
+    """The unit a time limit is stated in, as its source states it."""
+
+    WORKING = "working", _("工作日")
+    CALENDAR = "calendar", _("自然日")
 
 
 @dataclass
@@ -44,6 +58,26 @@ class WorkdayCalendar:
                 remaining -= 1
         return current
 
+    def add_calendar_days(self, start: dt.date, days: int) -> dt.date:
+        """The last day of a limit of ``days`` calendar days from the day after ``start``; a limit whose
+        last day is a rest day (weekend or statutory holiday) ends on the next working day."""
+        if days < 0:
+            raise ValueError("days must not be negative")
+        if days == 0:
+            return start
+        current = start + dt.timedelta(days=days)
+        while not self.is_working_day(current):
+            current += dt.timedelta(days=1)
+        return current
+
+    def add_days(self, start: dt.date, days: int, unit: str) -> dt.date:
+        """The deadline of a limit of ``days`` in ``unit`` (a ``DayUnit`` value) counted from ``start``."""
+        if unit == DayUnit.WORKING:
+            return self.add_working_days(start, days)
+        if unit == DayUnit.CALENDAR:
+            return self.add_calendar_days(start, days)
+        raise ValueError(f"unknown day unit {unit!r}")
+
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
         count, current = 0, start
@@ -72,3 +106,18 @@ def load_calendar(years: Iterable[int] | None = None) -> WorkdayCalendar:
 def add_working_days(start: dt.date, days: int) -> dt.date:
     """Convenience for one-off deadline computations."""
     return load_calendar().add_working_days(start, days)
+
+
+def add_days(start: dt.date, days: int, unit: str) -> dt.date:
+    """Convenience for one-off deadline computations in either unit."""
+    return load_calendar().add_days(start, days, unit)
+
+
+def as_working_days(days: int, unit: str) -> int:
+    """The working days a limit surely holds, to compare limits of different units without a start date:
+    a calendar-day limit holds at least five working days in each full seven days (holidays are made up
+    by make-up working days within the year, so the rule is exact on average and errs on the short side
+    around a long holiday); a working-day limit is itself."""
+    if unit == DayUnit.CALENDAR:
+        return days * 5 // 7
+    return days
