@@ -168,7 +168,7 @@ def test_the_export_holds_the_same_figures(world):
     assert daily[-1] == (timezone.localdate().isoformat(), 2, 1, 1)
     assert list(workbook["按调用方式"].iter_rows(min_row=2, values_only=True)) == [("查询", 2, 1)]
     notes = dict(workbook["说明"].iter_rows(min_row=2, values_only=True))
-    assert "未记录" in notes["响应时间"]
+    assert "中位数" in notes["响应时间"]
     detail = list(workbook["明细"].iter_rows(min_row=2, values_only=True))
     assert sum(row[-1] for row in detail) == 3
 

@@ -43,6 +43,7 @@ def _chart_data(figures) -> dict:
     return {
         "days": figures.days,
         "daily": figures.daily,
+        "latency": figures.latency,
         "resources": [[row["name"], row["allowed"], row["refused"]] for row in figures.by_resource],
         "consumers": [
             [row["short"], row["allowed"], row["refused"], row["id"]] for row in figures.by_consumer
@@ -65,6 +66,8 @@ def _chart_data(figures) -> dict:
             "allowed": _("允许"),
             "refused": _("拒绝"),
             "errors": _("错误"),
+            "p50": _("中位数（毫秒）"),
+            "avg": _("平均（毫秒）"),
             "on_time": _("未逾期"),
             "overdue": _("已逾期"),
         },

@@ -45,6 +45,17 @@
           { name: labels.errors, type: "line", data: data.daily.errors, itemStyle: { color: "#d68910" } }
         ]
       },
+      latency: {
+        tooltip: { trigger: "axis", renderMode: "richText" },
+        legend: { top: 0 },
+        grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "category", data: data.days.map(function (day) { return day.slice(5); }) },
+        yAxis: { type: "value" },
+        series: [
+          { name: labels.p50, type: "line", connectNulls: true, data: data.latency.p50, itemStyle: { color: "#2f6fb0" } },
+          { name: labels.avg, type: "line", connectNulls: true, data: data.latency.avg, itemStyle: { color: "#7d3c98" } }
+        ]
+      },
       resources: bar(data.resources.map(function (row) { return row[0]; }).reverse(), [
         stacked(labels.allowed, data.resources.map(function (row) { return row[1]; }).reverse(), "#2f6fb0"),
         stacked(labels.refused, data.resources.map(function (row) { return row[2]; }).reverse(), "#c0392b")
