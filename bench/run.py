@@ -104,25 +104,29 @@ def audit_http(seconds: int) -> None:
 
 
 def exchange(seconds: int) -> None:
-    """Exchange verify and query over HTTP on PostgreSQL, beside the bare endpoint of the same server."""
+    """Exchange verify, query and batch verify over HTTP on PostgreSQL, beside the bare endpoint."""
     figures = _json_script("exchange_bench.py", "--seconds", str(seconds))
     print(
         f"\n=== exchange calls over HTTP (PostgreSQL, {figures['people']:,} people; "
         f"granian 2 workers × 2 threads, wrk 2 threads, 16 connections, {seconds} s each)"
     )
+    batch = figures["verify_batch"]
     for name, row in (
         ("bare /api/v1/health", figures["bare"]),
         ("POST /exchange/verify", figures["verify"]),
         ("POST /exchange/query", figures["query"]),
+        (f"POST /exchange/verify/batch ({batch['keys_per_request']} keys)", batch),
     ):
         print(
             f"  {name:<36} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
             f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
         )
-    logged = figures["verify"]["every_call_logged"] and figures["query"]["every_call_logged"]
+    logged = all(figures[name]["every_call_logged"] for name in ("verify", "query", "verify_batch"))
     print(
-        f"  server RSS after the load {figures['server_rss_mb']:,.0f} MB; "
-        f"{'every call logged' if logged else 'CALLS MISSING FROM THE LOG'}; "
+        f"  verified keys/s: single {figures['verify']['keys_per_second']:,.0f}, "
+        f"batched {batch['keys_per_second']:,.0f}; "
+        f"server RSS after the load {figures['server_rss_mb']:,.0f} MB; "
+        f"{'every call and key logged' if logged else 'CALLS MISSING FROM THE LOG'}; "
         f"target ≥ 2,000 verified/s: {'PASS' if figures['meets_target'] else 'BELOW TARGET'}"
     )
 
