@@ -151,7 +151,8 @@ class ImplementationAdmin(ThroughServicesAdmin):
                 "fields": [
                     "conditions",
                     "process_description",
-                    ("statutory_limit_days", "promised_limit_days"),
+                    ("statutory_limit_days", "statutory_limit_unit"),
+                    ("promised_limit_days", "promised_limit_unit"),
                 ]
             },
         ),
@@ -228,7 +229,7 @@ class SituationOptionInline(admin.StackedInline):
         "adds_materials",
         "removes_materials",
         "adds_fees",
-        ("waives_fees", "promised_limit_days"),
+        ("waives_fees", "promised_limit_days", "promised_limit_unit"),
     ]
 
     def get_formset(self, request, obj=None, **kwargs):
@@ -304,13 +305,13 @@ class FeeAdmin(ImplementationPartAdmin):
 
 @admin.register(ProcessStep)
 class ProcessStepAdmin(ImplementationPartAdmin):
-    list_display = ["name", "implementation", "order", "limit_days"]
+    list_display = ["name", "implementation", "order", "limit_days", "limit_unit"]
     search_fields = ["name", "implementation__code"]
 
 
 @admin.register(SpecialStep)
 class SpecialStepAdmin(ImplementationPartAdmin):
-    list_display = ["name", "implementation", "limit_days", "counts_toward_limit"]
+    list_display = ["name", "implementation", "limit_days", "limit_unit", "counts_toward_limit"]
     search_fields = ["name", "implementation__code"]
 
 

@@ -9,6 +9,7 @@ from yiwang.core.schemas import ERROR_RESPONSES
 from . import selectors
 from .constants import (
     Audience,
+    DayUnit,
     ExerciseLevel,
     HandlingType,
     ItemKind,
@@ -151,7 +152,9 @@ def get_bundle(request, code: str):
         "place": bundle.place,
         "time_limits": {
             "statutory_limit_days": None,
+            "statutory_limit_unit": DayUnit.WORKING,
             "promised_limit_days": guide.promised_limit_days,
+            "promised_limit_unit": guide.promised_limit_unit,
         },
         "separate_limit_days": guide.separate_limit_days,
         "implementations": [
@@ -160,6 +163,7 @@ def get_bundle(request, code: str):
                 "name": impl.name,
                 "department": impl.department.name,
                 "promised_limit_days": impl.promised_limit_days,
+                "promised_limit_unit": impl.promised_limit_unit,
             }
             for impl in guide.implementations
         ],

@@ -7,7 +7,9 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .constants import MaterialRequirement
+from yiwang.core.workdays import as_working_days
+
+from .constants import DayUnit, MaterialRequirement
 from .models import Bundle, Fee, Implementation, Material
 
 # Strongest first: a material required by any implementation of the bundle is required for the bundle.
@@ -47,8 +49,13 @@ class BundleGuide:
     total_fee: Decimal
     is_free: bool
     promised_limit_days: int | None
-    separate_limit_days: int | None
+    promised_limit_unit: str
+    separate_limit_days: int | None  # in working days (calendar-day parts converted, ADR 0008)
     materials_before_merge: int
+
+    @property
+    def promised_limit_unit_label(self) -> str:
+        return str(DayUnit(self.promised_limit_unit).label)
 
     @property
     def materials_saved(self) -> int:
@@ -85,13 +92,20 @@ def _merge_materials(implementations: list[Implementation]) -> tuple[list[Bundle
     return merged, before
 
 
-def _limits(bundle: Bundle, implementations: list[Implementation]) -> tuple[int | None, int | None]:
-    promised = [impl.promised_limit_days for impl in implementations if impl.promised_limit_days is not None]
-    separate = sum(promised) if promised else None
+def _limits(bundle: Bundle, implementations: list[Implementation]) -> tuple[int | None, str, int | None]:
+    """The bundle's promise (days, unit) and the working days of applying item by item."""
+    parts = [impl for impl in implementations if impl.promised_limit_days is not None]
+    working = {
+        impl.pk: as_working_days(impl.promised_limit_days or 0, impl.promised_limit_unit) for impl in parts
+    }
+    separate = sum(working.values()) if parts else None
     # Departments approve a bundle in parallel: without a promise of its own it takes the longest part.
     if bundle.promised_limit_days is not None:
-        return bundle.promised_limit_days, separate
-    return (max(promised) if promised else None), separate
+        return bundle.promised_limit_days, bundle.promised_limit_unit, separate
+    if not parts:
+        return None, DayUnit.WORKING, separate
+    longest = max(parts, key=lambda impl: working[impl.pk])
+    return longest.promised_limit_days, longest.promised_limit_unit, separate
 
 
 def build_bundle_guide(*, bundle: Bundle) -> BundleGuide:
@@ -105,7 +119,7 @@ def build_bundle_guide(*, bundle: Bundle) -> BundleGuide:
         if not fee.is_by_situation
     ]
     total = sum((item.fee.amount or Decimal("0") for item in fees), Decimal("0"))
-    promised, separate = _limits(bundle, implementations)
+    promised, unit, separate = _limits(bundle, implementations)
     return BundleGuide(
         bundle=bundle,
         implementations=implementations,
@@ -114,6 +128,7 @@ def build_bundle_guide(*, bundle: Bundle) -> BundleGuide:
         total_fee=total,
         is_free=not fees,
         promised_limit_days=promised,
+        promised_limit_unit=unit,
         separate_limit_days=separate,
         materials_before_merge=before,
     )

@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.workdays import DayUnit
+
+__all__ = ["DayUnit"]  # every time limit of a guide carries one (ADR 0008)
+
 
 class ItemType(models.IntegerChoices):
     """National item-type codes (事项类型)."""

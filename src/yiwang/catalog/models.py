@@ -11,6 +11,7 @@ from yiwang.regions.models import Department, Region
 
 from .constants import (
     Audience,
+    DayUnit,
     ExerciseLevel,
     HandlingType,
     ItemKind,
@@ -108,10 +109,14 @@ class Implementation(TimeStampedModel):
     )
     conditions = models.TextField(_("受理条件"), blank=True)
     process_description = models.TextField(_("办理流程说明"), blank=True)
-    statutory_limit_days = models.PositiveSmallIntegerField(
-        _("法定办结时限（工作日）"), null=True, blank=True
+    statutory_limit_days = models.PositiveSmallIntegerField(_("法定办结时限"), null=True, blank=True)
+    statutory_limit_unit = models.CharField(
+        _("法定办结时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
     )
-    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限"), null=True, blank=True)
+    promised_limit_unit = models.CharField(
+        _("承诺办结时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
     is_free = models.BooleanField(_("不收费"), default=True)
     fee_basis = models.TextField(_("收费依据"), blank=True)
     place = models.CharField(_("办理地点"), max_length=300, blank=True)
@@ -209,7 +214,10 @@ class ProcessStep(models.Model):
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     name = models.CharField(_("环节名称"), max_length=100)
     description = models.TextField(_("办理标准"), blank=True)
-    limit_days = models.PositiveSmallIntegerField(_("环节时限（工作日）"), null=True, blank=True)
+    limit_days = models.PositiveSmallIntegerField(_("环节时限"), null=True, blank=True)
+    limit_unit = models.CharField(
+        _("环节时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
 
     class Meta:
         verbose_name = _("办理环节")
@@ -226,7 +234,10 @@ class SpecialStep(models.Model):
     implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="special_steps")
     name = models.CharField(_("特别程序名称"), max_length=100)
     description = models.TextField(_("说明"), blank=True)
-    limit_days = models.PositiveSmallIntegerField(_("时限（工作日）"), null=True, blank=True)
+    limit_days = models.PositiveSmallIntegerField(_("时限"), null=True, blank=True)
+    limit_unit = models.CharField(
+        _("时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
     counts_toward_limit = models.BooleanField(_("计入法定办结时限"), default=False)
 
     class Meta:
@@ -300,8 +311,9 @@ class SituationOption(models.Model):
     )
     adds_fees = models.ManyToManyField(Fee, verbose_name=_("增加收费"), blank=True, related_name="added_by")
     waives_fees = models.BooleanField(_("免收全部费用"), default=False)
-    promised_limit_days = models.PositiveSmallIntegerField(
-        _("此情形承诺时限（工作日）"), null=True, blank=True
+    promised_limit_days = models.PositiveSmallIntegerField(_("此情形承诺时限"), null=True, blank=True)
+    promised_limit_unit = models.CharField(
+        _("此情形承诺时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
     )
 
     class Meta:
@@ -332,7 +344,10 @@ class Bundle(TimeStampedModel):
     )
     topics = models.ManyToManyField(Topic, verbose_name=_("主题"), blank=True, related_name="bundles")
     keywords = models.CharField(_("检索关键词"), max_length=300, blank=True)
-    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限（工作日）"), null=True, blank=True)
+    promised_limit_days = models.PositiveSmallIntegerField(_("承诺办结时限"), null=True, blank=True)
+    promised_limit_unit = models.CharField(
+        _("承诺办结时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
     visits = models.PositiveSmallIntegerField(_("到现场次数"), null=True, blank=True)
     place = models.CharField(_("办理地点"), max_length=300, blank=True)
     view_count = models.PositiveIntegerField(_("浏览次数"), default=0)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
 
 from .constants import GUIDE_ELEMENTS
+
+DayUnitCode = Literal["working", "calendar"]  # DayUnit: 工作日 / 自然日 (ADR 0008)
 
 
 class CodeLabel(Schema):
@@ -91,12 +94,14 @@ class StepOut(Schema):
     name: str
     description: str
     limit_days: int | None
+    limit_unit: DayUnitCode = Field(description="时限单位：working 工作日，calendar 自然日")
 
 
 class SpecialStepOut(Schema):
     name: str
     description: str
     limit_days: int | None
+    limit_unit: DayUnitCode = Field(description="时限单位：working 工作日，calendar 自然日")
     counts_toward_limit: bool
 
 
@@ -114,6 +119,7 @@ class OptionOut(Schema):
     adds_fee_ids: list[int]
     waives_fees: bool
     promised_limit_days: int | None
+    promised_limit_unit: DayUnitCode = Field(description="时限单位：working 工作日，calendar 自然日")
 
     @staticmethod
     def resolve_adds_material_ids(obj):
@@ -142,8 +148,10 @@ class BundleBrief(Schema):
 
 
 class TimeLimits(Schema):
-    statutory_limit_days: int | None = Field(description="法定办结时限（工作日）")
-    promised_limit_days: int | None = Field(description="承诺办结时限（工作日）")
+    statutory_limit_days: int | None = Field(description="法定办结时限（单位见 statutory_limit_unit）")
+    statutory_limit_unit: DayUnitCode = Field(description="法定办结时限单位：working 工作日，calendar 自然日")
+    promised_limit_days: int | None = Field(description="承诺办结时限（单位见 promised_limit_unit）")
+    promised_limit_unit: DayUnitCode = Field(description="承诺办结时限单位：working 工作日，calendar 自然日")
 
 
 class MissingElement(Schema):
@@ -248,6 +256,7 @@ class BundleImplementationOut(Schema):
     name: str
     department: str
     promised_limit_days: int | None
+    promised_limit_unit: DayUnitCode = Field(description="时限单位：working 工作日，calendar 自然日")
 
 
 class BundleMaterialOut(Schema):
@@ -271,7 +280,9 @@ class BundleGuideOut(Schema):
     visits: int | None
     place: str
     time_limits: TimeLimits
-    separate_limit_days: int | None = Field(description="逐项办理时承诺时限之和")
+    separate_limit_days: int | None = Field(
+        description="逐项办理时承诺时限之和（工作日；自然日按每7日5个工作日折算）"
+    )
     implementations: list[BundleImplementationOut]
     materials: list[BundleMaterialOut] = Field(description="一套材料：相同材料只交一次")
     materials_before_merge: int

@@ -14,8 +14,9 @@ from typing import NamedTuple
 from django.utils.translation import gettext as _
 
 from yiwang.core.errors import InvalidInput
+from yiwang.core.workdays import as_working_days
 
-from .constants import MaterialRequirement
+from .constants import DayUnit, MaterialRequirement
 from .models import Fee, Implementation, Material, SituationOption, SituationQuestion
 
 Answers = Mapping[str, str | list[str]]
@@ -58,10 +59,20 @@ class SituationResult:
     is_free: bool
     fee_waiver_reason: str
     statutory_limit_days: int | None
+    statutory_limit_unit: str
     promised_limit_days: int | None
+    promised_limit_unit: str
     answered: list[SituationOption]
     unanswered: list[SituationQuestion]
     visible_questions: list[SituationQuestion]
+
+    @property
+    def statutory_limit_unit_label(self) -> str:
+        return str(DayUnit(self.statutory_limit_unit).label)
+
+    @property
+    def promised_limit_unit_label(self) -> str:
+        return str(DayUnit(self.promised_limit_unit).label)
 
 
 def _chosen_codes(value: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -179,8 +190,12 @@ def evaluate_situation(*, implementation: Implementation, answers: Answers) -> S
     fees, waiver_reason = _fee_lists(implementation, answered)
     total = sum((need.fee.amount or Decimal("0") for need in fees), Decimal("0"))
     overrides = [
-        option.promised_limit_days for _q, option in answered if option.promised_limit_days is not None
+        (as_working_days(option.promised_limit_days, option.promised_limit_unit), option)
+        for _q, option in answered
+        if option.promised_limit_days is not None
     ]
+    # With several overriding answers the longest promise holds: each one applies to this applicant.
+    longest = max(overrides, key=lambda pair: pair[0])[1] if overrides else None
     return SituationResult(
         implementation=implementation,
         materials=materials,
@@ -192,8 +207,9 @@ def evaluate_situation(*, implementation: Implementation, answers: Answers) -> S
         and (implementation.is_free or bool(waiver_reason) or bool(implementation.fees.all())),
         fee_waiver_reason=waiver_reason,
         statutory_limit_days=implementation.statutory_limit_days,
-        # With several overriding answers the longest promise holds: each one applies to this applicant.
-        promised_limit_days=max(overrides) if overrides else implementation.promised_limit_days,
+        statutory_limit_unit=implementation.statutory_limit_unit,
+        promised_limit_days=longest.promised_limit_days if longest else implementation.promised_limit_days,
+        promised_limit_unit=longest.promised_limit_unit if longest else implementation.promised_limit_unit,
         answered=[option for _q, option in answered],
         unanswered=[question for question in visible if not chosen.get(question.pk)],
         visible_questions=visible,

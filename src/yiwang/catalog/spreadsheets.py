@@ -14,9 +14,17 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from yiwang.core.workdays import as_working_days
 from yiwang.regions.models import Department, Region
 
-from .constants import MaterialForm, MaterialMedium, MaterialRequirement, MaterialSource, OnlineDepth
+from .constants import (
+    DayUnit,
+    MaterialForm,
+    MaterialMedium,
+    MaterialRequirement,
+    MaterialSource,
+    OnlineDepth,
+)
 from .models import Implementation, Material, ServiceItem
 from .services import upsert_implementations
 
@@ -52,8 +60,10 @@ IMPLEMENTATION_COLUMNS = (
     Column("实施主体统一社会信用代码", "department_credit_code", "code", required=True),
     _text("受理条件", "conditions"),
     _text("办理流程说明", "process_description"),
-    Column("法定办结时限（工作日）", "statutory_limit_days", "int"),
-    Column("承诺办结时限（工作日）", "promised_limit_days", "int"),
+    Column("法定办结时限", "statutory_limit_days", "int"),
+    Column("法定办结时限单位", "statutory_limit_unit", "choice", choices=tuple(DayUnit.choices)),
+    Column("承诺办结时限", "promised_limit_days", "int"),
+    Column("承诺办结时限单位", "promised_limit_unit", "choice", choices=tuple(DayUnit.choices)),
     Column("不收费", "is_free", "bool", required=True),
     _text("收费依据", "fee_basis"),
     _text("办理地点", "place"),
@@ -274,10 +284,28 @@ def _check_references(rows: list[tuple[int, dict]], report: ImportReport) -> dic
         if code and code in seen:
             report.add(IMPLEMENTATION_SHEET, number, "实施编码", _("与第 %(n)d 行重复") % {"n": seen[code]})
         seen.setdefault(code, number)
-        statutory, promised = values.get("statutory_limit_days"), values.get("promised_limit_days")
-        if statutory is not None and promised is not None and promised > statutory:
-            report.add(IMPLEMENTATION_SHEET, number, "承诺办结时限（工作日）", _("承诺时限不能超过法定时限"))
+        _check_limits(number, values, report)
     return found
+
+
+def _check_limits(number: int, values: dict, report: ImportReport) -> None:
+    """A limit states its unit; the promise is not longer than the law's (compared in working days)."""
+    for kind in ("statutory", "promised"):
+        days, unit = f"{kind}_limit_days", f"{kind}_limit_unit"
+        if values.get(days) is not None and values.get(unit) is None:
+            message = _("有时限的须写明单位：工作日或自然日")
+            report.add(IMPLEMENTATION_SHEET, number, _header_of(unit), message)
+        if values.get(unit) is None:
+            values.pop(unit, None)  # no limit and no unit: the stored unit stays
+    statutory, promised = values.get("statutory_limit_days"), values.get("promised_limit_days")
+    if statutory is None or promised is None or "statutory_limit_unit" not in values:
+        return
+    if "promised_limit_unit" not in values:
+        return
+    if as_working_days(promised, values["promised_limit_unit"]) > as_working_days(
+        statutory, values["statutory_limit_unit"]
+    ):
+        report.add(IMPLEMENTATION_SHEET, number, "承诺办结时限", _("承诺时限不能超过法定时限"))
 
 
 def _group_materials(

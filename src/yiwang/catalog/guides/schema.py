@@ -11,14 +11,24 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    ValidationInfo,
     field_validator,
 )
 
 from yiwang.core.identifiers import InvalidIdentifier, normalize_credit_code
 
+from ..consistency import (
+    FaqFacts,
+    GuideFacts,
+    Limit,
+    MaterialFacts,
+    OptionFacts,
+    SpecialStepFacts,
+    StepFacts,
+    check_guide,
+)
 from ..constants import (
     Audience,
+    DayUnit,
     ExerciseLevel,
     HandlingType,
     ItemKind,
@@ -111,12 +121,14 @@ class StepSpec(Spec):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     description: Text
     limit_days: Days | None = None
+    limit_unit: DayUnit = DayUnit.WORKING
 
 
 class SpecialStepSpec(Spec):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
     description: Text
     limit_days: Annotated[int, Field(ge=1, le=365)]
+    limit_unit: DayUnit = DayUnit.WORKING
     counts_toward_limit: bool
 
 
@@ -134,6 +146,7 @@ class OptionSpec(Spec):
     adds_fees: list[Text] = []
     waives_fees: bool = False
     promised_limit_days: Days | None = None
+    promised_limit_unit: DayUnit = DayUnit.WORKING
 
 
 class QuestionSpec(Spec):
@@ -185,7 +198,9 @@ class ImplementationSpec(Spec):
     conditions: Text
     process_description: Text
     statutory_limit_days: Days
+    statutory_limit_unit: DayUnit  # as the law states it: 日 → calendar, 工作日 → working (ADR 0008)
     promised_limit_days: Days
+    promised_limit_unit: DayUnit = DayUnit.WORKING
     fee_basis: Text
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     hours: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -195,14 +210,6 @@ class ImplementationSpec(Spec):
     visits: Annotated[int, Field(ge=0, le=2)]
     result_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     result_license_type: LicenseCode = ""
-
-    @field_validator("promised_limit_days")
-    @classmethod
-    def _promised_within_statutory(cls, value: int, info: ValidationInfo) -> int:
-        statutory = info.data.get("statutory_limit_days")
-        if statutory is not None and value > statutory:
-            raise ValueError(f"承诺办结时限 {value} 个工作日长于法定办结时限 {statutory} 个工作日")
-        return value
 
 
 class GuideSpec(Spec):
@@ -227,6 +234,7 @@ class BundleSpec(Spec):
     topics: Annotated[list[Slug], Field(min_length=1)]
     keywords: Annotated[list[Text], Field(min_length=1)]
     promised_limit_days: Days
+    promised_limit_unit: DayUnit = DayUnit.WORKING
     visits: Annotated[int, Field(ge=0, le=2)]
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 
@@ -254,19 +262,14 @@ def guide_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
         ("questions", [question.code for question in guide.questions]),
     ):
         yield from _duplicates(section, values)
-    statutory = guide.implementation.statutory_limit_days
-    counted = sum(step.limit_days or 0 for step in guide.steps) + sum(
-        step.limit_days for step in guide.special_steps if step.counts_toward_limit
-    )
-    if counted > statutory:
-        yield "steps", f"各环节时限合计 {counted} 个工作日，超过法定办结时限 {statutory} 个工作日"
+    for problem in check_guide(guide_facts(guide)):
+        yield problem.field, problem.message
     yield from _question_problems(guide)
 
 
 def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
     material_keys = {material.key for material in guide.materials}
     fee_names = {fee.name for fee in guide.fees}
-    statutory = guide.implementation.statutory_limit_days
     earlier: set[str] = set()
     for index, question in enumerate(guide.questions):
         where = f"questions[{index}]"
@@ -282,9 +285,6 @@ def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
             for name in option.adds_fees:
                 if name not in fee_names:
                     yield f"{place}.adds_fees", f"收费项目“{name}”不在本指南的收费中"
-            limit = option.promised_limit_days
-            if limit is not None and limit > statutory:
-                yield f"{place}.promised_limit_days", f"此情形承诺时限 {limit} 个工作日超过法定办结时限"
             earlier.add(f"{question.code}.{option.code}")
 
 
@@ -294,3 +294,34 @@ def _duplicates(section: str, values: list[str]) -> Iterator[tuple[str, str]]:
         if value in seen:
             yield section, f"编码“{value}”重复"
         seen.add(value)
+
+
+def guide_facts(guide: GuideSpec) -> GuideFacts:
+    """The guide as the consistency checks see it."""
+    implementation = guide.implementation
+
+    def limit(days: int | None, unit: DayUnit) -> Limit | None:
+        return None if days is None else Limit(days, unit)
+
+    return GuideFacts(
+        statutory=Limit(implementation.statutory_limit_days, implementation.statutory_limit_unit),
+        promised=Limit(implementation.promised_limit_days, implementation.promised_limit_unit),
+        process_description=implementation.process_description,
+        steps=[StepFacts(s.name, s.description, limit(s.limit_days, s.limit_unit)) for s in guide.steps],
+        special_steps=[
+            SpecialStepFacts(s.name, Limit(s.limit_days, s.limit_unit), s.counts_toward_limit)
+            for s in guide.special_steps
+        ],
+        options=[
+            OptionFacts(
+                option.label,
+                option.explanation,
+                limit(option.promised_limit_days, option.promised_limit_unit),
+                frozenset(option.removes_materials),
+            )
+            for question in guide.questions
+            for option in question.options
+        ],
+        materials=[MaterialFacts(m.key, m.name, m.requirement, m.notes) for m in guide.materials],
+        faqs=[FaqFacts(faq.question, faq.answer) for faq in guide.faqs],
+    )

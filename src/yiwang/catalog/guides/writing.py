@@ -252,6 +252,7 @@ class _Writer:
                         "explanation": option.explanation,
                         "waives_fees": option.waives_fees,
                         "promised_limit_days": option.promised_limit_days,
+                        "promised_limit_unit": option.promised_limit_unit,
                     }
                     for position, option in enumerate(spec.options)
                 ],

@@ -122,6 +122,7 @@ def test_admin_save_goes_through_services_and_updates_completeness(admin_client,
                     f"{prefix}-{index}-id": part.pk,
                     f"{prefix}-{index}-implementation": implementation.pk,
                     f"{prefix}-{index}-order": part.order,
+                    f"{prefix}-{index}-limit_unit": getattr(part, "limit_unit", ""),
                 }
             )
             data.update(

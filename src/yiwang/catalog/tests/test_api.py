@@ -62,7 +62,12 @@ def test_guide_returns_every_element_within_12_queries(client, guide, django_ass
     id_card = body["materials"][0]
     assert id_card["license_type_code"] == "ID_CARD"
     assert id_card["requirement"] == {"code": "required", "label": "必要"}
-    assert body["time_limits"] == {"statutory_limit_days": 20, "promised_limit_days": 5}
+    assert body["time_limits"] == {
+        "statutory_limit_days": 20,
+        "statutory_limit_unit": "working",
+        "promised_limit_days": 5,
+        "promised_limit_unit": "working",
+    }
     assert body["fees"][0]["amount"] in ("12.50", 12.5)
     assert body["online_depth"]["code"] == 4 and body["visits"] == 0
     assert body["special_steps"][0]["name"] == "现场勘验" and body["faqs"] and body["steps"]

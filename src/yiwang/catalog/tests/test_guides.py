@@ -26,6 +26,7 @@ from yiwang.catalog.models import (
 )
 from yiwang.core import changes
 from yiwang.core.identifiers import credit_code_check_character, is_valid_credit_code
+from yiwang.core.workdays import as_working_days
 from yiwang.regions.models import Department
 
 LICENSE_TYPES_DOC = Path(__file__).resolve().parents[4] / "docs" / "license-types.md"
@@ -109,11 +110,14 @@ def test_every_department_has_a_valid_credit_code(catalog):
 
 def test_promised_limits_never_exceed_statutory_limits(catalog):
     for guide in catalog.guides:
-        statutory = guide.implementation.statutory_limit_days
-        assert guide.implementation.promised_limit_days <= statutory, guide.implementation.code
+        implementation = guide.implementation
+        statutory = as_working_days(implementation.statutory_limit_days, implementation.statutory_limit_unit)
+        promised = as_working_days(implementation.promised_limit_days, implementation.promised_limit_unit)
+        assert promised <= statutory, implementation.code
         for question in guide.questions:
             for option in question.options:
-                assert (option.promised_limit_days or 0) <= statutory, guide.implementation.code
+                days = as_working_days(option.promised_limit_days or 0, option.promised_limit_unit)
+                assert days <= statutory, implementation.code
 
 
 def test_every_guide_has_three_to_eight_required_materials_at_most_and_three_in_all(catalog):

@@ -7,6 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from yiwang.catalog.constants import DayUnit
 from yiwang.catalog.models import Implementation, Material
 from yiwang.catalog.spreadsheets import (
     IMPLEMENTATION_SHEET,
@@ -28,7 +29,9 @@ GUIDE_FIELDS = (
     "conditions",
     "process_description",
     "statutory_limit_days",
+    "statutory_limit_unit",
     "promised_limit_days",
+    "promised_limit_unit",
     "is_free",
     "fee_basis",
     "place",
@@ -149,8 +152,8 @@ def test_bad_file_is_rejected_whole_with_row_and_column_errors(catalog):
     sheet.cell(row=2, column=6).value = "已修改的受理条件"  # valid
     sheet.cell(row=3, column=2).value = "NO-SUCH-ITEM"
     sheet.cell(row=3, column=8).value = "二十"
-    sheet.cell(row=2, column=16).value = "五级"
-    sheet.cell(row=2, column=9).value = 99  # promised beyond statutory (20)
+    sheet.cell(row=2, column=18).value = "五级"
+    sheet.cell(row=2, column=10).value = 99  # promised beyond statutory (20)
     materials.cell(row=2, column=6).value = 1000
     materials.append(["NOT-IN-SHEET", 1, "", "身份证", "原件", 1, "电子", "必要", "申请人自备"])
     before = _snapshot()
@@ -162,16 +165,64 @@ def test_bad_file_is_rejected_whole_with_row_and_column_errors(catalog):
     located = {(error["sheet"], error["row"], error["column"]) for error in report.errors}
     assert located == {
         (IMPLEMENTATION_SHEET, 3, "事项编码"),
-        (IMPLEMENTATION_SHEET, 3, "法定办结时限（工作日）"),
+        (IMPLEMENTATION_SHEET, 3, "法定办结时限"),
         (IMPLEMENTATION_SHEET, 2, "网上办理深度"),
-        (IMPLEMENTATION_SHEET, 2, "承诺办结时限（工作日）"),
+        (IMPLEMENTATION_SHEET, 2, "承诺办结时限"),
         (MATERIAL_SHEET, 2, "份数"),
         (MATERIAL_SHEET, 4, "实施编码"),
     }
     messages = {(error["row"], error["column"]): error["message"] for error in report.errors}
     assert messages[(3, "事项编码")] == "事项编码不存在：NO-SUCH-ITEM"
-    assert messages[(3, "法定办结时限（工作日）")] == "应为整数"
+    assert messages[(3, "法定办结时限")] == "应为整数"
     assert messages[(2, "网上办理深度")].startswith("应为以下之一：一级")
+
+
+def test_day_units_are_exported_and_imported_with_the_limits(catalog):
+    # given: the complete implementation's statutory limit is in calendar days (e.g. 居民身份证法 六十日)
+    catalog[0].statutory_limit_days, catalog[0].statutory_limit_unit = 60, DayUnit.CALENDAR
+    catalog[0].save()
+    workbook = _workbook(export_implementations(queryset=Implementation.objects.filter(pk=catalog[0].pk)))
+    sheet = workbook[IMPLEMENTATION_SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    # then the template shows each limit next to its unit, as a label
+    position = headers.index("法定办结时限单位")
+    assert headers[position - 1 : position + 3] == [
+        "法定办结时限",
+        "法定办结时限单位",
+        "承诺办结时限",
+        "承诺办结时限单位",
+    ]
+    assert sheet.cell(row=2, column=position + 1).value == "自然日"
+    assert sheet.cell(row=2, column=position + 3).value == "工作日"
+    # when the promised limit is changed to calendar days and the file imported again
+    sheet.cell(row=2, column=position + 3).value = "自然日"
+    report = import_implementations(data=_save(workbook))
+    # then
+    assert report.is_valid, report.errors
+    catalog[0].refresh_from_db()
+    assert (catalog[0].statutory_limit_unit, catalog[0].promised_limit_unit) == ("calendar", "calendar")
+
+
+def test_a_limit_without_its_unit_or_longer_than_the_law_in_either_unit_is_refused(catalog):
+    # given: 60 calendar days hold 42 working days by the comparison rule
+    catalog[0].statutory_limit_days, catalog[0].statutory_limit_unit = 60, DayUnit.CALENDAR
+    catalog[0].save()
+    workbook = _workbook(export_implementations(queryset=Implementation.objects.filter(pk=catalog[0].pk)))
+    sheet = workbook[IMPLEMENTATION_SHEET]
+    headers = [cell.value for cell in sheet[1]]
+    promised = headers.index("承诺办结时限") + 1
+    sheet.cell(row=2, column=promised).value = 45  # 45 working days > 60 calendar days
+    sheet.append([cell.value for cell in sheet[2]])
+    sheet.cell(row=3, column=1).value = "NEW-CODE-2"
+    sheet.cell(row=3, column=promised).value = 10
+    sheet.cell(row=3, column=promised + 1).value = None  # a limit without its unit
+    # when
+    report = import_implementations(data=_save(workbook))
+    # then
+    assert {(e["row"], e["column"], e["message"]) for e in report.errors} == {
+        (2, "承诺办结时限", "承诺时限不能超过法定时限"),
+        (3, "承诺办结时限单位", "有时限的须写明单位：工作日或自然日"),
+    }
 
 
 def test_missing_required_column_and_duplicate_codes_are_reported(catalog):
