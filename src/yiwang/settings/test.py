@@ -1,6 +1,8 @@
 """Test settings: the embedded stack, fast hashing, PostgreSQL when DATABASE_URL says so."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -12,6 +14,10 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 SEARCH_INDEX_DIR = Path(tempfile.mkdtemp(prefix="yiwang-test-index-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="yiwang-test-static-"))
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="yiwang-test-media-"))  # uploads (objection evidence) of tests
+# Each process that loads these settings (pytest, a manage.py subprocess of a test) removes its own.
+for _scratch in (SEARCH_INDEX_DIR, STATIC_ROOT, MEDIA_ROOT):
+    atexit.register(shutil.rmtree, _scratch, True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
