@@ -115,6 +115,36 @@ def _consumer_of(system: Application) -> Department | None:
     return profile.department if profile is not None else None
 
 
+# What a call uses of the grant and what it joins (the departments by id and name): the rest of these
+# rows (the application's secrets, the departments' addresses, …) is not read on every call.
+_CALL_COLUMNS = (
+    "id",
+    "resource_id",
+    "consumer_id",
+    "system_id",
+    "purpose",
+    "service_item_codes",
+    "masks",
+    "ends_on",
+    "granted_at",
+    "revoked_at",
+    "resource__id",
+    "resource__code",
+    "resource__source",
+    "resource__sharing_type",
+    "resource__provider_id",
+    "resource__provider__id",
+    "resource__provider__name",
+    "system__id",
+    "system__client_id",
+    "system__profile__id",
+    "system__profile__application_id",
+    "system__profile__department_id",
+    "system__profile__department__id",
+    "system__profile__department__name",
+)
+
+
 def _find(system: Application, resource_code: str) -> Found:
     """The resource, the system's grants of it (newest first) and the system's department: one query
     when the system holds a grant of it (the grants joined with the resource, its provider and the
@@ -122,6 +152,7 @@ def _find(system: Application, resource_code: str) -> Found:
     grants = list(
         Grant.objects.filter(system=system, resource__code=resource_code)
         .select_related("resource__provider", "system__profile__department")
+        .only(*_CALL_COLUMNS)
         .order_by("-granted_at", "-pk")
     )
     if not grants:

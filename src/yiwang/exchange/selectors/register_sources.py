@@ -170,7 +170,12 @@ class _GatedRegisterSource(RegisterSource):
             raise InvalidInput(
                 "请求的字段不在该基础库的目录中", code="unknown_register_field", fields=unknown
             )
-        holder = Register.objects.filter(code=self.register).select_related("department").first()
+        holder = (  # the holding department, which the gate names on its entries
+            Register.objects.filter(code=self.register)
+            .select_related("department")
+            .only("id", "department__id", "department__name")
+            .first()
+        )
         department = holder.department if holder else None
         columns = {self.columns.get(name, name) for name in fields}
         rows = {
