@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
+from .consistency import ERROR, FACTS_PREFETCH, implementation_problems
 from .constants import GUIDE_ELEMENTS
 from .models import FAQ, Fee, Implementation, Material, ProcessStep
 
@@ -16,16 +17,20 @@ _BATCH = 500
 def _annotated(implementations: QuerySet[Implementation]) -> QuerySet[Implementation]:
     """Add one EXISTS per related guide part, so the whole catalog is scored in one query."""
     own = OuterRef("pk")
-    return implementations.select_related("item").annotate(
-        has_materials=Exists(Material.objects.filter(implementation=own)),
-        has_steps=Exists(ProcessStep.objects.filter(implementation=own)),
-        has_faqs=Exists(FAQ.objects.filter(implementation=own)),
-        has_fees=Exists(Fee.objects.filter(implementation=own)),
-        has_fee_with_basis=Exists(Fee.objects.filter(implementation=own).exclude(basis="")),
+    return (
+        implementations.select_related("item")
+        .prefetch_related(*FACTS_PREFETCH)
+        .annotate(
+            has_materials=Exists(Material.objects.filter(implementation=own)),
+            has_steps=Exists(ProcessStep.objects.filter(implementation=own)),
+            has_faqs=Exists(FAQ.objects.filter(implementation=own)),
+            has_fees=Exists(Fee.objects.filter(implementation=own)),
+            has_fee_with_basis=Exists(Fee.objects.filter(implementation=own).exclude(basis="")),
+        )
     )
 
 
-def _present(implementation: Implementation) -> dict[str, bool]:
+def _present(implementation: Implementation, problems: list[dict[str, str]]) -> dict[str, bool]:
     item = implementation.item
     has_fees = implementation.has_fees
     return {
@@ -35,6 +40,7 @@ def _present(implementation: Implementation) -> dict[str, bool]:
         "process": implementation.has_steps or bool(implementation.process_description.strip()),
         "time_limits": implementation.statutory_limit_days is not None
         and implementation.promised_limit_days is not None,
+        "consistency": not any(problem["severity"] == ERROR for problem in problems),
         "fees": implementation.is_free
         or implementation.has_fee_with_basis
         or (has_fees and bool(implementation.fee_basis.strip())),
@@ -49,19 +55,37 @@ def _present(implementation: Implementation) -> dict[str, bool]:
     }
 
 
-def score(implementation: Implementation) -> tuple[int, list[str]]:
-    """Completeness in percent and the missing element keys, for an implementation from ``_annotated``."""
-    present = _present(implementation)
+def score(
+    implementation: Implementation, problems: list[dict[str, str]] | None = None
+) -> tuple[int, list[str]]:
+    """Completeness in percent and the missing element keys, for an implementation from ``_annotated``;
+    a guide whose consistency checks find an error misses the element "consistency"."""
+    if problems is None:
+        problems = implementation_problems(implementation)
+    present = _present(implementation, problems)
     missing = [key for key in GUIDE_ELEMENTS if not present[key]]
     return round(100 * (len(GUIDE_ELEMENTS) - len(missing)) / len(GUIDE_ELEMENTS)), missing
+
+
+def _state(implementation: Implementation) -> tuple[int, list[str], list[dict[str, str]]]:
+    problems = implementation_problems(implementation)
+    return (*score(implementation, problems), problems)
+
+
+def _stored(implementation: Implementation) -> tuple[int, list[str], list[dict[str, str]]]:
+    return (implementation.completeness, implementation.missing_elements, implementation.consistency_problems)
 
 
 def _changed(implementations: Iterable[Implementation]) -> list[Implementation]:
     changed = []
     for implementation in implementations:
-        completeness, missing = score(implementation)
-        if (completeness, missing) != (implementation.completeness, implementation.missing_elements):
-            implementation.completeness, implementation.missing_elements = completeness, missing
+        state = _state(implementation)
+        if state != _stored(implementation):
+            (
+                implementation.completeness,
+                implementation.missing_elements,
+                implementation.consistency_problems,
+            ) = state
             changed.append(implementation)
     return changed
 
@@ -70,10 +94,16 @@ def _changed(implementations: Iterable[Implementation]) -> list[Implementation]:
 def update_completeness(*, implementation: Implementation) -> Implementation:
     """Recompute one implementation's completeness and missing elements, and store them."""
     scored = _annotated(Implementation.objects.filter(pk=implementation.pk)).get()
-    completeness, missing = score(scored)
-    if (completeness, missing) != (implementation.completeness, implementation.missing_elements):
-        implementation.completeness, implementation.missing_elements = completeness, missing
-        implementation.save(update_fields=["completeness", "missing_elements", "updated_at"])
+    state = _state(scored)
+    if state != _stored(implementation):
+        (
+            implementation.completeness,
+            implementation.missing_elements,
+            implementation.consistency_problems,
+        ) = state
+        implementation.save(
+            update_fields=["completeness", "missing_elements", "consistency_problems", "updated_at"]
+        )
     return implementation
 
 
@@ -87,10 +117,13 @@ def recompute_completeness(*, implementation_ids: Iterable[int] | None = None) -
         "id",
         "completeness",
         "missing_elements",
+        "consistency_problems",
         "conditions",
         "process_description",
         "statutory_limit_days",
+        "statutory_limit_unit",
         "promised_limit_days",
+        "promised_limit_unit",
         "is_free",
         "fee_basis",
         "place",
@@ -104,5 +137,7 @@ def recompute_completeness(*, implementation_ids: Iterable[int] | None = None) -
         "item__implementation_basis",
     ]
     changed = _changed(_annotated(implementations).only(*fields).iterator(chunk_size=2000))
-    Implementation.objects.bulk_update(changed, ["completeness", "missing_elements"], batch_size=_BATCH)
+    Implementation.objects.bulk_update(
+        changed, ["completeness", "missing_elements", "consistency_problems"], batch_size=_BATCH
+    )
     return len(changed)

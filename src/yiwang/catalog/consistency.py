@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from yiwang.core.workdays import DayUnit, as_working_days
 
 from .constants import MaterialRequirement
+from .models import Implementation
 
 ERROR = "error"  # the guide contradicts itself: refused on import, lowers the completeness score
 FLAG = "flag"  # probably wrong: the data administrator decides (shown on the review list)
@@ -222,3 +223,55 @@ def _materials_said_not_needed(facts: GuideFacts) -> Iterator[Problem]:
 
 def errors(problems: Iterable[Problem]) -> list[Problem]:
     return [problem for problem in problems if problem.severity == ERROR]
+
+
+def implementation_facts(implementation: Implementation) -> GuideFacts:
+    """A stored guide as the checks see it; prefetch ``FACTS_PREFETCH`` when checking many."""
+
+    def limit(days: int | None, unit: str) -> Limit | None:
+        return None if days is None else Limit(days, unit)
+
+    return GuideFacts(
+        statutory=limit(implementation.statutory_limit_days, implementation.statutory_limit_unit),
+        promised=limit(implementation.promised_limit_days, implementation.promised_limit_unit),
+        process_description=implementation.process_description,
+        steps=[
+            StepFacts(step.name, step.description, limit(step.limit_days, step.limit_unit))
+            for step in implementation.steps.all()
+        ],
+        special_steps=[
+            SpecialStepFacts(step.name, limit(step.limit_days, step.limit_unit), step.counts_toward_limit)
+            for step in implementation.special_steps.all()
+        ],
+        options=[
+            OptionFacts(
+                option.label,
+                option.explanation,
+                limit(option.promised_limit_days, option.promised_limit_unit),
+                frozenset(material.key or str(material.pk) for material in option.removes_materials.all()),
+            )
+            for question in implementation.questions.all()
+            for option in question.options.all()
+        ],
+        materials=[
+            MaterialFacts(
+                material.key or str(material.pk), material.name, material.requirement, material.notes
+            )
+            for material in implementation.materials.all()
+        ],
+        faqs=[FaqFacts(faq.question, faq.answer) for faq in implementation.faqs.all()],
+    )
+
+
+FACTS_PREFETCH = (
+    "steps",
+    "special_steps",
+    "materials",
+    "faqs",
+    "questions__options__removes_materials",
+)
+
+
+def implementation_problems(implementation: Implementation) -> list[dict[str, str]]:
+    """The stored form of a guide's problems (``Implementation.consistency_problems``)."""
+    return [problem.as_dict() for problem in check_guide(implementation_facts(implementation))]

@@ -101,6 +101,7 @@ GUIDE_ELEMENTS: dict[str, str] = {
     "materials": "申请材料",
     "process": "办理流程",
     "time_limits": "法定与承诺办结时限",
+    "consistency": "时限与材料前后一致（指南自洽检查无错误）",
     "fees": "收费标准及依据",
     "place": "办理地点",
     "hours": "办理时间",

@@ -133,6 +133,12 @@ class Implementation(TimeStampedModel):
     result_license_type = models.CharField(_("结果电子证照类型代码"), max_length=64, blank=True)
     completeness = models.PositiveSmallIntegerField(_("要素完整度（%）"), default=0, db_index=True)
     missing_elements = models.JSONField(_("缺失要素"), default=list, blank=True)
+    consistency_problems = models.JSONField(
+        _("自洽检查问题"),
+        default=list,
+        blank=True,
+        help_text=_("指南自洽检查发现的错误（error）和待核实问题（flag），保存时重新计算"),
+    )
     view_count = models.PositiveIntegerField(_("浏览次数"), default=0)
     is_active = models.BooleanField(_("有效"), default=True)
 

@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 
 from yiwang.catalog import importers
 from yiwang.catalog.completeness import recompute_completeness
+from yiwang.catalog.consistency import check_guide, implementation_facts
 from yiwang.catalog.constants import GUIDE_ELEMENTS, MaterialRequirement
 from yiwang.catalog.guides import GUIDES_DIR, GuideDataError, load_demo_guides, read_guide_files
 from yiwang.catalog.models import (
@@ -294,6 +295,7 @@ def test_every_loaded_guide_has_every_guide_element():
         "complaint": lambda i: bool(i.complaint_channel),
         "faq": lambda i: i.faqs.count() >= 3,
         "result": lambda i: bool(i.result_name),
+        "consistency": lambda i: not check_guide(implementation_facts(i)),
     }
     # the checks cover exactly the elements the catalog defines, so a new element cannot slip through
     assert set(checks) == set(GUIDE_ELEMENTS)
