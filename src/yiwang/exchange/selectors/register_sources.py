@@ -281,11 +281,11 @@ class RealEstateSource(RegisterSource):
             .order_by("pk")
         )
         by_key: dict[str, RealEstate] = {}
-        for estate in estates:  # the first by pk, as one key's read always took
-            by_key.setdefault(estate.certificate_number, estate)
-            by_key.setdefault(estate.unit_number, estate)
+        for row in estates:  # the first by pk, as one key's read always took
+            by_key.setdefault(row.certificate_number, row)
+            by_key.setdefault(row.unit_number, row)
         records: Records = {}
-        reads = []
+        reads: list[dict[str, Any]] = []
         for key in keys:
             estate = by_key.get(key)
             owners = sorted(estate.owners.all(), key=lambda owner: owner.pk) if estate else []
