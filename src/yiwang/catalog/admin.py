@@ -14,12 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
+from .citations import guides_needing_review
 from .models import (
     FAQ,
     Bundle,
     BundleItem,
+    Citation,
     Fee,
     Implementation,
+    LegalInstrument,
     Material,
     ProcessStep,
     ServiceItem,
@@ -106,6 +109,22 @@ class SpecialStepInline(admin.TabularInline):
     extra = 0
 
 
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 0
+    fields = [
+        "instrument",
+        "article",
+        "statement",
+        "checked_on",
+        "source_url",
+        "needs_review",
+        "review_reason",
+    ]
+    readonly_fields = ["needs_review", "review_reason"]
+    autocomplete_fields = ["instrument"]
+
+
 class FAQInline(admin.StackedInline):
     model = FAQ
     extra = 0
@@ -140,7 +159,7 @@ class ImplementationAdmin(ThroughServicesAdmin):
     autocomplete_fields = ["item", "department"]
     raw_id_fields = ["region"]
     readonly_fields = ["completeness", "missing_elements", "view_count", "created_at", "updated_at"]
-    inlines = [MaterialInline, ProcessStepInline, SpecialStepInline, FeeInline, FAQInline]
+    inlines = [MaterialInline, ProcessStepInline, SpecialStepInline, FeeInline, FAQInline, CitationInline]
     actions = ["export_excel"]
     change_list_template = "admin/catalog/implementation/change_list.html"
     fieldsets = [
@@ -181,9 +200,26 @@ class ImplementationAdmin(ThroughServicesAdmin):
                 "import-excel/",
                 self.admin_site.admin_view(self.import_view),
                 name="catalog_implementation_import",
-            )
+            ),
+            path(
+                "review/",
+                self.admin_site.admin_view(self.review_view),
+                name="catalog_implementation_review",
+            ),
         ]
         return own + super().get_urls()
+
+    def review_view(self, request: HttpRequest):
+        """Guides needing review: unchecked, stale (over a year) or revised citations, failed checks."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "items": guides_needing_review(),
+            "title": _("需要复核的指南"),
+        }
+        return TemplateResponse(request, "admin/catalog/implementation/review.html", context)
 
     def import_view(self, request: HttpRequest):
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
@@ -335,3 +371,54 @@ class BundleItemAdmin(ThroughServicesAdmin):
     list_select_related = ["bundle", "implementation"]
     autocomplete_fields = ["bundle", "implementation"]
     search_fields = ["bundle__code", "implementation__code"]
+
+
+@admin.register(LegalInstrument)
+class LegalInstrumentAdmin(admin.ModelAdmin):
+    """Laws and documents the guides cite. A later revision date marks the citing guides for review."""
+
+    list_display = ["name", "document_number", "revised_on", "is_in_force", "citation_count"]
+    list_filter = ["is_in_force"]
+    search_fields = ["name", "document_number", "code"]
+    autocomplete_fields = ["replaced_by"]
+
+    @admin.display(description=_("被引用次数"))
+    def citation_count(self, obj):
+        return obj.citations.count()
+
+    def save_model(self, request, obj, form, change):
+        revised = "revised_on" in form.changed_data and obj.revised_on is not None and change
+        if revised:
+            previous = LegalInstrument.objects.get(pk=obj.pk)
+            obj.revised_on, new_date = previous.revised_on, obj.revised_on
+            super().save_model(request, obj, form, change)  # the other fields
+            marked = services.record_instrument_revision(
+                instrument=obj, revised_on=new_date, actor=request.user
+            )
+            self.message_user(
+                request, _("已登记修订，%(n)d 条引用标记为待复核") % {"n": marked}, messages.WARNING
+            )
+        else:
+            super().save_model(request, obj, form, change)
+
+
+@admin.register(Citation)
+class CitationAdmin(admin.ModelAdmin):
+    list_display = ["implementation", "instrument", "article", "statement", "checked_on", "needs_review"]
+    list_filter = ["needs_review", "instrument"]
+    search_fields = ["implementation__code", "implementation__name", "instrument__name", "statement"]
+    list_select_related = ["implementation", "instrument"]
+    autocomplete_fields = ["instrument"]
+    raw_id_fields = ["implementation"]
+    readonly_fields = ["needs_review", "review_reason"]
+    actions = ["mark_checked_today"]
+
+    @admin.action(description=_("标记为今日已核对"))
+    def mark_checked_today(self, request, queryset):
+        today = timezone.localdate()
+        for citation in queryset.select_related("implementation__department"):
+            services.record_citation_checked(citation=citation, checked_on=today, actor=request.user)
+        self.message_user(request, _("已核对 %(n)d 条引用") % {"n": queryset.count()}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        services.save_catalog_record(record=obj, changed_by=request.user, changed=form.changed_data)

@@ -383,3 +383,60 @@ class BundleItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order}. {self.implementation_id}"
+
+
+class LegalInstrument(TimeStampedModel):
+    """A law, regulation, rule or normative document that guides cite (法律法规及规范性文件)."""
+
+    code = models.SlugField(_("编码"), max_length=64, unique=True)
+    name = models.CharField(
+        _("名称"), max_length=200, help_text=_("含书名号，如《中华人民共和国居民身份证法》")
+    )
+    document_number = models.CharField(
+        _("文号"),
+        max_length=100,
+        blank=True,
+        help_text=_("如 国务院令第804号、财税〔2016〕36号；法律填主席令号"),
+    )
+    revised_on = models.DateField(_("最新修订（发布）日期"), null=True, blank=True)
+    source_url = models.URLField(_("权威来源链接"), max_length=300, blank=True)
+    is_in_force = models.BooleanField(_("现行有效"), default=True)
+    replaced_by = models.ForeignKey(
+        "self", verbose_name=_("被替代为"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("法律法规及文件")
+        verbose_name_plural = _("法律法规及文件")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Citation(models.Model):
+    """One statement of a guide resting on one article of one instrument, with when it was last checked."""
+
+    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="citations")
+    instrument = models.ForeignKey(
+        LegalInstrument, verbose_name=_("法律法规及文件"), on_delete=models.PROTECT, related_name="citations"
+    )
+    article = models.CharField(_("条款"), max_length=100, help_text=_("如 第二十一条、第七条第二款、附件3"))
+    statement = models.CharField(_("引用内容"), max_length=300, help_text=_("指南中依据该条款的表述"))
+    checked_on = models.DateField(_("核对日期"), null=True, blank=True, help_text=_("空表示尚未核对"))
+    source_url = models.URLField(_("核对来源链接"), max_length=300, blank=True)
+    needs_review = models.BooleanField(_("待复核"), default=False)
+    review_reason = models.CharField(_("复核原因"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("引用依据")
+        verbose_name_plural = _("引用依据")
+        ordering = ["implementation_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["implementation", "instrument", "article", "statement"], name="citation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument.name}{self.article}"

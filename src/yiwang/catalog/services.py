@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import models, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from yiwang.audit.services import record_event
 from yiwang.core.changes import CATALOG_CHANGED, announce
 from yiwang.core.errors import InvalidInput
 
 from .bundle_guides import material_identity
+from .citations import mark_citations_for_review
 from .completeness import recompute_completeness, update_completeness
 from .models import (
     FAQ,
     Bundle,
     BundleItem,
+    Citation,
     Fee,
     Implementation,
+    LegalInstrument,
     Material,
     ProcessStep,
     ServiceItem,
@@ -66,7 +71,7 @@ MATERIAL_FIELDS = (
     "license_type_name",
     "notes",
 )
-_GUIDE_PART_MODELS = (Material, Fee, ProcessStep, SpecialStep, FAQ, SituationQuestion)
+_GUIDE_PART_MODELS = (Material, Fee, ProcessStep, SpecialStep, FAQ, SituationQuestion, Citation)
 
 
 def announce_catalog_change(
@@ -188,6 +193,8 @@ def save_catalog_record(
 ) -> models.Model:
     """Save a catalog record edited by staff, logged with the fields changed; settle now or later."""
     created = record._state.adding
+    if isinstance(record, Citation) and "checked_on" in changed and record.checked_on:
+        record.needs_review, record.review_reason = False, ""  # checked again against the text
     record.save()
     _record_catalog_event(
         record=record,
@@ -236,3 +243,61 @@ def delete_catalog_records(*, records: Iterable[models.Model], deleted_by=None) 
     # Ids of deleted implementations and bundles are announced too: subscribers drop what no longer exists.
     announce_catalog_change(implementation_ids=implementation_ids, bundle_ids=bundle_ids)
     return deleted
+
+
+@transaction.atomic
+def record_instrument_revision(
+    *,
+    instrument: LegalInstrument,
+    revised_on: dt.date,
+    actor: Any,
+    document_number: str | None = None,
+    source_url: str | None = None,
+) -> int:
+    """A law or document was revised: store its new revision date (and number, link) and mark every
+    citation of it checked before that date for review. Returns how many citations were marked."""
+    if instrument.revised_on is not None and revised_on < instrument.revised_on:
+        raise InvalidInput(
+            f"修订日期 {revised_on.isoformat()} 早于已登记的 {instrument.revised_on.isoformat()}",
+            code="revision_older",
+        )
+    instrument.revised_on = revised_on
+    if document_number is not None:
+        instrument.document_number = document_number
+    if source_url is not None:
+        instrument.source_url = source_url
+    instrument.save()
+    marked = mark_citations_for_review(instrument=instrument, revised_on=revised_on)
+    record_event(
+        action="catalog.instrument_revised",
+        actor=actor,
+        target=instrument,
+        fields=["revised_on", "document_number", "source_url"],
+        details={"revised_on": revised_on.isoformat(), "citations_marked": marked},
+    )
+    return marked
+
+
+@transaction.atomic
+def record_citation_checked(
+    *, citation: Citation, checked_on: dt.date, actor: Any, source_url: str = "", article: str = ""
+) -> Citation:
+    """A data administrator checked a citation against the instrument's text: clears its review mark."""
+    if checked_on > timezone.localdate():
+        raise InvalidInput("核对日期不能晚于今天", code="checked_in_future")
+    citation.checked_on = checked_on
+    citation.needs_review, citation.review_reason = False, ""
+    if source_url:
+        citation.source_url = source_url
+    if article:
+        citation.article = article
+    citation.save()
+    record_event(
+        action="catalog.citation_checked",
+        actor=actor,
+        target=citation,
+        department=citation.implementation.department,
+        fields=["checked_on", "article", "source_url"],
+        details={"checked_on": checked_on.isoformat(), "article": citation.article},
+    )
+    return citation

@@ -164,20 +164,22 @@ def _material_lists(
 def _fee_lists(
     implementation: Implementation, answered: list[tuple[SituationQuestion, SituationOption]]
 ) -> tuple[list[FeeNeed], str]:
-    for question, option in answered:
-        if option.waives_fees:
-            return [], _option_reason(option, question)
+    # A waiver (小微企业免收登记费) covers the standard fees; a fee another answer adds (每增加一本证书
+    # 加收10元) is still charged.
+    waiver = next(
+        (_option_reason(option, question) for question, option in answered if option.waives_fees), ""
+    )
     added: dict[int, str] = {}
     for question, option in answered:
         for fee in option.adds_fees.all():
             added.setdefault(fee.pk, _option_reason(option, question))
     fees = []
     for fee in implementation.fees.all():
-        if not fee.is_by_situation:
+        if not fee.is_by_situation and not waiver:
             fees.append(FeeNeed(fee, fee.description or str(_("按规定收取"))))
-        elif fee.pk in added:
+        elif fee.is_by_situation and fee.pk in added:
             fees.append(FeeNeed(fee, added[fee.pk]))
-    return fees, ""
+    return fees, waiver
 
 
 def evaluate_situation(*, implementation: Implementation, answers: Answers) -> SituationResult:

@@ -17,6 +17,7 @@ from .schema import (
     DepartmentSpec,
     GuideFileSpec,
     GuideSpec,
+    InstrumentSpec,
     MaterialSpec,
     QuestionSpec,
     TopicSpec,
@@ -42,6 +43,7 @@ class GuideCatalog:
     topics: dict[str, TopicSpec]
     guides: list[GuideSpec]
     bundles: list[BundleSpec]
+    instruments: dict[str, InstrumentSpec]
 
 
 @dataclass
@@ -51,6 +53,7 @@ class _Shared:
     topics: dict[str, TopicSpec]
     materials: dict[str, dict[str, Any]]
     questions: dict[str, dict[str, Any]]
+    instruments: dict[str, InstrumentSpec]
     defaults: DefaultsSpec | None = None
 
 
@@ -79,6 +82,7 @@ def read_guide_files(*, directory: Path = GUIDES_DIR) -> GuideCatalog:
         topics=shared.topics,
         guides=guides,
         bundles=bundles,
+        instruments=shared.instruments,
     )
 
 
@@ -102,7 +106,7 @@ def _validate(model: type[BaseModel], raw: Any, *, file: str, guide: str | None)
 
 
 def _collect_shared(files: list[tuple[str, GuideFileSpec]]) -> _Shared:
-    shared = _Shared(license_types={}, departments={}, topics={}, materials={}, questions={})
+    shared = _Shared(license_types={}, departments={}, topics={}, materials={}, questions={}, instruments={})
     for file_name, spec in files:
         if spec.defaults is not None:
             if shared.defaults is not None:
@@ -110,6 +114,7 @@ def _collect_shared(files: list[tuple[str, GuideFileSpec]]) -> _Shared:
             shared.defaults = spec.defaults
         sections = [
             ("license_types", shared.license_types, {item.code: item.name for item in spec.license_types}),
+            ("instruments", shared.instruments, {item.code: item for item in spec.instruments}),
             ("departments", shared.departments, {item.short_name: item for item in spec.departments}),
             ("topics", shared.topics, {item.code: item for item in spec.topics}),
             ("material_templates", shared.materials, _dump_by(spec.material_templates, "key")),
@@ -122,6 +127,9 @@ def _collect_shared(files: list[tuple[str, GuideFileSpec]]) -> _Shared:
                 target[code] = entry
     if shared.defaults is None:
         raise GuideDataError("没有任何文件定义 defaults（办理时间、监督投诉渠道）", code="no_guide_defaults")
+    for code, instrument in shared.instruments.items():
+        if instrument.replaced_by and instrument.replaced_by not in shared.instruments:
+            raise GuideDataError(f"instruments：“{code}”的 replaced_by {instrument.replaced_by} 未定义")
     for template in shared.materials.values():
         _check_license_code(shared, "material_templates", template.get("license_type_code", ""), guide=None)
     return shared
@@ -141,6 +149,14 @@ def _read_guide(file_name: str, index: int, raw: dict, shared: _Shared) -> Guide
     for topic in guide.item.topics:
         if topic not in shared.topics:
             _fail(file_name, label, "item.topics", f"主题编码 {topic} 未定义")
+    for position, citation in enumerate(guide.citations):
+        if citation.instrument not in shared.instruments:
+            _fail(
+                file_name,
+                label,
+                f"citations[{position}].instrument",
+                f"法规编码 {citation.instrument} 未定义",
+            )
     for position, material in enumerate(guide.materials):
         _check_license_code(
             shared,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated
@@ -132,6 +133,28 @@ class SpecialStepSpec(Spec):
     counts_toward_limit: bool
 
 
+class InstrumentSpec(Spec):
+    """A law, regulation or document the guides cite, with where its authoritative text is."""
+
+    code: Slug
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=200)]
+    document_number: Annotated[str, StringConstraints(max_length=100)] = ""
+    revised_on: dt.date | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=300)]
+    in_force: bool = True
+    replaced_by: Slug | None = None
+
+
+class CitationSpec(Spec):
+    """A statement of the guide and the article it rests on; ``checked_on`` when it was verified."""
+
+    instrument: Slug
+    article: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    statement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    checked_on: dt.date | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https://\S+$", max_length=300)] = ""
+
+
 class FaqSpec(Spec):
     question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     answer: Text
@@ -221,6 +244,7 @@ class GuideSpec(Spec):
     special_steps: list[SpecialStepSpec] = []
     faqs: Annotated[list[FaqSpec], Field(min_length=3)]
     questions: list[QuestionSpec] = []
+    citations: list[CitationSpec] = []
 
 
 class BundleSpec(Spec):
@@ -244,6 +268,7 @@ class GuideFileSpec(Spec):
 
     description: str = ""
     license_types: list[LicenseTypeSpec] = []
+    instruments: list[InstrumentSpec] = []
     defaults: DefaultsSpec | None = None
     departments: list[DepartmentSpec] = []
     topics: list[TopicSpec] = []

@@ -10,12 +10,15 @@ from django.db import models
 from yiwang.regions.models import Department, Region
 from yiwang.regions.services import upsert_department
 
+from ..citations import mark_citations_for_review
 from ..models import (
     FAQ,
     Bundle,
     BundleItem,
+    Citation,
     Fee,
     Implementation,
+    LegalInstrument,
     Material,
     ProcessStep,
     ServiceItem,
@@ -66,6 +69,7 @@ class _Writer:
         self.departments: dict[str, Department] = {}
         self.topics: dict[str, Topic] = {}
         self.implementations: dict[str, Implementation] = {}
+        self.instruments: dict[str, LegalInstrument] = {}
 
     def write(self) -> GuideLoadSummary:
         self._check_regions()
@@ -76,12 +80,31 @@ class _Writer:
             self.topics[spec.code] = self._save(
                 Topic, Topic.objects.filter(code=spec.code).first(), {"code": spec.code}, values
             )
+        self._instruments()
         for guide in self.catalog.guides:
             self._guide(guide)
         for bundle in self.catalog.bundles:
             self._bundle(bundle)
         self.summary.topics = len(self.topics)
         return self.summary
+
+    def _instruments(self) -> None:
+        """Instruments are upserted by code; a newer revision date marks the guides citing it for review."""
+        for spec in self.catalog.instruments.values():
+            existing = LegalInstrument.objects.filter(code=spec.code).first()
+            if existing is not None and spec.revised_on and existing.revised_on != spec.revised_on:
+                mark_citations_for_review(instrument=existing, revised_on=spec.revised_on)
+            values = {
+                "name": spec.name,
+                "document_number": spec.document_number,
+                "revised_on": spec.revised_on,
+                "source_url": spec.url,
+                "is_in_force": spec.in_force,
+            }
+            self.instruments[spec.code] = self._save(LegalInstrument, existing, {"code": spec.code}, values)
+        for spec in self.catalog.instruments.values():
+            replaced_by = self.instruments[spec.replaced_by].pk if spec.replaced_by else None
+            self._save(LegalInstrument, self.instruments[spec.code], {}, {"replaced_by_id": replaced_by})
 
     def _check_regions(self) -> None:
         wanted = {spec.region_code for spec in self.catalog.departments.values()}
@@ -216,6 +239,28 @@ class _Writer:
             [{**faq.model_dump(), "order": order} for order, faq in enumerate(guide.faqs)],
         )
         self._questions(implementation, guide, materials, fees)
+        self._citations(implementation, guide)
+
+    def _citations(self, implementation: Implementation, guide: GuideSpec) -> None:
+        existing = {(c.instrument_id, c.article, c.statement): c for c in implementation.citations.all()}
+        for spec in guide.citations:
+            instrument = self.instruments[spec.instrument]
+            found = existing.pop((instrument.pk, spec.article, spec.statement), None)
+            values = {"checked_on": spec.checked_on, "source_url": spec.url}
+            if found is not None and spec.checked_on and found.checked_on != spec.checked_on:
+                values |= {"needs_review": False, "review_reason": ""}  # checked again in the files
+            self._save(
+                Citation,
+                found,
+                {
+                    "implementation": implementation,
+                    "instrument": instrument,
+                    "article": spec.article,
+                    "statement": spec.statement,
+                },
+                values,
+            )
+        self._delete([citation.pk for citation in existing.values()], Citation)
 
     def _questions(
         self,

@@ -97,7 +97,7 @@ def test_admin_save_goes_through_services_and_updates_completeness(admin_client,
         is_free="on",
         is_active="on",
     )
-    for prefix in ("materials", "steps", "special_steps", "fees", "faqs"):
+    for prefix in ("materials", "steps", "special_steps", "fees", "faqs", "citations"):
         total = getattr(implementation, prefix).count()
         data.update({f"{prefix}-TOTAL_FORMS": total, f"{prefix}-INITIAL_FORMS": total})
     for index, material in enumerate(implementation.materials.all()):

@@ -124,11 +124,18 @@ def test_hidden_follow_up_question_is_ignored(wizard):
 
 def test_fee_waiver_makes_it_free_and_situation_fee_is_added(wizard):
     # when
-    waived = evaluate_situation(implementation=wizard["guide"], answers={"poor": "yes", "delivery": "mail"})
+    waived = evaluate_situation(implementation=wizard["guide"], answers={"poor": "yes"})
+    waived_mailed = evaluate_situation(
+        implementation=wizard["guide"], answers={"poor": "yes", "delivery": "mail"}
+    )
     mailed = evaluate_situation(implementation=wizard["guide"], answers={"poor": "no", "delivery": ["mail"]})
     # then
     assert waived.is_free and waived.total_fee == 0 and waived.fees == []
     assert waived.fee_waiver_reason == "符合减免条件，免收费用"
+    # a waiver covers the standard fees, not one another answer adds (小微企业免收登记费, but each
+    # extra certificate is still 10 元: 发改价格规〔2016〕2559号)
+    assert [need.fee for need in waived_mailed.fees] == [wizard["express_fee"]]
+    assert not waived_mailed.is_free and waived_mailed.fee_waiver_reason == "符合减免条件，免收费用"
     assert [need.fee for need in mailed.fees] == [wizard["fee"], wizard["express_fee"]]
     assert mailed.total_fee == Decimal("35.50")
 
