@@ -50,6 +50,7 @@ def _log(
         reason="" if found else "not_found",
         system=reader.system,
         on_behalf_of=reader.acting_for,
+        actor_department=reader.consumer,
         object_type=LICENSE_OBJECT,
         object_id=object_id,
         department=department,

@@ -256,6 +256,7 @@ def _checked(call: Call, found: Found) -> Checked:
         purpose=f"{grant.purpose}（事项 {call.purpose}）",
         case_number=call.case_number,
         provider=resource.provider,
+        consumer=found.consumer or grant.consumer,
     )
     return Checked(resource, source_for(resource.source), grant, reader, found.consumer)
 

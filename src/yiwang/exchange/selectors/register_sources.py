@@ -76,6 +76,7 @@ def _entry(
         "reason": "" if found else "not_found",
         "system": reader.system,
         "on_behalf_of": reader.acting_for,
+        "actor_department": reader.consumer,
         "object_type": f"registers.{register}",
         "object_id": object_id,
         "department": department,

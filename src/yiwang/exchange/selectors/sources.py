@@ -34,6 +34,7 @@ class Reader:
     purpose: str  # the grant's purpose and the service item code of the call
     case_number: str
     provider: Department | None  # the department whose data it is (the resource's provider)
+    consumer: Department | None = None  # the consuming department: the reader the data subject is shown
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ def test_allowed_query_is_logged_by_the_register_gate_and_the_exchange(client, w
     assert read.subject_hash == subject_hash(world.person.id_number)  # the resident's tracker shows it
     assert (read.system, read.ground_kind, read.ground_ref) == ("civil-system", "case", CASE)
     assert read.on_behalf_of == world.civil.name
+    assert read.actor_department == world.civil  # the tracker names the consumer, not the data's owner
     call = AuditEntry.objects.get(action="exchange.query")
     assert (call.outcome, call.actor_department, call.purpose, call.ground_ref) == (
         "allowed",
@@ -436,3 +437,7 @@ def test_the_residents_data_tracker_shows_the_exchange_read(client, world):
     assert (read["system"], read["ground_kind"], read["ground_ref"]) == ("civil-system", "case", CASE)
     assert read["department"]["name"] == world.police.name
     assert CONSUMER_ITEM in read["purpose"]
+    # and the page names the consuming department as the reader, not the police who hold the data
+    page = client.get("/me/data-uses").content.decode()
+    title = page.split('class="card-title">', 1)[1].split("</p>", 1)[0]
+    assert world.civil.name in title and world.police.name not in title

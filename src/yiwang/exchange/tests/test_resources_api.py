@@ -164,6 +164,7 @@ def test_each_resource_answers_its_granted_items_masked_field_by_field(client, w
         CASE,
     )
     assert read.on_behalf_of == world.base.civil.name
+    assert read.actor_department == world.base.civil
     assert sorted(read.fields) == sorted(CIVIL_GRANTS[source][0])
 
 
