@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -17,6 +17,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from yiwang.core.workdays import as_working_days
 from yiwang.regions.models import Department, Region
 
+from .consistency import FACTS_PREFETCH, Limit, check_guide, errors, implementation_facts
 from .constants import (
     DayUnit,
     MaterialForm,
@@ -308,6 +309,31 @@ def _check_limits(number: int, values: dict, report: ImportReport) -> None:
         report.add(IMPLEMENTATION_SHEET, number, "承诺办结时限", _("承诺时限不能超过法定时限"))
 
 
+def _check_against_stored_guides(rows: list[tuple[int, dict]], report: ImportReport) -> None:
+    """The new limits of an existing guide must still hold its steps and situations (the consistency
+    checks' errors, with the stored steps, special steps and options)."""
+    codes = {values["code"] for _n, values in rows if values.get("code")}
+    stored = {
+        implementation.code: implementation
+        for implementation in Implementation.objects.filter(code__in=codes).prefetch_related(*FACTS_PREFETCH)
+    }
+    for number, values in rows:
+        implementation = stored.get(values.get("code"))
+        if implementation is None:
+            continue
+        limits = {}
+        for kind in ("statutory", "promised"):
+            days = values.get(f"{kind}_limit_days", getattr(implementation, f"{kind}_limit_days"))
+            unit = values.get(f"{kind}_limit_unit", getattr(implementation, f"{kind}_limit_unit"))
+            limits[kind] = None if days is None else Limit(days, unit)
+        facts = replace(implementation_facts(implementation), **limits)
+        for problem in errors(check_guide(facts)):
+            if problem.check == "promised_exceeds_statutory" and not problem.field.startswith("questions"):
+                continue  # reported by _check_limits
+            header = "承诺办结时限" if problem.check == "steps_exceed_promised" else "法定办结时限"
+            report.add(IMPLEMENTATION_SHEET, number, header, problem.message)
+
+
 def _group_materials(
     material_rows: list[tuple[int, dict]], codes: set[str], report: ImportReport
 ) -> dict[str, list[dict]]:
@@ -351,6 +377,7 @@ def import_implementations(*, data: bytes) -> ImportReport:
         return report
     rows = _read_sheet(workbook, IMPLEMENTATION_SHEET, IMPLEMENTATION_COLUMNS, report)
     found = _check_references(rows, report)
+    _check_against_stored_guides(rows, report)
     materials = None
     if MATERIAL_SHEET in workbook.sheetnames:
         material_rows = _read_sheet(workbook, MATERIAL_SHEET, MATERIAL_COLUMNS, report)

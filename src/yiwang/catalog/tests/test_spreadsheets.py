@@ -16,7 +16,7 @@ from yiwang.catalog.spreadsheets import (
     import_implementations,
 )
 
-from .factories import ImplementationFactory, MaterialFactory, SituationOptionFactory
+from .factories import ImplementationFactory, MaterialFactory, ProcessStepFactory, SituationOptionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +223,22 @@ def test_a_limit_without_its_unit_or_longer_than_the_law_in_either_unit_is_refus
         (2, "承诺办结时限", "承诺时限不能超过法定时限"),
         (3, "承诺办结时限单位", "有时限的须写明单位：工作日或自然日"),
     }
+
+
+def test_a_promise_cut_below_the_stored_steps_is_refused(catalog):
+    # given: the complete guide's steps take 1 + 4 working days
+    ProcessStepFactory(implementation=catalog[0], limit_days=4)
+    workbook = _workbook(export_implementations(queryset=Implementation.objects.filter(pk=catalog[0].pk)))
+    sheet = workbook[IMPLEMENTATION_SHEET]
+    promised = [cell.value for cell in sheet[1]].index("承诺办结时限") + 1
+    sheet.cell(row=2, column=promised).value = 3
+    before = _snapshot()
+    # when
+    report = import_implementations(data=_save(workbook))
+    # then nothing is imported and the row says why
+    assert [(e["row"], e["column"]) for e in report.errors] == [(2, "承诺办结时限")]
+    assert "短于各环节" in report.errors[0]["message"] and "5 个工作日" in report.errors[0]["message"]
+    assert _snapshot() == before
 
 
 def test_missing_required_column_and_duplicate_codes_are_reported(catalog):
