@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -158,7 +160,14 @@ class ImplementationAdmin(ThroughServicesAdmin):
     list_select_related = ["department", "region"]
     autocomplete_fields = ["item", "department"]
     raw_id_fields = ["region"]
-    readonly_fields = ["completeness", "missing_elements", "view_count", "created_at", "updated_at"]
+    readonly_fields = [
+        "completeness",
+        "missing_elements",
+        "consistency_report",
+        "view_count",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [MaterialInline, ProcessStepInline, SpecialStepInline, FeeInline, FAQInline, CitationInline]
     actions = ["export_excel"]
     change_list_template = "admin/catalog/implementation/change_list.html"
@@ -183,7 +192,15 @@ class ImplementationAdmin(ThroughServicesAdmin):
         (_("办理结果"), {"fields": ["result_name", "result_license_type"]}),
         (
             _("完整度与热度"),
-            {"fields": ["completeness", "missing_elements", "view_count", ("created_at", "updated_at")]},
+            {
+                "fields": [
+                    "completeness",
+                    "missing_elements",
+                    "consistency_report",
+                    "view_count",
+                    ("created_at", "updated_at"),
+                ]
+            },
         ),
     ]
 
@@ -208,6 +225,17 @@ class ImplementationAdmin(ThroughServicesAdmin):
             ),
         ]
         return own + super().get_urls()
+
+    @admin.display(description=_("自洽检查"))
+    def consistency_report(self, obj):
+        if not obj.consistency_problems:
+            return _("未发现问题")
+        labels = {"error": _("错误"), "flag": _("待核实")}
+        return format_html_join(
+            mark_safe("<br>"),
+            "{}：{}",
+            ((labels.get(p["severity"], p["severity"]), p["message"]) for p in obj.consistency_problems),
+        )
 
     def review_view(self, request: HttpRequest):
         """Guides needing review: unchecked, stale (over a year) or revised citations, failed checks."""

@@ -206,3 +206,10 @@ def test_the_loader_refuses_a_guide_file_that_breaks_a_check(tmp_path: Path, edi
         load_demo_guides(directory=directory)
     assert words in raised.value.message
     assert not Implementation.objects.exists()
+
+
+def test_the_admin_page_of_a_guide_shows_its_problems(admin_client):
+    implementation = _guide(process_description="材料齐全的当日办结", promised_limit_days=1)
+    update_completeness(implementation=implementation)
+    page = admin_client.get(f"/admin/catalog/implementation/{implementation.pk}/change/").content.decode()
+    assert "待核实：指南写明“当日办结”，承诺时限却是 1 日" in page
