@@ -7,6 +7,7 @@ system check (``yiwang.E001``), so a typo is a configuration error, not a 400 at
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from importlib import import_module
 from typing import Generic, TypeVar
@@ -32,6 +33,7 @@ class Registry(Generic[T]):
         self._plugins: dict[str, type[T]] = {}
         self._instances: dict[str, T] = {}
         self._loaded = False
+        self._loading = threading.RLock()  # server threads may ask for the first time at once
         _registries[kind] = self
 
     def register(self, plugin_id: str) -> Callable[[type[T]], type[T]]:
@@ -51,10 +53,16 @@ class Registry(Generic[T]):
         return decorate
 
     def _load(self) -> None:
-        if not self._loaded:
-            self._loaded = True
+        """Import the bundled modules once. Loaded only after they all imported: a thread asking while
+        another imports waits for it instead of finding the plugins missing (a 404 or 500 under load)."""
+        if self._loaded:
+            return
+        with self._loading:
+            if self._loaded:
+                return
             for module in self._modules:
                 import_module(module)
+            self._loaded = True
 
     def ids(self) -> list[str]:
         self._load()
