@@ -56,6 +56,7 @@ def running_server(
         "YIWANG_LOG_LEVEL": "WARNING",
         **(extra_env or {}),
     }
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below, after the server stops)
     process = subprocess.Popen(
         [
             str(VENV_BIN / "granian"),
@@ -77,7 +78,7 @@ def running_server(
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,  # a file, not a pipe nobody reads: a full pipe would stall the server mid-run
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -88,9 +89,8 @@ def running_server(
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "server did not start: " + process.stderr.read().decode()[-2000:]
-                    ) from None
+                    log.seek(0)
+                    raise RuntimeError("server did not start: " + log.read().decode()[-2000:]) from None
                 time.sleep(0.3)
         for path in (urllib.parse.quote(path, safe="/?=&") for path in warm_paths):  # warm every worker
             for _ in range(workers * 4):
@@ -99,6 +99,11 @@ def running_server(
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.seek(0)
+        errors = log.read().decode(errors="replace")
+        if "Traceback" in errors:  # a 500 during the run: say so rather than only count it
+            print("server errors during the run:\n" + errors[-3000:], file=sys.stderr)
+        log.close()
 
 
 def _parse_latency(text: str, label: str) -> float | None:
