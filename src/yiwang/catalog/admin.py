@@ -181,6 +181,7 @@ class ImplementationAdmin(ThroughServicesAdmin):
                     "process_description",
                     ("statutory_limit_days", "statutory_limit_unit"),
                     ("promised_limit_days", "promised_limit_unit"),
+                    ("supplement_notice_days", "supplement_notice_unit"),
                 ]
             },
         ),

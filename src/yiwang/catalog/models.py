@@ -117,6 +117,17 @@ class Implementation(TimeStampedModel):
     promised_limit_unit = models.CharField(
         _("承诺办结时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
     )
+    supplement_notice_days = models.PositiveSmallIntegerField(
+        _("补正告知时限"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "材料不齐全或不符合法定形式时，一次性告知需要补正的全部内容的期限（行政许可法第三十二条）"
+        ),
+    )
+    supplement_notice_unit = models.CharField(
+        _("补正告知时限单位"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
     is_free = models.BooleanField(_("不收费"), default=True)
     fee_basis = models.TextField(_("收费依据"), blank=True)
     place = models.CharField(_("办理地点"), max_length=300, blank=True)

@@ -152,6 +152,12 @@ class TimeLimits(Schema):
     statutory_limit_unit: DayUnitCode = Field(description="法定办结时限单位：working 工作日，calendar 自然日")
     promised_limit_days: int | None = Field(description="承诺办结时限（单位见 promised_limit_unit）")
     promised_limit_unit: DayUnitCode = Field(description="承诺办结时限单位：working 工作日，calendar 自然日")
+    supplement_notice_days: int | None = Field(
+        default=None, description="补正告知时限：材料不齐全时一次性告知补正内容的期限（行政许可）"
+    )
+    supplement_notice_unit: DayUnitCode = Field(
+        default="working", description="补正告知时限单位：working 工作日，calendar 自然日"
+    )
 
 
 class MissingElement(Schema):

@@ -43,6 +43,8 @@ IMPLEMENTATION_FIELDS = (
     "statutory_limit_unit",
     "promised_limit_days",
     "promised_limit_unit",
+    "supplement_notice_days",
+    "supplement_notice_unit",
     "is_free",
     "fee_basis",
     "place",

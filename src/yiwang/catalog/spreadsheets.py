@@ -65,6 +65,8 @@ IMPLEMENTATION_COLUMNS = (
     Column("法定办结时限单位", "statutory_limit_unit", "choice", choices=tuple(DayUnit.choices)),
     Column("承诺办结时限", "promised_limit_days", "int"),
     Column("承诺办结时限单位", "promised_limit_unit", "choice", choices=tuple(DayUnit.choices)),
+    Column("补正告知时限", "supplement_notice_days", "int"),
+    Column("补正告知时限单位", "supplement_notice_unit", "choice", choices=tuple(DayUnit.choices)),
     Column("不收费", "is_free", "bool", required=True),
     _text("收费依据", "fee_basis"),
     _text("办理地点", "place"),
@@ -291,8 +293,11 @@ def _check_references(rows: list[tuple[int, dict]], report: ImportReport) -> dic
 
 def _check_limits(number: int, values: dict, report: ImportReport) -> None:
     """A limit states its unit; the promise is not longer than the law's (compared in working days)."""
-    for kind in ("statutory", "promised"):
-        days, unit = f"{kind}_limit_days", f"{kind}_limit_unit"
+    for days, unit in (
+        ("statutory_limit_days", "statutory_limit_unit"),
+        ("promised_limit_days", "promised_limit_unit"),
+        ("supplement_notice_days", "supplement_notice_unit"),
+    ):
         if values.get(days) is not None and values.get(unit) is None:
             message = _("有时限的须写明单位：工作日或自然日")
             report.add(IMPLEMENTATION_SHEET, number, _header_of(unit), message)

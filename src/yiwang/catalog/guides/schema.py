@@ -224,6 +224,8 @@ class ImplementationSpec(Spec):
     statutory_limit_unit: DayUnit  # as the law states it: 日 → calendar, 工作日 → working (ADR 0008)
     promised_limit_days: Days
     promised_limit_unit: DayUnit = DayUnit.WORKING
+    supplement_notice_days: Days | None = None  # 补正告知时限 (行政许可法第三十二条: 五日, working days)
+    supplement_notice_unit: DayUnit = DayUnit.WORKING
     fee_basis: Text
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     hours: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

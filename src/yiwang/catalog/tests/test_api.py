@@ -67,6 +67,8 @@ def test_guide_returns_every_element_within_12_queries(client, guide, django_ass
         "statutory_limit_unit": "working",
         "promised_limit_days": 5,
         "promised_limit_unit": "working",
+        "supplement_notice_days": None,
+        "supplement_notice_unit": "working",
     }
     assert body["fees"][0]["amount"] in ("12.50", 12.5)
     assert body["online_depth"]["code"] == 4 and body["visits"] == 0

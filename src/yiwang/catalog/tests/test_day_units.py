@@ -108,8 +108,38 @@ def test_guide_page_and_api_show_the_unit(client):
         "statutory_limit_unit": "calendar",
         "promised_limit_days": 10,
         "promised_limit_unit": "working",
+        "supplement_notice_days": None,
+        "supplement_notice_unit": "working",
     }
     assert (body["steps"][0]["limit_days"], body["steps"][0]["limit_unit"]) == (3, "calendar")
     # and the page
     page = client.get(reverse("portal:guide", args=[implementation.code])).content.decode()
     assert "60 个自然日" in page and "10 个工作日" in page and "3 个自然日" in page
+
+
+def test_licensing_guides_state_the_supplement_notice_in_working_days_with_its_article(catalog):
+    # 行政许可法第三十二条: 当场或者五日内一次告知需要补正的全部内容; 第八十二条: 期限以工作日计算
+    for guide in catalog.guides:
+        implementation = guide.implementation
+        if guide.item.item_type == 1:
+            assert (implementation.supplement_notice_days, implementation.supplement_notice_unit) == (
+                5,
+                DayUnit.WORKING,
+            ), guide.item.name
+            assert any(
+                c.instrument == "administrative-licensing-law" and "第三十二条" in c.article
+                for c in guide.citations
+            )
+        else:
+            assert implementation.supplement_notice_days is None, guide.item.name
+
+
+def test_the_supplement_notice_is_shown_with_its_unit(client):
+    implementation = ImplementationFactory(complete=True, supplement_notice_days=5)
+    body = client.get(f"/api/v1/items/{implementation.code}").json()
+    assert (body["time_limits"]["supplement_notice_days"], body["time_limits"]["supplement_notice_unit"]) == (
+        5,
+        "working",
+    )
+    page = client.get(reverse("portal:guide", args=[implementation.code])).content.decode()
+    assert "补正告知时限" in page and "5 个工作日" in page

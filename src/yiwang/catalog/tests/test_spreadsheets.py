@@ -32,6 +32,8 @@ GUIDE_FIELDS = (
     "statutory_limit_unit",
     "promised_limit_days",
     "promised_limit_unit",
+    "supplement_notice_days",
+    "supplement_notice_unit",
     "is_free",
     "fee_basis",
     "place",
@@ -152,7 +154,7 @@ def test_bad_file_is_rejected_whole_with_row_and_column_errors(catalog):
     sheet.cell(row=2, column=6).value = "已修改的受理条件"  # valid
     sheet.cell(row=3, column=2).value = "NO-SUCH-ITEM"
     sheet.cell(row=3, column=8).value = "二十"
-    sheet.cell(row=2, column=18).value = "五级"
+    sheet.cell(row=2, column=20).value = "五级"
     sheet.cell(row=2, column=10).value = 99  # promised beyond statutory (20)
     materials.cell(row=2, column=6).value = 1000
     materials.append(["NOT-IN-SHEET", 1, "", "身份证", "原件", 1, "电子", "必要", "申请人自备"])
