@@ -5,7 +5,7 @@ Missing and forbidden answer alike (NotFound), so a caller cannot probe who is r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -156,6 +156,89 @@ def _read_record(
     if row is None or not decision.allowed:
         return None
     return {name: row[sources.get(name, name)] for name in fields}
+
+
+_GATED: dict[str, tuple[type[Model], str, frozenset[str], dict[str, str]]] = {
+    RegisterCode.POPULATION: (Person, "id_number", PERSON_FIELDS, _PERSON_SOURCES),
+    RegisterCode.LEGAL_PERSON: (LegalPerson, "credit_code", LEGAL_PERSON_FIELDS, _LEGAL_PERSON_SOURCES),
+}
+
+
+def read_many_for_system(
+    *,
+    register: str,
+    keys: Sequence[str],
+    fields: Iterable[str],
+    system: str,
+    purpose: str,
+    acting_for: str,
+    actor_department: Any = None,
+    ground_kind: str,
+    ground_ref: str,
+) -> tuple[dict[str, dict[str, Any] | None], list[dict[str, Any]]]:
+    """The gate for a platform system reading several records at once (the data-sharing exchange).
+
+    All keys in one ``IN`` query; each record decided by ``policy.decide_read`` as a single read is. Answers
+    per key the asked fields (None: missing or refused, alike) and one read entry per key, as
+    ``audit.services.record_reads`` takes them: the caller writes them in its transaction, with its own
+    entry, in one INSERT. Nothing is returned that the entries do not record.
+    """
+    model, key_field, allowed, sources = _GATED[register]
+    checked = _checked_fields(fields, allowed)
+    purpose = _check_purpose(purpose)
+    holder = (
+        Register.objects.filter(code=register)
+        .select_related("department")
+        .only("id", "department_id", "department__id", "department__name")
+        .first()
+    )
+    department = holder.department if holder else None
+    columns = {sources.get(name, name) for name in checked} | {"region_id", "pk", key_field}
+    rows = {
+        row[key_field]: row
+        for row in model._default_manager.filter(**{f"{key_field}__in": list(keys)}).values(*columns)
+    }
+    records: dict[str, dict[str, Any] | None] = {}
+    entries: list[dict[str, Any]] = []
+    for key in keys:
+        row = rows.get(key)
+        decision = (
+            decide_read(
+                actor=None,
+                register=register,
+                department_id=department.pk if department else None,
+                subject=key,
+                region_code=row["region_id"],
+                system=system,
+            )
+            if row is not None
+            else ReadDecision(allowed=False)
+        )
+        allowed_read = row is not None and decision.allowed
+        records[key] = (
+            {name: row[sources.get(name, name)] for name in checked}
+            if row is not None and decision.allowed
+            else None
+        )
+        entries.append(
+            {
+                "action": read_action(register),
+                "subject": key,
+                "fields": checked,
+                "purpose": purpose,
+                "outcome": Outcome.ALLOWED if allowed_read else Outcome.REFUSED,
+                "reason": "not_found" if row is None else decision.reason,
+                "system": system,
+                "on_behalf_of": acting_for,
+                "actor_department": actor_department,
+                "object_type": f"registers.{register}",
+                "object_id": str(row["pk"]) if row else "",  # the row's key, never the ID number
+                "department": department,
+                "ground_kind": ground_kind,
+                "ground_ref": ground_ref[:100],
+            }
+        )
+    return records, entries
 
 
 def access_person_by_id_number(

@@ -1,12 +1,11 @@
 """The base registers as exchange sources: what a query reads and how each verify assertion is judged.
 
 Every register is read here for the exchange, all keys of a call with one ``IN`` query (a single call is
-a batch of one). The population and legal-person registers are read as their gate
-(``registers.selectors``) reads them for a platform system: the register row for its holding department,
-the record, and one read entry per key with the gate's action, fields, object and department. The four
-registers without a gate of their own are read as they always were here. Each read (found or not) is
-handed back as an entry for ``audit.services.record_reads``: the exchange writes them with its own entry
-in one INSERT, in the call's transaction, so the citizen's data tracker shows each one. Only the
+a batch of one). The population and legal-person registers are read through their own gate,
+``registers.selectors.read_many_for_system``, which decides each record with ``registers.policy`` as any
+other read is decided. The four registers without a gate of their own are read here. Each read (found or
+not) is handed back as an entry for ``audit.services.record_reads``: the exchange writes them with its own
+entry in one INSERT, in the call's transaction, so the citizen's data tracker shows each one. Only the
 platform's exchange calls these, after the grant check.
 """
 
@@ -18,15 +17,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from django.db import transaction
-from django.db.models import Model, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.audit.constants import GroundKind, Outcome
 from yiwang.audit.services import record_reads
-from yiwang.core.errors import DomainError, InvalidInput, NotFound
+from yiwang.core.errors import DomainError, NotFound
 from yiwang.registers.constants import (
-    LEGAL_PERSON_FIELDS,
-    PERSON_FIELDS,
     CreditRecordKind,
     EnrolmentStatus,
     InsuranceType,
@@ -36,12 +33,9 @@ from yiwang.registers.models import (
     CreditRecord,
     HousingFundAccount,
     InsuranceEnrolment,
-    LegalPerson,
-    Person,
     RealEstate,
-    Register,
 )
-from yiwang.registers.selectors import read_action
+from yiwang.registers.selectors import read_action, read_many_for_system
 
 from .sources import Assertion, Batch, Reader, ResourceSource, resource_sources
 
@@ -155,55 +149,24 @@ class RegisterSource(ResourceSource):
 
 
 class _GatedRegisterSource(RegisterSource):
-    """As ``registers.selectors._read_record`` for a system (no person behind it: allowed when found)."""
-
-    model: ClassVar[type[Model]]
-    key_field: ClassVar[str]
-    fields: ClassVar[frozenset[str]]
-    columns: ClassVar[Mapping[str, str]] = {"region_code": "region_id"}
+    """A register with a gate of its own: read through ``registers.selectors.read_many_for_system``,
+    which decides each record as every other read of that register is decided."""
 
     def records(
         self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
     ) -> tuple[Records, list[dict[str, Any]]]:
-        fields = sorted(set(items))
-        unknown = [name for name in fields if name not in self.fields]
-        if not fields or unknown:
-            raise InvalidInput(
-                "请求的字段不在该基础库的目录中", code="unknown_register_field", fields=unknown
-            )
-        holder = (  # the holding department, which the gate names on its entries
-            Register.objects.filter(code=self.register)
-            .select_related("department")
-            .only("id", "department__id", "department__name")
-            .first()
+        records, reads = read_many_for_system(
+            register=self.register,
+            keys=keys,
+            fields=items,
+            system=reader.system,
+            purpose=reader.purpose,
+            acting_for=reader.acting_for,
+            actor_department=reader.consumer,
+            ground_kind=GroundKind.CASE,
+            ground_ref=reader.case_number,
         )
-        department = holder.department if holder else None
-        columns = {self.columns.get(name, name) for name in fields}
-        rows = {
-            row[self.key_field]: row
-            for row in self.model._default_manager.filter(**{f"{self.key_field}__in": list(keys)}).values(
-                *columns, self.key_field, "pk"
-            )
-        }
-        records: Records = {}
-        reads = []
-        for key in keys:
-            row = rows.get(key)
-            records[key] = (
-                {name: row[self.columns.get(name, name)] for name in fields} if row is not None else None
-            )
-            reads.append(
-                _entry(
-                    self.register,
-                    reader,
-                    subject=key,
-                    fields=fields,
-                    object_id=str(row["pk"]) if row else "",  # the row's key, never the ID number
-                    found=row is not None,
-                    department=department,
-                )
-            )
-        return records, reads
+        return dict(records), reads
 
 
 @resource_sources.register(RegisterCode.POPULATION.value)
@@ -211,9 +174,6 @@ class PopulationSource(_GatedRegisterSource):
     key_name = "id_number"
     register = RegisterCode.POPULATION
     not_found = ("人口库中未找到该记录", "person_not_found")
-    model = Person
-    key_field = "id_number"
-    fields = PERSON_FIELDS
     assertions = {
         "alive": Assertion(
             ("is_deceased",), (bool,), lambda record, wanted: (not record["is_deceased"]) == wanted
@@ -232,9 +192,6 @@ class LegalPersonSource(_GatedRegisterSource):
     key_name = "credit_code"
     register = RegisterCode.LEGAL_PERSON
     not_found = ("法人库中未找到该记录", "legal_person_not_found")
-    model = LegalPerson
-    key_field = "credit_code"
-    fields = LEGAL_PERSON_FIELDS
     assertions = {
         "name": _text_is("name"),
         "active": Assertion(

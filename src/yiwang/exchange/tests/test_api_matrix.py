@@ -441,3 +441,19 @@ def test_the_residents_data_tracker_shows_the_exchange_read(client, world):
     page = client.get("/me/data-uses").content.decode()
     title = page.split('class="card-title">', 1)[1].split("</p>", 1)[0]
     assert world.civil.name in title and world.police.name not in title
+
+
+def test_the_registers_own_gate_decides_every_exchange_read(client, world, monkeypatch):
+    # given the registers' gate refusing platform systems (say, a policy tightened after an incident)
+    from yiwang.registers import selectors as register_gate
+    from yiwang.registers.policy import ReadDecision
+
+    monkeypatch.setattr(
+        register_gate, "decide_read", lambda **facts: ReadDecision(allowed=False, reason="not_permitted")
+    )
+    # when a system with a live grant queries: the exchange's grant check alone does not let it through
+    response = _post(client, QUERY, _person_query(world, items=["name"]), world.civil_headers)
+    assert response.status_code == 404
+    assert world.person.name not in response.content.decode()
+    read = AuditEntry.objects.get(action="registers.person_read")
+    assert (read.outcome, read.reason) == ("refused", "not_permitted")
