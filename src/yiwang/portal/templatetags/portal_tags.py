@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from yiwang.catalog.constants import Audience, ItemType, MaterialRequirement
+from yiwang.core.workdays import DayUnit
 
 register = template.Library()
 
@@ -15,6 +17,18 @@ def audience_labels(audiences: list[str] | None) -> str:
     """["person", "enterprise"] → "自然人、法人"."""
     labels = dict(Audience.choices)
     return _("、").join(str(labels.get(value, value)) for value in audiences or [])
+
+
+@register.filter
+def time_limit(days: int | None, unit: str = DayUnit.WORKING) -> str:
+    """A time limit as people read it, in its own unit: "60 个自然日", "5 个工作日"; 0 is "当场办结"."""
+    if days is None:
+        return ""
+    if days == 0:
+        return _("当场办结")
+    if unit == DayUnit.CALENDAR:
+        return ngettext("%(days)s 个自然日", "%(days)s 个自然日", days) % {"days": days}
+    return ngettext("%(days)s 个工作日", "%(days)s 个工作日", days) % {"days": days}
 
 
 @register.filter
