@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
 
+from yiwang.core.spreadsheets import open_workbook, workbook_bytes, write_sheet
 from yiwang.core.workdays import as_working_days
 from yiwang.regions.models import Department, Region
 
@@ -129,21 +126,11 @@ def _cell(column: Column, value: Any) -> Any:
 
 
 def _write_sheet(sheet, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]) -> None:
-    sheet.append([column.header for column in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(column, row.get(column.field)) for column in columns])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = (
-                    "s"  # text, never a formula: exported data must not run in the reader's Excel
-                )
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns):
-        sheet.column_dimensions[sheet.cell(row=1, column=index + 1).column_letter].width = max(
-            12, min(40, len(column.header) * 2 + 2)
-        )
+    write_sheet(
+        sheet,
+        [column.header for column in columns],
+        ([_cell(column, row.get(column.field)) for column in columns] for row in rows),
+    )
 
 
 def _implementation_row(implementation: Implementation) -> dict[str, Any]:
@@ -174,9 +161,7 @@ def export_implementations(*, queryset: QuerySet[Implementation]) -> bytes:
         for m in impl.materials.all()
     )
     _write_sheet(workbook.create_sheet(MATERIAL_SHEET), MATERIAL_COLUMNS, material_rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # ---- import -------------------------------------------------------------------------------------
@@ -359,15 +344,8 @@ def _group_materials(
 
 
 def _open(data: bytes, report: ImportReport):
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
-        report.add("", 0, "", _("文件不是有效的 Excel（.xlsx）文件"))
-        return None
-    if IMPLEMENTATION_SHEET not in workbook.sheetnames:
-        report.add(IMPLEMENTATION_SHEET, 0, "", _("缺少工作表“%(s)s”") % {"s": IMPLEMENTATION_SHEET})
-        return None
-    return workbook
+    """The workbook, or None with the reason (too large, a zip bomb, not an .xlsx, no 实施清单 sheet)."""
+    return open_workbook(data, report, sheets=(IMPLEMENTATION_SHEET,))
 
 
 def import_implementations(*, data: bytes) -> ImportReport:

@@ -8,22 +8,19 @@ may be (codes, grades, sharing types, who may change what) is the services' rule
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl import Workbook
+
+from yiwang.core.spreadsheets import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, workbook_bytes, write_sheet
+from yiwang.core.spreadsheets import open_workbook as open_uploaded_workbook
 
 from .constants import DataType, Grade, OpenType, SharingType, UpdateCycle
 
 RESOURCE_SHEET = "资源"
 ITEM_SHEET = "信息项"
-MAX_FILE_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused before it is opened
-MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the xlsx (a zip) unpacked: refuses zip bombs
 MAX_ROWS = 5000  # per sheet
 _TRUE, _FALSE = "是", "否"
 
@@ -97,18 +94,11 @@ def _cell(column: Column, value: Any) -> Any:
 
 
 def _write_sheet(sheet, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]) -> None:
-    sheet.append([column.header for column in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append([_cell(column, row.get(column.field)) for column in columns])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # text, never a formula: exported data must not run in Excel
-    sheet.freeze_panes = "A2"
-    for index, column in enumerate(columns, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, min(40, len(column.header) * 2 + 2))
+    write_sheet(
+        sheet,
+        [column.header for column in columns],
+        ([_cell(column, row.get(column.field)) for column in columns] for row in rows),
+    )
 
 
 def write_workbook(resources: list[dict[str, Any]], items: list[dict[str, Any]]) -> bytes:
@@ -118,9 +108,7 @@ def write_workbook(resources: list[dict[str, Any]], items: list[dict[str, Any]])
     sheet.title = RESOURCE_SHEET
     _write_sheet(sheet, RESOURCE_COLUMNS, resources)
     _write_sheet(workbook.create_sheet(ITEM_SHEET), ITEM_COLUMNS, items)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # Import ------------------------------------------------------------------------------------------
@@ -220,31 +208,15 @@ def read_sheet(sheet, columns: tuple[Column, ...], report: ImportReport) -> list
     return rows
 
 
-def _unpacked_size(data: bytes) -> int:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return sum(info.file_size for info in archive.infolist())
-
-
 def open_workbook(data: bytes, report: ImportReport):
     """The workbook, or None with the reason in the report (too large, not an .xlsx, sheets missing)."""
-    if len(data) > MAX_FILE_BYTES:
-        report.add("", 0, "", f"文件过大：不能超过 {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return None
-    try:
-        if _unpacked_size(data) > MAX_UNPACKED_BYTES:
-            report.add("", 0, "", f"文件解压后过大：不能超过 {MAX_UNPACKED_BYTES // (1024 * 1024)} MB")
-            return None
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        report.add("", 0, "", "文件不是有效的 Excel（.xlsx）文件")
-        return None
-    missing = [name for name in (RESOURCE_SHEET, ITEM_SHEET) if name not in workbook.sheetnames]
-    for name in missing:
-        report.add(name, 0, "", f"缺少工作表“{name}”")
-    if missing:
-        workbook.close()
-        return None
-    return workbook
+    return open_uploaded_workbook(
+        data,
+        report,
+        sheets=(RESOURCE_SHEET, ITEM_SHEET),
+        max_bytes=MAX_FILE_BYTES,
+        max_unpacked_bytes=MAX_UNPACKED_BYTES,
+    )
 
 
 def write_tables(tables: Iterable[tuple[str, list[str], list[list[Any]]]]) -> bytes:
@@ -252,19 +224,5 @@ def write_tables(tables: Iterable[tuple[str, list[str], list[list[Any]]]]) -> by
     workbook = Workbook()
     workbook.remove(workbook.active)
     for title, headers, rows in tables:
-        sheet = workbook.create_sheet(title[:31])
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            sheet.append(row)
-            for cell in sheet[sheet.max_row]:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula
-        sheet.freeze_panes = "A2"
-        for index, header in enumerate(headers, start=1):
-            letter = sheet.cell(row=1, column=index).column_letter
-            sheet.column_dimensions[letter].width = max(12, min(40, len(header) * 2 + 4))
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        write_sheet(workbook.create_sheet(title[:31]), headers, rows)
+    return workbook_bytes(workbook)
