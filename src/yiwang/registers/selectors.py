@@ -90,12 +90,30 @@ class _Read:
     decision: ReadDecision
 
 
+def _log_entry(read: _Read, *, reader: dict[str, Any], ground: dict[str, str] | None) -> dict[str, Any]:
+    """The audit entry of one read, granted or not (``record_read`` / ``record_reads`` arguments)."""
+    holder = read.holder
+    return {
+        "action": read_action(read.register),
+        "subject": read.subject,
+        "fields": read.fields,
+        "purpose": read.purpose,
+        "outcome": Outcome.ALLOWED if read.row is not None and read.decision.allowed else Outcome.REFUSED,
+        "reason": "not_found" if read.row is None else read.decision.reason,
+        "system": read.system or "",
+        "on_behalf_of": read.acting_for,
+        "object_type": f"registers.{read.register}",
+        # The row's key, never the ID number: only its keyed hash is stored.
+        "object_id": str(read.row["pk"]) if read.row else "",
+        "department": holder.department if holder else None,
+        **{**(ground or {}), **reader},  # the caller's case or consent; a subject's own read stays "self"
+    }
+
+
 def _write_log(
     read: _Read, *, actor: User | None, requested_by: User | None, ground: dict[str, str] | None
 ) -> None:
     """Record the read, granted or not, in the one audit log (inside the gate's transaction)."""
-    holder = read.holder
-    reason = "not_found" if read.row is None else read.decision.reason
     reader = _reader_facts(
         actor=actor,
         requested_by=requested_by,
@@ -103,21 +121,7 @@ def _write_log(
         subject=read.subject,
         decision=read.decision,
     )
-    record_read(
-        action=read_action(read.register),
-        subject=read.subject,
-        fields=read.fields,
-        purpose=read.purpose,
-        outcome=Outcome.ALLOWED if read.decision.allowed else Outcome.REFUSED,
-        reason=reason,
-        system=read.system or "",
-        on_behalf_of=read.acting_for,
-        object_type=f"registers.{read.register}",
-        # The row's key, never the ID number: only its keyed hash is stored.
-        object_id=str(read.row["pk"]) if read.row else "",
-        department=holder.department if holder else None,
-        **{**(ground or {}), **reader},  # the caller's case or consent; a subject's own read stays "self"
-    )
+    record_read(**_log_entry(read, reader=reader, ground=ground))
 
 
 def _read_record(
@@ -192,7 +196,6 @@ def read_many_for_system(
         .only("id", "department_id", "department__id", "department__name")
         .first()
     )
-    department = holder.department if holder else None
     columns = {sources.get(name, name) for name in checked} | {"region_id", "pk", key_field}
     rows = {
         row[key_field]: row
@@ -200,13 +203,14 @@ def read_many_for_system(
     }
     records: dict[str, dict[str, Any] | None] = {}
     entries: list[dict[str, Any]] = []
+    ground = {"ground_kind": ground_kind, "ground_ref": ground_ref[:100]}
     for key in keys:
         row = rows.get(key)
         decision = (
             decide_read(
                 actor=None,
                 register=register,
-                department_id=department.pk if department else None,
+                department_id=holder.department_id if holder else None,
                 subject=key,
                 region_code=row["region_id"],
                 system=system,
@@ -214,30 +218,13 @@ def read_many_for_system(
             if row is not None
             else ReadDecision(allowed=False)
         )
-        allowed_read = row is not None and decision.allowed
+        read = _Read(register, holder, key, checked, purpose, system, acting_for, row, decision)
         records[key] = (
             {name: row[sources.get(name, name)] for name in checked}
             if row is not None and decision.allowed
             else None
         )
-        entries.append(
-            {
-                "action": read_action(register),
-                "subject": key,
-                "fields": checked,
-                "purpose": purpose,
-                "outcome": Outcome.ALLOWED if allowed_read else Outcome.REFUSED,
-                "reason": "not_found" if row is None else decision.reason,
-                "system": system,
-                "on_behalf_of": acting_for,
-                "actor_department": actor_department,
-                "object_type": f"registers.{register}",
-                "object_id": str(row["pk"]) if row else "",  # the row's key, never the ID number
-                "department": department,
-                "ground_kind": ground_kind,
-                "ground_ref": ground_ref[:100],
-            }
-        )
+        entries.append(_log_entry(read, reader={"actor_department": actor_department}, ground=ground))
     return records, entries
 
 
