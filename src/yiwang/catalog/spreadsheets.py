@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -10,7 +9,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
-from yiwang.core.spreadsheets import open_workbook, workbook_bytes, write_sheet
+from yiwang.core.spreadsheets import NO, YES, open_workbook, workbook_bytes, write_rows
 from yiwang.core.workdays import as_working_days
 from yiwang.regions.models import Department, Region
 
@@ -28,7 +27,6 @@ from .services import upsert_implementations
 
 IMPLEMENTATION_SHEET = "实施清单"
 MATERIAL_SHEET = "申请材料"
-_TRUE, _FALSE = "是", "否"
 _VISITS = [(0, "0"), (1, "1"), (2, "2")]
 
 
@@ -115,24 +113,6 @@ class ImportReport:
 # ---- export -------------------------------------------------------------------------------------
 
 
-def _cell(column: Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if column.kind == "bool":
-        return _TRUE if value else _FALSE
-    if column.kind == "choice":
-        return str(dict(column.choices).get(value, value))
-    return value
-
-
-def _write_sheet(sheet, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]) -> None:
-    write_sheet(
-        sheet,
-        [column.header for column in columns],
-        ([_cell(column, row.get(column.field)) for column in columns] for row in rows),
-    )
-
-
 def _implementation_row(implementation: Implementation) -> dict[str, Any]:
     row = {column.field: getattr(implementation, column.field, None) for column in IMPLEMENTATION_COLUMNS}
     row.update(
@@ -154,13 +134,13 @@ def export_implementations(*, queryset: QuerySet[Implementation]) -> bytes:
     sheet = workbook.active
     sheet.title = IMPLEMENTATION_SHEET
     implementations = list(implementations)
-    _write_sheet(sheet, IMPLEMENTATION_COLUMNS, (_implementation_row(impl) for impl in implementations))
+    write_rows(sheet, IMPLEMENTATION_COLUMNS, (_implementation_row(impl) for impl in implementations))
     material_rows = (
         {"implementation_code": impl.code, **{c.field: getattr(m, c.field) for c in MATERIAL_COLUMNS[1:]}}
         for impl in implementations
         for m in impl.materials.all()
     )
-    _write_sheet(workbook.create_sheet(MATERIAL_SHEET), MATERIAL_COLUMNS, material_rows)
+    write_rows(workbook.create_sheet(MATERIAL_SHEET), MATERIAL_COLUMNS, material_rows)
     return workbook_bytes(workbook)
 
 
@@ -181,9 +161,9 @@ def _parse(column: Column, raw: Any) -> Any:
             raise ValueError(_("不能超过 %(n)d 个字符") % {"n": column.max_length})
         return text
     if column.kind == "bool":
-        if raw in (_TRUE, True):
+        if raw in (YES, True):
             return True
-        if raw in (_FALSE, False):
+        if raw in (NO, False):
             return False
         raise ValueError(_("应填“是”或“否”"))
     if column.kind == "int":

@@ -20,10 +20,44 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # an upload larger than this is refused before it is opened
 MAX_UNPACKED_BYTES = 50 * 1024 * 1024  # the xlsx (a zip) unpacked
+YES, NO = "是", "否"  # how a yes/no cell reads in both directions
 
 
 class ErrorReport(Protocol):
     def add(self, sheet: str, row: int, column: str, message: str) -> None: ...
+
+
+class SheetColumn(Protocol):
+    """What a column of an app's sheet tells the writer: its header, field, kind and choices."""
+
+    @property
+    def header(self) -> str: ...
+    @property
+    def field(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def choices(self) -> tuple[tuple[Any, str], ...]: ...
+
+
+def export_cell(column: SheetColumn, value: Any) -> Any:
+    """A stored value as a person reads it: 是/否 for yes and no, a choice's label for its code."""
+    if value is None:
+        return None
+    if column.kind == "bool":
+        return YES if value else NO
+    if column.kind == "choice":
+        return str(dict(column.choices).get(value, value))
+    return value
+
+
+def write_rows(sheet, columns: Sequence[SheetColumn], rows: Iterable[dict[str, Any]]) -> None:
+    """``write_sheet`` for records: one column per field, each cell as ``export_cell`` shows it."""
+    write_sheet(
+        sheet,
+        [column.header for column in columns],
+        ([export_cell(column, row.get(column.field)) for column in columns] for row in rows),
+    )
 
 
 def write_sheet(sheet, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

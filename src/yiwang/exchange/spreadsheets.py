@@ -14,7 +14,15 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from yiwang.core.spreadsheets import MAX_FILE_BYTES, MAX_UNPACKED_BYTES, workbook_bytes, write_sheet
+from yiwang.core.spreadsheets import (
+    MAX_FILE_BYTES,
+    MAX_UNPACKED_BYTES,
+    NO,
+    YES,
+    workbook_bytes,
+    write_rows,
+    write_sheet,
+)
 from yiwang.core.spreadsheets import open_workbook as open_uploaded_workbook
 
 from .constants import DataType, Grade, OpenType, SharingType, UpdateCycle
@@ -22,7 +30,6 @@ from .constants import DataType, Grade, OpenType, SharingType, UpdateCycle
 RESOURCE_SHEET = "资源"
 ITEM_SHEET = "信息项"
 MAX_ROWS = 5000  # per sheet
-_TRUE, _FALSE = "是", "否"
 
 
 @dataclass(frozen=True)
@@ -83,31 +90,13 @@ class ImportReport:
 # Export ------------------------------------------------------------------------------------------
 
 
-def _cell(column: Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if column.kind == "bool":
-        return _TRUE if value else _FALSE
-    if column.kind == "choice":
-        return str(dict(column.choices).get(value, value))
-    return value
-
-
-def _write_sheet(sheet, columns: tuple[Column, ...], rows: Iterable[dict[str, Any]]) -> None:
-    write_sheet(
-        sheet,
-        [column.header for column in columns],
-        ([_cell(column, row.get(column.field)) for column in columns] for row in rows),
-    )
-
-
 def write_workbook(resources: list[dict[str, Any]], items: list[dict[str, Any]]) -> bytes:
     """An .xlsx of resources (one row each) and their data items (one row each, after the resource code)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = RESOURCE_SHEET
-    _write_sheet(sheet, RESOURCE_COLUMNS, resources)
-    _write_sheet(workbook.create_sheet(ITEM_SHEET), ITEM_COLUMNS, items)
+    write_rows(sheet, RESOURCE_COLUMNS, resources)
+    write_rows(workbook.create_sheet(ITEM_SHEET), ITEM_COLUMNS, items)
     return workbook_bytes(workbook)
 
 
@@ -129,9 +118,9 @@ def _parse(column: Column, raw: Any) -> Any:
     if column.kind == "text":
         return _text(raw)
     if column.kind == "bool":
-        if raw in (_TRUE, True) or _text(raw) == _TRUE:
+        if raw in (YES, True) or _text(raw) == YES:
             return True
-        if raw in (_FALSE, False) or _text(raw) == _FALSE:
+        if raw in (NO, False) or _text(raw) == NO:
             return False
         raise ValueError("应填“是”或“否”")
     if column.kind == "int":
