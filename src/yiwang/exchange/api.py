@@ -235,7 +235,8 @@ def query(request, payload: ExchangeQueryIn):
 def query_in_batch(request, payload: ExchangeBatchIn):
     """One signed answer: ``results`` in the order of ``keys``, each with ``index``, ``key_digest``,
     ``status`` and the masked ``items`` (found) or the ``error`` (not_found, refused); ``counts`` per status.
-    Each key is read and logged on its own, so each person's data tracker shows the read."""
+    All keys are read at once; each key's read has its own audit entry, so each person's data tracker
+    shows it."""
     return _answer(
         lambda: query_batch(
             system=request.auth_client,

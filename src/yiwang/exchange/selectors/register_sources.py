@@ -12,6 +12,7 @@ platform's exchange calls these, after the grant check.
 from __future__ import annotations
 
 import datetime as dt
+from abc import abstractmethod
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
@@ -89,11 +90,11 @@ class RegisterSource(ResourceSource):
     register: ClassVar[str]
     not_found: ClassVar[tuple[str, str]]  # the message and code of a key without a record
 
+    @abstractmethod
     def records(
         self, keys: Sequence[str], items: Sequence[str], reader: Reader, *, verifying: bool
     ) -> tuple[Records, list[dict[str, Any]]]:
         """Per key the whole record (None: none), and the read entries to write (one per data subject)."""
-        raise NotImplementedError
 
     def missing(self, *, verifying: bool) -> Mapping[str, Any] | None:
         """What a key without a record is judged on (None: it is not found)."""
