@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.audit.constants import GroundKind
 from yiwang.audit.services import record_read
@@ -117,10 +118,14 @@ def objectable_records(*, citizen: User | None) -> list[tuple[str, str, str]]:
         return []
     records = []
     if citizen.id_number and citizen.assurance_level >= AssuranceLevel.REGISTER_VERIFIED:
-        records.append((str(RegisterCode.POPULATION), citizen.id_number, "本人户籍信息（人口库）"))
+        records.append((str(RegisterCode.POPULATION), citizen.id_number, _("人口库（本人户籍信息）")))
     for enterprise in list_enterprises_represented(user=citizen).order_by("credit_code"):
         records.append(
-            (str(RegisterCode.LEGAL_PERSON), enterprise.credit_code, f"{enterprise.name}（法人库）")
+            (
+                str(RegisterCode.LEGAL_PERSON),
+                enterprise.credit_code,
+                _("%(name)s（法人库）") % {"name": enterprise.name},
+            )
         )
     return records
 
