@@ -19,5 +19,6 @@ urlpatterns = [
     path("exchange/", include("yiwang.exchange.urls")),
     path("quality/", include("yiwang.quality.urls")),
     path("me/", include("yiwang.quality.citizen_urls")),
+    path("cases/", include("yiwang.applications.urls")),
     path("", include("yiwang.portal.urls")),
 ]

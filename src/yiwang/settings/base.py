@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yiwang.api",
     "yiwang.portal",
     "yiwang.licenses",
+    "yiwang.applications",
     "yiwang.demo",
 ]
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApplicationsConfig(AppConfig):
+    """Online applications and case handling (网上申报、受理、审批、办结): forms, cases, clocks, BPMN."""
+
+    name = "yiwang.applications"
+    label = "applications"
+    verbose_name = _("办件")

@@ -1,0 +1,128 @@
+"""The enumerations of applications and case handling."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class FormStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("启用")
+    RETIRED = "retired", _("停用")
+
+
+class ProcessStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    ACTIVE = "active", _("启用")
+    RETIRED = "retired", _("停用")
+
+
+class CaseStatus(models.TextChoices):
+    """Where a case stands (GB/T 39047-style 办件状态)."""
+
+    SUBMITTED = "submitted", _("已提交，待受理")
+    SUPPLEMENT = "supplement", _("待补正")
+    ACCEPTED = "accepted", _("已受理，办理中")
+    SUSPENDED = "suspended", _("特别程序中")
+    NOT_ACCEPTED = "not_accepted", _("不予受理")
+    APPROVED = "approved", _("准予许可，已办结")
+    REFUSED = "refused", _("不予许可，已办结")
+    WITHDRAWN = "withdrawn", _("已撤回")
+
+
+OPEN_STATUSES = frozenset(
+    {CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED}
+)
+CLOSED_STATUSES = frozenset(
+    {CaseStatus.NOT_ACCEPTED, CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN}
+)
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("网上申报")
+    WINDOW = "window", _("窗口受理")
+    API = "api", _("接口申报")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("个人")
+    ENTERPRISE = "enterprise", _("企业")
+
+
+class MaterialSource(models.TextChoices):
+    """How a required material was satisfied, from most to least trusted."""
+
+    LICENSE = "license", _("电子证照（免提交）")
+    VAULT = "vault", _("材料库（此前已提交或签发）")
+    UPLOAD = "upload", _("在线上传")
+    PAPER_SCAN = "paper_scan", _("窗口扫描纸质材料")
+    SHARED_DATA = "shared_data", _("部门共享数据（免提交）")
+
+
+class TrustLevel(models.IntegerChoices):
+    SIGNED = 3, _("签名核验（电子证照）")
+    VERIFIED = 2, _("共享数据核验")
+    DECLARED = 1, _("申请人提交")
+
+
+class TaskState(models.TextChoices):
+    READY = "ready", _("待办")
+    COMPLETED = "completed", _("已办")
+    CANCELLED = "cancelled", _("已取消")
+
+
+class ClockStopKind(models.TextChoices):
+    """Why the clock stops (特别程序 and 补正), or an extension (延长) that adds days to the limit."""
+
+    SUPPLEMENT = "supplement", _("补正材料")
+    EXPERT_REVIEW = "expert_review", _("专家评审")
+    HEARING = "hearing", _("听证")
+    PUBLIC_NOTICE = "public_notice", _("公示")
+    INSPECTION = "inspection", _("现场勘验")
+    EXTENSION = "extension", _("延长办理时限")
+
+
+class Decision(models.TextChoices):
+    APPROVE = "approve", _("准予")
+    REFUSE = "refuse", _("不予")
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", _("待缴费")
+    PAID = "paid", _("已缴费")
+    REFUND_PENDING = "refund_pending", _("退费中")
+    REFUNDED = "refunded", _("已退费")
+    FAILED = "failed", _("缴费失败")
+    CANCELLED = "cancelled", _("已取消")
+
+
+# Event topics written to the outbox (notifications.enqueue_event) in the same transaction as the change.
+CASE_SUBMITTED = "case.submitted"
+CASE_ACCEPTED = "case.accepted"
+CASE_NOT_ACCEPTED = "case.not_accepted"
+CASE_SUPPLEMENT_REQUESTED = "case.supplement_requested"
+CASE_RESUBMITTED = "case.resubmitted"
+CASE_SUSPENDED = "case.suspended"
+CASE_RESUMED = "case.resumed"
+CASE_DECIDED = "case.decided"
+CASE_WITHDRAWN = "case.withdrawn"
+CASE_FLAGGED = "case.flagged"
+CASE_PAID = "case.paid"
+CASE_TOPICS = (
+    CASE_SUBMITTED,
+    CASE_ACCEPTED,
+    CASE_NOT_ACCEPTED,
+    CASE_SUPPLEMENT_REQUESTED,
+    CASE_RESUBMITTED,
+    CASE_SUSPENDED,
+    CASE_RESUMED,
+    CASE_DECIDED,
+    CASE_WITHDRAWN,
+    CASE_FLAGGED,
+    CASE_PAID,
+)
+
+# Rights stated on every refusal (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条: 6 months).
+RECONSIDERATION_DAYS = 60
+LITIGATION_MONTHS = 6
