@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-from functools import lru_cache
-from pathlib import Path
 
 import qrcode
 import qrcode.image.svg
@@ -19,17 +17,11 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from yiwang.core.crypto import sm3_hex
+from yiwang.core.pdf import CJK_FAMILY, new_document, qr_png
 
 from .models import License
 from .presenters import surface_rows
 from .selectors import get_bundle
-
-CJK_FONT_CANDIDATES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
 
 
 def watermark_text(license: License) -> str:
@@ -51,33 +43,14 @@ def verify_url(license: License) -> str:
     return f"{settings.SITE_URL}/licenses/verify?identifier={license.identifier}"
 
 
-@lru_cache(maxsize=1)
-def cjk_font_path() -> str | None:
-    return next((path for path in CJK_FONT_CANDIDATES if Path(path).exists()), None)
-
-
-def _qr_png(text: str) -> bytes:
-    buffer = io.BytesIO()
-    qrcode.make(text, box_size=6, border=2).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def license_pdf(license: License) -> bytes:
     """The license as a one-page PDF with its verification bundle attached."""
-    from fpdf import FPDF
-
-    font = cjk_font_path()
-    if font is None:
-        raise RuntimeError("no CJK font installed (apt-get install fonts-noto-cjk)")
     bundle = get_bundle(license=license)
-    pdf = FPDF(format="A4")
-    pdf.set_title(f"{license.license_type.name} {license.identifier}")
-    pdf.set_creator("一网通办 Yiwang")
-    pdf.add_font("cjk", fname=font, collection_font_number=0)
+    pdf = new_document(title=f"{license.license_type.name} {license.identifier}")
     pdf.add_page()
-    pdf.set_font("cjk", size=20)
+    pdf.set_font(CJK_FAMILY, size=20)
     pdf.cell(0, 14, license.license_type.name, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=11)
+    pdf.set_font(CJK_FAMILY, size=11)
     for label, value in [
         (_("证照标识"), license.identifier),
         (_("签发机构"), license.issuer.name),
@@ -92,7 +65,7 @@ def license_pdf(license: License) -> bytes:
     pdf.set_text_color(190, 30, 30)
     pdf.multi_cell(0, 7, watermark_text(license), new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=8)
+    pdf.set_font(CJK_FAMILY, size=8)
     digest = sm3_hex(bytes(license.signature))
     pdf.multi_cell(
         0,
@@ -102,7 +75,7 @@ def license_pdf(license: License) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    pdf.image(io.BytesIO(_qr_png(verify_url(license))), x=160, y=15, w=35)
+    pdf.image(io.BytesIO(qr_png(verify_url(license))), x=160, y=15, w=35)
     pdf.embed_file(
         basename="bundle.json",
         bytes=json.dumps(bundle, ensure_ascii=False, indent=1).encode(),
