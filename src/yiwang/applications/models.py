@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.signing.platform_keys import PlatformKey
 from yiwang.core.workdays import DayUnit
 
 from .constants import (
@@ -548,6 +549,14 @@ class Payment(models.Model):
         verbose_name = _("缴费")
         verbose_name_plural = _("缴费")
         ordering = ["-created_at"]
+        constraints = [
+            # One order a payer may still pay or has paid per case: no double charge (services.payments).
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=models.Q(status__in=["pending", "paid", "refund_pending"]),
+                name="payment_one_open_per_case",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.order_number
@@ -575,3 +584,39 @@ class PaymentNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.notification_id}"
+
+
+class SandboxPaymentKey(PlatformKey):
+    """The sandbox payment provider's SM2 key: it signs the sandbox's notifications (development only)."""
+
+    class Meta(PlatformKey.Meta):
+        verbose_name = _("沙箱支付签名密钥")
+        verbose_name_plural = _("沙箱支付签名密钥")
+
+
+class SandboxTransaction(models.Model):
+    """The sandbox provider's own ledger (its side, not ours): what it would print on its daily statement."""
+
+    kind = models.CharField(max_length=10)  # "pay" or "refund"
+    order_number = models.CharField(max_length=40, db_index=True)
+    reference = models.CharField(max_length=80, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    succeeded = models.BooleanField(default=True)
+    notification_id = models.CharField(max_length=80, blank=True)
+    delivered = models.BooleanField(default=False)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("沙箱支付流水")
+        verbose_name_plural = _("沙箱支付流水")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order_number"],
+                condition=models.Q(kind="refund"),
+                name="sandbox_one_refund_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.order_number}"
