@@ -11,6 +11,7 @@ from yiwang.regions.models import Department
 from yiwang.regions.selectors import region_prefix
 
 from ..constants import AssuranceLevel
+from ..masking import mask_id_number, mask_name
 from ..models import Enterprise, Mandate, StaffAssignment, User
 from .holders import (
     MIN_HOLDER_ASSURANCE,
@@ -54,6 +55,8 @@ __all__ = [
     "list_mandates_received",
     "list_staff_directory",
     "mandated_holder_codes",
+    "mask_id_number",
+    "mask_name",
     "may_act_on_license",
     "own_holder_codes",
     "required_level_label",
