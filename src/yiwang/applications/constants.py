@@ -109,6 +109,7 @@ CASE_DECIDED = "case.decided"
 CASE_WITHDRAWN = "case.withdrawn"
 CASE_FLAGGED = "case.flagged"
 CASE_PAID = "case.paid"
+CASE_REFUNDED = "case.refunded"
 CASE_TOPICS = (
     CASE_SUBMITTED,
     CASE_ACCEPTED,
@@ -121,6 +122,7 @@ CASE_TOPICS = (
     CASE_WITHDRAWN,
     CASE_FLAGGED,
     CASE_PAID,
+    CASE_REFUNDED,
 )
 
 # Rights stated on every refusal (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条: 6 months).
