@@ -16,6 +16,7 @@ import qrcode
 
 if TYPE_CHECKING:
     from fpdf import FPDF
+    from PIL.Image import Image
 
 CJK_FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -52,3 +53,9 @@ def qr_png(text: str, *, box_size: int = 6, border: int = 2) -> bytes:
     buffer = io.BytesIO()
     qrcode.make(text, box_size=box_size, border=border).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def qr_image(text: str, *, box_size: int = 6, border: int = 2) -> Image:
+    """A greyscale QR code of ``text`` to draw with ``pdf.image``: stored Flate-compressed row by row,
+    so the document's QR can be read back and checked (a 1-bit image would be stored as CCITT fax)."""
+    return qrcode.make(text, box_size=box_size, border=border).get_image().convert("L")
