@@ -110,6 +110,11 @@ CASE_WITHDRAWN = "case.withdrawn"
 CASE_FLAGGED = "case.flagged"
 CASE_PAID = "case.paid"
 CASE_REFUNDED = "case.refunded"
+CASE_EXTENDED = "case.extended"
+CASE_CLOSED = "case.closed"
+CASE_TASK_CLAIMED = "case.task_claimed"
+CASE_TASK_HANDED_OVER = "case.task_handed_over"
+CASE_TASK_COMPLETED = "case.task_completed"
 CASE_TOPICS = (
     CASE_SUBMITTED,
     CASE_ACCEPTED,
@@ -123,7 +128,35 @@ CASE_TOPICS = (
     CASE_FLAGGED,
     CASE_PAID,
     CASE_REFUNDED,
+    CASE_EXTENDED,
+    CASE_CLOSED,
+    CASE_TASK_CLAIMED,
+    CASE_TASK_HANDED_OVER,
+    CASE_TASK_COMPLETED,
 )
+
+
+class AuditAction(models.TextChoices):
+    """Past-tense names of the case actions in the one audit log."""
+
+    CASE_SUBMITTED = "applications.case_submitted", _("提交申请")
+    CASE_ACCEPTED = "applications.case_accepted", _("受理")
+    CASE_NOT_ACCEPTED = "applications.case_not_accepted", _("不予受理")
+    SUPPLEMENT_REQUESTED = "applications.supplement_requested", _("一次性告知补正")
+    CASE_RESUBMITTED = "applications.case_resubmitted", _("补正后重新提交")
+    CASE_SUSPENDED = "applications.case_suspended", _("启动特别程序")
+    CASE_RESUMED = "applications.case_resumed", _("特别程序结束")
+    CASE_EXTENDED = "applications.case_extended", _("延长办理时限")
+    CASE_WITHDRAWN = "applications.case_withdrawn", _("撤回申请")
+    TASK_CLAIMED = "applications.task_claimed", _("签收环节")
+    TASK_HANDED_OVER = "applications.task_handed_over", _("转交环节")
+    TASK_COMPLETED = "applications.task_completed", _("办理环节")
+    CASE_DECIDED = "applications.case_decided", _("作出决定")
+    CASE_CLOSED = "applications.case_closed", _("办结")
+    CASE_FLAGGED = "applications.case_flagged", _("办件提示")
+    QUERY_CODE_RESET = "applications.query_code_reset", _("重置查询码")
+    CASE_READ = "applications.case_read", _("查看办件")
+
 
 # Rights stated on every refusal (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条: 6 months).
 RECONSIDERATION_DAYS = 60
