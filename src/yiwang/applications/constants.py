@@ -156,6 +156,13 @@ class AuditAction(models.TextChoices):
     CASE_FLAGGED = "applications.case_flagged", _("办件提示")
     QUERY_CODE_RESET = "applications.query_code_reset", _("重置查询码")
     CASE_READ = "applications.case_read", _("查看办件")
+    PAYMENT_CREATED = "applications.payment_created", _("生成缴款单")
+    PAYMENT_NOTIFIED = "applications.payment_notified", _("收到支付通知")
+    PAYMENT_CANCELLED = "applications.payment_cancelled", _("取消缴款单")
+    REFUND_REQUESTED = "applications.refund_requested", _("申请退费")
+    PAYMENT_REFUNDED = "applications.payment_refunded", _("已退费")
+    PAYMENTS_RECONCILED = "applications.payments_reconciled", _("支付对账")
+    SANDBOX_PAYMENT_SETTLED = "applications.sandbox_payment_settled", _("沙箱支付模拟付款")
 
 
 # Rights stated on every refusal (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条: 6 months).
