@@ -8,3 +8,8 @@ class ApplicationsConfig(AppConfig):
     name = "yiwang.applications"
     label = "applications"
     verbose_name = _("办件")
+
+    def ready(self) -> None:
+        # The payment-provider registry exists from start-up, so the plugin check (yiwang.E001) covers
+        # APPLICATIONS_PAYMENT_PROVIDER like every other registry's setting.
+        from .payments import base as payment_providers  # noqa: F401

@@ -290,6 +290,10 @@ PERMISSIONS_POLICY = {
     )
 }
 
+# Applications: the payment provider fees are collected through (applications.payments; "sandbox" takes no
+# real money and says so on every page it touches).
+APPLICATIONS_PAYMENT_PROVIDER = os.environ.get("YIWANG_PAYMENT_PROVIDER", "sandbox")
+
 # Search: the tantivy index is derived from the database; every process reads it.
 SEARCH_BACKEND = os.environ.get("YIWANG_SEARCH_BACKEND", "tantivy")
 SEARCH_INDEX_DIR = Path(os.environ.get("YIWANG_SEARCH_INDEX_DIR", VAR_DIR / "search-index"))

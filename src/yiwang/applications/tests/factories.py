@@ -9,6 +9,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 from factory.django import DjangoModelFactory
+from stdnum.iso7064 import mod_11_2
 
 from yiwang.applications.constants import ApplicantKind, CaseStatus, Channel
 from yiwang.applications.models import Case
@@ -17,13 +18,20 @@ from yiwang.core.crypto import sm3_hex
 from yiwang.identity.tests.factories import UserFactory
 
 
+def _case_number(body: str) -> str:
+    return body + mod_11_2.calc_check_digit(body)
+
+
 class CaseFactory(DjangoModelFactory):
     """A submitted online case of one implementation, applied for by a citizen for themself."""
 
     class Meta:
         model = Case
 
-    number = factory.Sequence(lambda n: f"T511602{n:010d}")
+    # The documented format (region 12 + date 8 + serial 6 + ISO 7064 MOD 11-2 check), on a day of its own.
+    number = factory.LazyAttributeSequence(
+        lambda o, n: _case_number(f"{o.implementation.region.code}20200101{n + 1:06d}")
+    )
     query_code_hash = factory.Sequence(lambda n: sm3_hex(f"query-{n}".encode()))
     implementation = factory.SubFactory(ImplementationFactory)
     department = factory.LazyAttribute(lambda o: o.implementation.department)
