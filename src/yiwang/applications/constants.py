@@ -115,6 +115,10 @@ CASE_CLOSED = "case.closed"
 CASE_TASK_CLAIMED = "case.task_claimed"
 CASE_TASK_HANDED_OVER = "case.task_handed_over"
 CASE_TASK_COMPLETED = "case.task_completed"
+CASE_RESULT_ISSUED = "case.result_issued"
+CASE_REFUSAL_NOTIFIED = "case.refusal_notified"
+CASE_RESULT_DELIVERED = "case.result_delivered"
+CASE_ESCALATED = "case.escalated"
 CASE_TOPICS = (
     CASE_SUBMITTED,
     CASE_ACCEPTED,
@@ -133,6 +137,10 @@ CASE_TOPICS = (
     CASE_TASK_CLAIMED,
     CASE_TASK_HANDED_OVER,
     CASE_TASK_COMPLETED,
+    CASE_RESULT_ISSUED,
+    CASE_REFUSAL_NOTIFIED,
+    CASE_RESULT_DELIVERED,
+    CASE_ESCALATED,
 )
 
 
@@ -154,6 +162,11 @@ class AuditAction(models.TextChoices):
     CASE_DECIDED = "applications.case_decided", _("作出决定")
     CASE_CLOSED = "applications.case_closed", _("办结")
     CASE_FLAGGED = "applications.case_flagged", _("办件提示")
+    RESULT_ISSUED = "applications.result_issued", _("签发办理结果")
+    REFUSAL_NOTIFIED = "applications.refusal_notified", _("出具不予决定书")
+    RESULT_DELIVERED = "applications.result_delivered", _("送达办理结果")
+    CASE_ESCALATED = "applications.case_escalated", _("超期督办")
+    BUNDLE_FANNED_OUT = "applications.bundle_fanned_out", _("一件事分送各部门")
     QUERY_CODE_RESET = "applications.query_code_reset", _("重置查询码")
     CASE_READ = "applications.case_read", _("查看办件")
     PAYMENT_CREATED = "applications.payment_created", _("生成缴款单")
@@ -163,6 +176,13 @@ class AuditAction(models.TextChoices):
     PAYMENT_REFUNDED = "applications.payment_refunded", _("已退费")
     PAYMENTS_RECONCILED = "applications.payments_reconciled", _("支付对账")
     SANDBOX_PAYMENT_SETTLED = "applications.sandbox_payment_settled", _("沙箱支付模拟付款")
+    PROCESS_IMPORTED = "applications.process_imported", _("导入审批流程")
+    PROCESS_IMPORT_REFUSED = "applications.process_import_refused", _("审批流程导入被拒绝")
+    PROCESS_ACTIVATED = "applications.process_activated", _("启用流程版本")
+    PROCESS_BOUND = "applications.process_bound", _("设置流程适用的实施清单")
+    CASE_MIGRATED = "applications.case_migrated", _("办件迁移到新版本流程")
+    CASE_MIGRATION_REFUSED = "applications.case_migration_refused", _("办件不能迁移到新版本流程")
+    TIMERS_FIRED = "applications.timers_fired", _("流程定时器到期")
 
 
 # Rights stated on every refusal (行政复议法 第二十条: 60 days; 行政诉讼法 第四十六条: 6 months).
