@@ -35,9 +35,9 @@ def masked_holder(case: Case) -> tuple[str, str]:
 
 
 def _item_name(case: Case) -> str:
-    if case.bundle_id:
+    if case.bundle is not None:
         return case.bundle.name
-    return case.implementation.name if case.implementation_id else ""
+    return case.implementation.name if case.implementation is not None else ""
 
 
 def _receipt_title(case: Case) -> str:
@@ -54,7 +54,7 @@ def _header_rows(case: Case) -> list[tuple[str, str]]:
         (_("受理部门"), case.department.name),
         (_("申请人"), f"{name}（{code}）"),
         (_("提交时间"), local.strftime("%Y-%m-%d %H:%M")),
-        (_("办件状态"), CaseStatus(case.status).label),
+        (_("办件状态"), str(CaseStatus(case.status).label)),
     ]
     if case.accepted_at:
         rows.append((_("受理时间"), timezone.localtime(case.accepted_at).strftime("%Y-%m-%d %H:%M")))
@@ -84,7 +84,7 @@ def _part_lines(case: Case) -> list[str]:
             _("%(number)s %(item)s（%(department)s，承诺办结 %(planned)s）")
             % {
                 "number": child.number,
-                "item": child.implementation.name if child.implementation_id else "",
+                "item": child.implementation.name if child.implementation is not None else "",
                 "department": child.department.name,
                 "planned": planned,
             }

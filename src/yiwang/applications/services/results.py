@@ -1,0 +1,370 @@
+"""What a decision produces, run by the workflow's service tasks (ADR 0009): issue, refuse, deliver, escalate.
+
+- ``issue_result``: the implementation's result (``Implementation.result_license_type``) is issued as an
+  e-license signed by the case's department into the holder's wallet, with a 准予 decision document.
+- ``notify_refusal``: the 不予 decision document with its reasons, legal basis and the applicant's rights
+  (行政复议 within 60 days, 行政诉讼 within 6 months, each with its last day); fees paid are refunded.
+- ``deliver_result``: 送达, on the timeline and as a notice to the applicant.
+- ``escalate``: a deadline timer fired (督办): the department's supervisors are alerted; the case stays open.
+
+Each is a service (keyword-only, one transaction, audited, outbox event) and also the workflow handler of
+the same BPMN id, called as ``handler(case, data)`` inside the workflow step's transaction.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.workdays import WorkdayCalendar, load_calendar
+from yiwang.identity.selectors import list_holders_of_permission
+from yiwang.licenses.constants import HolderKind
+from yiwang.licenses.models import License, LicenseType
+from yiwang.licenses.services import issue_license
+from yiwang.licenses.services.issuance import check_issuer
+from yiwang.licenses.services.validation import schema_errors
+from yiwang.notifications.services import raise_notice
+
+from ..constants import (
+    CASE_ESCALATED,
+    CASE_REFUSAL_NOTIFIED,
+    CASE_RESULT_DELIVERED,
+    CASE_RESULT_ISSUED,
+    LITIGATION_MONTHS,
+    RECONSIDERATION_DAYS,
+    ApplicantKind,
+    AuditAction,
+)
+from ..models import Case
+from ..workflow.handlers import register_handler
+from . import payments
+from .cases.recording import record_case_action
+from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
+
+# Surface fields a result license takes from the case itself rather than from the form's answers.
+_HOLDER_NAME_FIELDS = ("name",)
+_PERSON_CODE_FIELDS = ("id_number",)
+_ENTERPRISE_CODE_FIELDS = ("credit_code",)
+# Numbers the issuing department assigns with the result: the case number makes them unique and traceable.
+_ASSIGNED_NUMBER_FIELDS = (
+    "certificate_number",
+    "permit_number",
+    "license_number",
+    "proof_number",
+    "registration_number",
+    "file_number",
+)
+# Dates a result records as the day of the decision.
+_DECISION_DATE_FIELDS = ("registered_on", "established_on", "first_issued_on")
+DELIVERY_METHODS = {"electronic": "电子送达", "window": "窗口领取", "mail": "邮寄送达"}
+
+
+# --- the applicant's rights -------------------------------------------------------------------------
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """The corresponding day ``months`` later, or that month's last day (民法典 第二百零二条)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def _first_working_day_from(day: dt.date, calendar: WorkdayCalendar) -> dt.date:
+    """A period ending on a rest day or holiday ends on the next working day (民法典 第二百零三条)."""
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def rights_of_remedy(*, decided_on: dt.date) -> Rights:
+    """The last days to apply for 行政复议 (60 days) and to sue (6 months), the decision day not counted."""
+    calendar = load_calendar(range(decided_on.year, decided_on.year + 2))
+    reconsideration = decided_on + dt.timedelta(days=RECONSIDERATION_DAYS)
+    litigation = _add_months(decided_on, LITIGATION_MONTHS)
+    return Rights(
+        decided_on=decided_on,
+        reconsideration_until=_first_working_day_from(reconsideration, calendar),
+        litigation_until=_first_working_day_from(litigation, calendar),
+    )
+
+
+# --- the result license -----------------------------------------------------------------------------
+
+
+def _decided_on(case: Case) -> dt.date:
+    return timezone.localdate(case.decided_at) if case.decided_at else timezone.localdate()
+
+
+def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
+    """A form answer in the JSON type the license type's schema asks for (numbers typed as text)."""
+    kind = spec.get("type")
+    try:
+        if kind == "number" and isinstance(value, str):
+            number = float(value)
+            return int(number) if number.is_integer() else number
+        if kind == "integer" and isinstance(value, str | float):
+            return int(value)
+    except ValueError:
+        return value
+    if kind == "string" and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+def _derived(key: str, case: Case, holder_kind: str) -> Any:
+    if key in _HOLDER_NAME_FIELDS:
+        return case.holder_name
+    if key in _PERSON_CODE_FIELDS and holder_kind == HolderKind.PERSON:
+        return case.holder_code
+    if key in _ENTERPRISE_CODE_FIELDS and holder_kind == HolderKind.ENTERPRISE:
+        return case.holder_code
+    if key in _ASSIGNED_NUMBER_FIELDS:
+        return case.number
+    if key in _DECISION_DATE_FIELDS:
+        return _decided_on(case).isoformat()
+    return None
+
+
+def result_surface(*, case: Case, license_type: LicenseType, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The license surface: the schema's fields from ``given`` (the decision's entries over the form's
+    answers), else from the case (holder, number, decision date); refused unless it fits the schema."""
+    properties: Mapping[str, Mapping[str, Any]] = license_type.field_schema.get("properties", {})
+    surface: dict[str, Any] = {}
+    for key, spec in properties.items():
+        value = given.get(key)
+        if value is None or value == "":
+            value = _derived(key, case, license_type.holder_kind)
+        if value is None or value == "":
+            continue
+        surface[key] = _coerce(value, spec)
+    errors = schema_errors(license_type=license_type, surface=surface)
+    if errors:
+        raise InvalidInput(
+            f"申请内容不足以生成“{license_type.name}”的照面信息：{'；'.join(errors)}",
+            code="result_surface_incomplete",
+            errors=errors,
+        )
+    return surface
+
+
+def _result_license_type(case: Case) -> LicenseType | None:
+    code = case.implementation.result_license_type if case.implementation is not None else ""
+    if not code:
+        return None
+    license_type = LicenseType.objects.filter(code=code).first()
+    if license_type is None:
+        raise NotFound(
+            f"实施清单的结果证照类型 {code} 不在证照目录中，无法签发办理结果",
+            code="result_license_type_unknown",
+        )
+    return license_type
+
+
+def _check_can_issue(case: Case, license_type: LicenseType) -> None:
+    holder_kind = HolderKind.PERSON if case.applicant_kind == ApplicantKind.PERSON else HolderKind.ENTERPRISE
+    if license_type.holder_kind != holder_kind:
+        raise Conflict(
+            f"“{license_type.name}”的持证主体是{HolderKind(license_type.holder_kind).label}，"
+            f"与本办件的申请主体（{ApplicantKind(case.applicant_kind).label}）不一致，无法签发",
+            code="result_holder_kind_mismatch",
+        )
+    try:
+        check_issuer(license_type=license_type, issuer=case.department)
+    except InvalidInput as error:  # the type is no longer issued
+        raise Conflict(f"无法签发“{license_type.name}”：{error.message}", code=error.code) from None
+    except PermissionDenied:  # the department is not among the type's issuers
+        raise Conflict(
+            f"{case.department.name}不是“{license_type.name}”的签发部门，不能签发本办件的结果证照；"
+            "请证照管理员在证照目录中登记签发部门",
+            code="result_issuer_not_allowed",
+        ) from None
+
+
+def _store_document(case: Case, kind: str, content: bytes) -> None:
+    case.decision_document.save(f"{case.number}-{kind}.pdf", ContentFile(content), save=False)
+
+
+def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any]) -> License:
+    _check_can_issue(case, license_type)
+    given = {**(case.data or {}), **(data.get("result_surface") or {})}
+    return issue_license(
+        license_type=license_type,
+        issuer=case.department,
+        holder_code=case.holder_code,
+        holder_name=case.holder_name,
+        surface=result_surface(case=case, license_type=license_type, given=given),
+        issued_by=case.decided_by,
+        issued_on=_decided_on(case),
+    )
+
+
+@transaction.atomic
+def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> License | None:
+    """Issue the case's result license (if its implementation has one) and its 准予 decision document.
+
+    ``data`` are the workflow's data: ``result_surface`` (surface fields the approver entered) wins over
+    the form's answers. Issued once: a case that already has its result returns it.
+    """
+    data = data or {}
+    implementation = case.implementation
+    if implementation is None:
+        raise Conflict("一件事主件没有自己的办理结果，结果由各分办件签发", code="bundle_parent_has_no_result")
+    if case.result_license_id:
+        return case.result_license
+    license_type = _result_license_type(case)
+    license = _issue_license(case, license_type, data) if license_type else None
+    case.result_license = license
+    approval = Approval(
+        decided_on=_decided_on(case),
+        basis=case.decision_basis or str(data.get("legal_basis") or "") or implementation.item.legal_basis,
+        result_name=implementation.result_name or implementation.name,
+        license_name=license_type.name if license_type else "",
+        license_identifier=license.identifier if license else "",
+    )
+    _store_document(case, "approval", approval_pdf(case=case, approval=approval))
+    text = "准予决定书已出具"
+    if license_type and license:
+        text = f"办理结果“{license_type.name}”已签发至电子证照夹（证照标识 {license.identifier}），" + text
+    identifier = license.identifier if license else None
+    record_case_action(
+        case=case,
+        actor=case.decided_by,
+        action=AuditAction.RESULT_ISSUED,
+        topic=CASE_RESULT_ISSUED,
+        text=text,
+        changed=("result_license", "decision_document"),
+        details={"license": identifier},
+        published={"license": identifier},
+    )
+    return license
+
+
+# --- refusal ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notify_refusal(*, case: Case, data: Mapping[str, Any] | None = None) -> Rights:
+    """Write the 不予 decision document (reasons, basis, rights with their last days) and refund fees."""
+    data = data or {}
+    reason = (case.decision_reason or str(data.get("reason") or "")).strip()
+    if not reason:
+        raise InvalidInput("不予决定须说明理由", code="refusal_reason_required")
+    implementation = case.implementation
+    basis = (case.decision_basis or str(data.get("legal_basis") or "")).strip()
+    basis = basis or (implementation.item.legal_basis if implementation else "")
+    rights = rights_of_remedy(decided_on=_decided_on(case))
+    refusal = Refusal(decided_on=rights.decided_on, reason=reason, basis=basis, rights=rights)
+    _store_document(case, "refusal", refusal_pdf(case=case, refusal=refusal))
+    payments.refund_for_case(case=case, actor=case.decided_by, reason="不予许可退费")
+    record_case_action(
+        case=case,
+        actor=case.decided_by,
+        action=AuditAction.REFUSAL_NOTIFIED,
+        topic=CASE_REFUSAL_NOTIFIED,
+        text=(
+            f"不予决定书已出具：可于 {rights.reconsideration_until} 前申请行政复议，"
+            f"或于 {rights.litigation_until} 前提起行政诉讼"
+        ),
+        changed=("decision_document",),
+        published={
+            "reconsideration_until": rights.reconsideration_until.isoformat(),
+            "litigation_until": rights.litigation_until.isoformat(),
+        },
+    )
+    raise_notice(
+        department=case.department,
+        recipient=case.applicant,
+        title=f"办件 {case.number} 不予办理",
+        body="决定书已送达，载明理由、依据及申请行政复议、提起行政诉讼的权利和期限，请在办件详情中查看。",
+    )
+    return rights
+
+
+# --- delivery and escalation ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deliver_result(*, case: Case, data: Mapping[str, Any] | None = None) -> str:
+    """送达: the result reaches the applicant (electronically by default); timeline, notice, event."""
+    method = str((data or {}).get("delivery") or "electronic")
+    if method not in DELIVERY_METHODS:
+        raise InvalidInput(f"不支持的送达方式：{method}", code="invalid_delivery_method")
+    what = "电子证照和决定书" if case.result_license_id else "决定书"
+    record_case_action(
+        case=case,
+        actor=None,
+        action=AuditAction.RESULT_DELIVERED,
+        topic=CASE_RESULT_DELIVERED,
+        text=f"办理结果已{DELIVERY_METHODS[method]}：{what}可在办件详情中查看和下载",
+        published={"delivery": method},
+    )
+    raise_notice(
+        department=case.department,
+        recipient=case.applicant,
+        title=f"办件 {case.number} 已办结",
+        body=f"办理结果已{DELIVERY_METHODS[method]}，{what}可在“我的办件”中查看和下载。",
+    )
+    return method
+
+
+def _supervisors(case: Case) -> list[Any]:
+    holders = list_holders_of_permission(permission="supervision.view", region_code=case.region_id)
+    return [holder.user for holder in holders if holder.department_id == case.department_id]
+
+
+@transaction.atomic
+def escalate(*, case: Case, data: Mapping[str, Any] | None = None) -> int:
+    """A deadline timer fired (督办): timeline (staff only), audit, event and a notice to each of the
+    department's supervisors (or to the department when it has none); returns the notices raised."""
+    due = case.promised_due.isoformat() if case.promised_due else "未定"
+    text = f"办件临近或超过承诺办结日期（{due}），已提请效能监察督办"
+    record_case_action(
+        case=case,
+        actor=None,
+        action=AuditAction.CASE_ESCALATED,
+        topic=CASE_ESCALATED,
+        text=text,
+        is_public=False,
+        details={"timer": str((data or {}).get("timer") or "")},
+    )
+    title = f"督办：办件 {case.number} 临近或超过承诺办结日期"
+    body = f"{case.department.name}办理的办件 {case.number}（承诺办结日期 {due}）尚未办结，请督促办理。"
+    recipients = _supervisors(case) or [None]
+    for recipient in recipients:
+        raise_notice(department=case.department, recipient=recipient, title=title, body=body)
+    return len(recipients)
+
+
+# --- the workflow's service tasks -------------------------------------------------------------------
+
+
+@register_handler("issue_result")
+def handle_issue_result(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    license = issue_result(case=case, data=data)
+    return {"result_license": license.identifier if license else None}
+
+
+@register_handler("notify_refusal")
+def handle_notify_refusal(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    rights = notify_refusal(case=case, data=data)
+    return {
+        "reconsideration_until": rights.reconsideration_until.isoformat(),
+        "litigation_until": rights.litigation_until.isoformat(),
+    }
+
+
+@register_handler("deliver_result")
+def handle_deliver_result(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    return {"delivered_by": deliver_result(case=case, data=data)}
+
+
+@register_handler("escalate")
+def handle_escalate(case: Case, data: dict[str, Any]) -> dict[str, Any]:
+    return {"escalated": escalate(case=case, data=data)}
