@@ -1,0 +1,231 @@
+"""A case's workflow in the database: start it, complete its tasks, move its deadlines, fire its timers.
+
+The engine (``applications.workflow``) is pure; here its state is stored in the case (``state_json``,
+without the spec: ADR 0009) and its ready user tasks are projected into ``CaseTask`` rows, which the
+queues read. ``start``, ``complete`` and ``set_deadlines`` run inside the caller's transaction with the
+case row locked by the caller (``select_for_update``); each is also a savepoint, so an engine error
+(no matching branch, a failing handler) undoes whatever the step wrote and leaves the stored state as it
+was. ``fire_due_timers`` claims and locks the due cases itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yiwang.audit.services import record_event
+from yiwang.core.errors import Conflict
+from yiwang.core.workdays import WorkdayCalendar, load_calendar
+from yiwang.identity.models import User
+
+from .. import workflow
+from ..constants import AuditAction, ProcessStatus, TaskState
+from ..models import Case, CaseTask, ProcessDefinition, ProcessVersion
+
+logger = logging.getLogger(__name__)
+
+RETRY_AFTER_FAILURE = dt.timedelta(hours=1)  # a case whose timer step fails is tried again this much later
+
+
+def process_version_for(*, case: Case) -> ProcessVersion:
+    """The active version of the process bound to the case's implementation, else of the default one."""
+    definition = None
+    if case.implementation_id is not None:
+        definition = ProcessDefinition.objects.filter(implementations=case.implementation_id).first()
+    if definition is None:
+        definition = ProcessDefinition.objects.filter(is_default=True).first()
+    version = (
+        ProcessVersion.objects.filter(definition=definition, status=ProcessStatus.ACTIVE).first()
+        if definition is not None
+        else None
+    )
+    if version is None:
+        raise Conflict(_("没有启用的审批流程，请先导入并启用流程"), code="no_active_process")
+    return version
+
+
+def _initial_data(case: Case) -> dict[str, Any]:
+    """What a process may branch on: the channel, the applicant kind and the situation answers."""
+    data: dict[str, Any] = {
+        "case_number": case.number,
+        "channel": case.channel,
+        "applicant_kind": case.applicant_kind,
+        "is_bundle_part": case.parent_id is not None,
+    }
+    for key, value in (case.situation or {}).items():
+        if isinstance(key, str) and key.isidentifier() and not key.startswith("_") and key not in data:
+            data[key] = value
+    return data
+
+
+def _deadlines(case: Case) -> dict[str, dt.datetime | None]:
+    """The case's planned end dates as instants: 24:00 Asia/Shanghai of the day (ADR 0009)."""
+    return {
+        "promised_due": workflow.end_of_day(case.promised_due) if case.promised_due else None,
+        "statutory_due": workflow.end_of_day(case.statutory_due) if case.statutory_due else None,
+    }
+
+
+def store_snapshot(*, case: Case, snapshot: workflow.Snapshot, version: ProcessVersion | None = None) -> None:
+    """Keep a step's result: the state (without spec), the next timer, the revision and the task rows."""
+    _save(case, snapshot, version=version)
+    _sync_tasks(case, snapshot)
+
+
+def _save(case: Case, snapshot: workflow.Snapshot, *, version: ProcessVersion | None = None) -> None:
+    fields = ["state_json", "serializer_version", "revision", "next_timer_at", "updated_at"]
+    if version is not None:
+        case.process_version = version
+        fields.append("process_version")
+    case.state_json = snapshot.state_json
+    case.serializer_version = snapshot.serializer_version
+    case.revision += 1
+    case.next_timer_at = snapshot.next_timer_at
+    case.save(update_fields=fields)
+
+
+def _sync_tasks(case: Case, snapshot: workflow.Snapshot) -> None:
+    """Project the ready user tasks: new ones become rows, rows no longer ready are cancelled."""
+    ready = {task.task_id: task for task in snapshot.ready_tasks}
+    (
+        CaseTask.objects.filter(case=case, state=TaskState.READY)
+        .exclude(task_id__in=list(ready))
+        .update(state=TaskState.CANCELLED, completed_at=timezone.now())
+    )
+    known = set(CaseTask.objects.filter(case=case, task_id__in=list(ready)).values_list("task_id", flat=True))
+    CaseTask.objects.bulk_create(
+        [
+            CaseTask(
+                case=case,
+                task_id=task.task_id,
+                bpmn_id=task.bpmn_id,
+                name=task.name,
+                role=task.lane,
+                department_id=case.department_id,
+                region_id=case.region_id,
+                state=TaskState.READY,
+                due_on=timezone.localdate() if task.is_escalation else case.promised_due,
+                is_escalation=task.is_escalation,
+            )
+            for task_id, task in ready.items()
+            if task_id not in known
+        ]
+    )
+
+
+def _spec(case: Case) -> dict[str, Any]:
+    if case.process_version_id is None or case.state_json is None:
+        raise Conflict(_("该办件尚未启动审批流程"), code="workflow_not_started")
+    return case.process_version.spec_json
+
+
+@transaction.atomic
+def start(*, case: Case, now: dt.datetime | None = None) -> workflow.Snapshot:
+    """Start the case's process (bound to its implementation, else the default) on its active version."""
+    if case.state_json is not None:
+        raise Conflict(_("该办件的审批流程已启动"), code="workflow_already_started")
+    version = process_version_for(case=case)
+    snapshot = workflow.start(version.spec_json, data=_initial_data(case), context=case, now=now)
+    deadlines = _deadlines(case)
+    if any(deadlines.values()):
+        snapshot = workflow.set_deadlines(version.spec_json, snapshot.state_json, deadlines=deadlines)
+    store_snapshot(case=case, snapshot=snapshot, version=version)
+    return snapshot
+
+
+@transaction.atomic
+def complete(
+    *, case: Case, task: CaseTask, actor: User | None, data: dict[str, Any], now: dt.datetime | None = None
+) -> workflow.Snapshot:
+    """Complete a ready task of this case with ``data`` (its outcome) and run the process on."""
+    if task.case_id != case.pk or task.state != TaskState.READY:
+        raise Conflict(_("该环节当前不可办理"), code="task_not_ready")
+    snapshot = workflow.complete_task(
+        _spec(case), case.state_json or {}, task_id=task.task_id, data=data, context=case, now=now
+    )
+    task.state = TaskState.COMPLETED
+    task.completed_at = timezone.now()
+    task.completed_by = actor if actor is not None and actor.is_authenticated else None
+    task.outcome = data
+    task.save(update_fields=["state", "completed_at", "completed_by", "outcome"])
+    store_snapshot(case=case, snapshot=snapshot)
+    return snapshot
+
+
+@transaction.atomic
+def set_deadlines(*, case: Case) -> workflow.Snapshot | None:
+    """Move the waiting deadline timers to the case's current ``promised_due``/``statutory_due``.
+
+    Spiff evaluates a timer once; after the clock moves the dates (a suspension, an extension) the
+    cached instants are rewritten here. None when the case has no workflow (not started).
+    """
+    if case.process_version_id is None or case.state_json is None:
+        return None
+    snapshot = workflow.set_deadlines(_spec(case), case.state_json, deadlines=_deadlines(case))
+    _save(case, snapshot)
+    CaseTask.objects.filter(case=case, state=TaskState.READY, is_escalation=False).update(
+        due_on=case.promised_due
+    )
+    return snapshot
+
+
+def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Fire the timers of up to ``limit`` cases whose next timer is due; each case in its own transaction.
+
+    A case locked by someone else is skipped (``SKIP LOCKED``) and found again on the next run. A case
+    whose step fails is logged and retried an hour later instead of blocking the others.
+    """
+    now = now or timezone.now()
+    due_ids = list(
+        Case.objects.filter(next_timer_at__lte=now, process_version__isnull=False)
+        .order_by("next_timer_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    calendar = load_calendar()
+    fired = 0
+    for case_id in due_ids:
+        try:
+            fired += _fire_case(case_id, now=now, calendar=calendar)
+        except Exception:
+            logger.exception("firing the timers of case %s failed; retrying later", case_id)
+            Case.objects.filter(pk=case_id, next_timer_at__lte=now).update(
+                next_timer_at=now + RETRY_AFTER_FAILURE
+            )
+    return fired
+
+
+@transaction.atomic
+def _fire_case(case_id: int, *, now: dt.datetime, calendar: WorkdayCalendar) -> int:
+    case = (
+        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("process_version")
+        .filter(Q(pk=case_id) & Q(next_timer_at__lte=now))
+        .first()
+    )
+    if case is None or case.state_json is None:
+        return 0
+    before = {task.task_id for task in workflow_ready(case)}
+    snapshot = workflow.fire_timers(_spec(case), case.state_json, context=case, now=now, calendar=calendar)
+    store_snapshot(case=case, snapshot=snapshot)
+    record_event(
+        action=AuditAction.TIMERS_FIRED,
+        target=case,
+        department=case.department,
+        details={
+            "due_at": now.isoformat(),
+            "new_tasks": [t.bpmn_id for t in snapshot.ready_tasks if t.task_id not in before],
+            "next_timer_at": snapshot.next_timer_at.isoformat() if snapshot.next_timer_at else None,
+        },
+    )
+    return 1
+
+
+def workflow_ready(case: Case) -> list[CaseTask]:
+    """The case's ready task rows (the projection; no workflow is loaded)."""
+    return list(CaseTask.objects.filter(case=case, state=TaskState.READY))
