@@ -207,7 +207,7 @@ def _insert_payment(*, case: Case, provider: str, quote: FeeQuote) -> Payment:
 def create_payment(*, case: Case, actor: User | None = None) -> Payment:
     """The case's one pending order for its fees (the existing one if there is one)."""
     case = (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("implementation", "region", "department")
         .get(pk=case.pk)
     )
@@ -323,7 +323,7 @@ def _first_delivery(
     kept: PaymentNotification, *, provider: str, note: ProviderNotification
 ) -> NotificationResult:
     payment = (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .select_related("case", "case__department", "case__region")
         .filter(provider=provider, order_number=note.order_number)
         .first()
@@ -450,7 +450,7 @@ def refund_for_case(*, case: Case, actor: User | None = None, reason: str = "") 
     """
     touched = []
     payments = (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .select_related("case", "case__department")
         .filter(case=case, status__in=(PaymentStatus.PENDING, PaymentStatus.PAID))
     )
@@ -491,7 +491,9 @@ def _mark_refunded(payment: Payment, *, reference: str, at: dt.datetime, actor: 
 @transaction.atomic
 def _complete_refund(*, payment_id: int, result: RefundResult) -> None:
     payment = (
-        Payment.objects.select_for_update().select_related("case", "case__department").get(pk=payment_id)
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("case", "case__department")
+        .get(pk=payment_id)
     )
     if payment.status == PaymentStatus.REFUND_PENDING:
         at = result.completed_at or timezone.now()
@@ -532,7 +534,7 @@ def _sandbox() -> SandboxProvider:
 @transaction.atomic
 def _sandbox_settle(*, actor: User, order_number: str, is_success: bool) -> SignedNotification:
     payment = (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .select_related("case", "case__department")
         .filter(order_number=order_number, provider=SANDBOX)
         .first()

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import threading
 import uuid
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
@@ -495,3 +497,33 @@ def test_the_start_up_check_covers_the_payment_provider_setting():
 
     assert [e.id for e in errors] == ["yiwang.E001"]
     assert "applications-payment-providers" in errors[0].msg
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_the_same_notification_delivered_twice_at_once_is_processed_once(implementation):
+    payment = payments.create_payment(case=CaseFactory(implementation=implementation))
+    notification = signed(payment)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def provider_delivers():
+        try:
+            barrier.wait()
+            results.append(deliver(notification))
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=provider_delivers) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert sorted(result.is_replay for result in results) == [False, True]
+    assert {result.code for result in results} == {"paid"}
+    assert PaymentNotification.objects.count() == 1
+    assert OutboxEvent.objects.filter(topic=CASE_PAID).count() == 1
