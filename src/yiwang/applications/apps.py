@@ -13,4 +13,5 @@ class ApplicationsConfig(AppConfig):
         # The payment-provider registry exists from start-up, so the plugin check (yiwang.E001) covers
         # APPLICATIONS_PAYMENT_PROVIDER like every other registry's setting.
         from .payments import base as payment_providers  # noqa: F401
+        from .payments import checks as payment_checks  # noqa: F401  (yiwang.W002: the sandbox in use)
         from .services import results  # noqa: F401  (registers the workflow's result handlers)
