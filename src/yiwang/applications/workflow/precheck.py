@@ -41,6 +41,7 @@ FLOW_NODES = frozenset(
         "subProcess", "callActivity",
     }
 )  # fmt: skip
+_OWNERS = FLOW_NODES | {"sequenceFlow", "process", "lane"}
 # Which element may hold which event definition (and must hold one, for the catch events).
 _DEFINITION_PARENTS = {"timerEventDefinition": {"intermediateCatchEvent", "boundaryEvent"},
                        "terminateEventDefinition": {"endEvent"}}  # fmt: skip
@@ -60,6 +61,7 @@ class Problem:
     line: int | None = None
     tag: str = ""
     element_id: str = ""
+    owner: str = ""  # for an element without an id (a timer's text): the element it belongs to
 
     def __str__(self) -> str:
         where = []
@@ -69,6 +71,8 @@ class Problem:
             where.append(f"<{self.tag}" + (f' id="{self.element_id}"' if self.element_id else "") + ">")
         elif self.element_id:
             where.append(self.element_id)
+        if self.owner:
+            where.append(_("（属于 %(owner)s）") % {"owner": self.owner})
         return ("".join(f"{part} " for part in where) + self.message) if where else self.message
 
 
@@ -81,8 +85,19 @@ def is_bpmn(element: etree._Element) -> bool:
 
 
 def _problem(element: etree._Element, message: str) -> Problem:
+    owner = ""
+    if not element.get("id"):
+        ancestor = element.getparent()
+        while ancestor is not None and not (is_bpmn(ancestor) and local_name(ancestor) in _OWNERS):
+            ancestor = ancestor.getparent()
+        if ancestor is not None:
+            owner = f'<{local_name(ancestor)} id="{ancestor.get("id", "")}">'
     return Problem(
-        message=message, line=element.sourceline, tag=local_name(element), element_id=element.get("id", "")
+        message=message,
+        line=element.sourceline,
+        tag=local_name(element),
+        element_id=element.get("id", ""),
+        owner=owner,
     )
 
 
