@@ -15,7 +15,8 @@ Three sources, as a field's ``prefill`` names them (docs/applications-forms.md):
   agent within a mandate's items). The holder's consent for the accepting department is recorded with
   the case (``materials.attach``).
 - ``account``: the actor's real-name account (their name, ID number and phone, or the name and code of
-  the enterprise they represent), only when the actor is the holder.
+  the enterprise they represent), only when the actor is the holder and their name was checked against
+  the population register (assurance level 3 or more).
 
 A field that no source can fill is simply left to the applicant. Nothing here trusts the browser: the
 submission reads again (``forms.check_submission``).
@@ -36,6 +37,7 @@ from yiwang.core.errors import DomainError, NotFound, PermissionDenied
 from yiwang.exchange.constants import Mask
 from yiwang.exchange.models import Grant, Resource
 from yiwang.exchange.selectors import query_resource
+from yiwang.identity.constants import AssuranceLevel
 from yiwang.identity.models import Enterprise
 from yiwang.identity.selectors import may_act_on_license
 from yiwang.licenses.constants import LicenseStatus
@@ -261,6 +263,9 @@ def _from_licenses(
 
 
 def _account_values(actor: User, holder_code: str) -> dict[str, str]:
+    # only a name checked against the population register (level 3) is a verified source
+    if actor.assurance_level < AssuranceLevel.REGISTER_VERIFIED:
+        return {}
     if actor.id_number and actor.id_number == holder_code:
         return {"name": actor.full_name, "id_number": actor.id_number, "phone": actor.phone}
     enterprise = Enterprise.objects.filter(credit_code=holder_code, representative=actor).first()
