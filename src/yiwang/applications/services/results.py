@@ -191,9 +191,22 @@ def _store_document(case: Case, kind: str, content: bytes) -> None:
     case.decision_document.save(f"{case.number}-{kind}.pdf", ContentFile(content), save=False)
 
 
+def form_answers_for_result(case: Case) -> dict[str, Any]:
+    """The answers the case's form maps to the result's surface (a field's ``result_field``), over the
+    answers whose key is itself a surface field."""
+    answers = dict(case.data or {})
+    schema = case.form.schema if case.form is not None else {}
+    for section in schema.get("sections", []):
+        for field in section.get("fields", []):
+            target, key = field.get("result_field"), field.get("key")
+            if target and key in answers:
+                answers[target] = answers[key]
+    return answers
+
+
 def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any]) -> License:
     _check_can_issue(case, license_type)
-    given = {**(case.data or {}), **(data.get("result_surface") or {})}
+    given = {**form_answers_for_result(case), **(data.get("result_surface") or {})}
     return issue_license(
         license_type=license_type,
         issuer=case.department,
@@ -209,8 +222,9 @@ def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any
 def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> License | None:
     """Issue the case's result license (if its implementation has one) and its 准予 decision document.
 
-    ``data`` are the workflow's data: ``result_surface`` (surface fields the approver entered) wins over
-    the form's answers. Issued once: a case that already has its result returns it.
+    ``data`` are the workflow's data: ``result_surface`` (surface fields the approver entered at the
+    decision, e.g. the tax assessed) wins over the form's answers (``form_answers_for_result``). Issued
+    once: a case that already has its result returns it.
     """
     data = data or {}
     implementation = case.implementation
