@@ -15,3 +15,14 @@ class ApplicationsConfig(AppConfig):
         from .payments import base as payment_providers  # noqa: F401
         from .payments import checks as payment_checks  # noqa: F401  (yiwang.W002: the sandbox in use)
         from .services import results  # noqa: F401  (registers the workflow's result handlers)
+
+        _subscribe_cases_to_changes()
+
+
+def _subscribe_cases_to_changes() -> None:
+    """In the revocation's transaction, every open case that used the license is flagged (cases)."""
+    from yiwang.core import changes
+
+    from .services import cases
+
+    changes.subscribe(changes.LICENSE_REVOKED, cases.flag_cases_using_license)

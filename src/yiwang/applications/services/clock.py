@@ -23,6 +23,7 @@ from yiwang.core.workdays import DayUnit, WorkdayCalendar, load_calendar
 
 from ..constants import ClockStopKind
 from ..models import Case, ClockStop
+from . import runtime
 
 
 @dataclass(frozen=True)
@@ -153,14 +154,17 @@ def recompute(*, case: Case, today: dt.date | None = None) -> None:
     Call it inside the transaction that changed the clock, with the case row locked.
     """
     today = today or timezone.localdate()
-    statutory_due, promised_due = compute(case=case, stops=case.clock_stops.all(), today=today)
+    stops = list(case.clock_stops.all())
+    statutory_due, promised_due = compute(case=case, stops=stops, today=today)
     if (statutory_due, promised_due) != (case.statutory_due, case.promised_due):
         case.statutory_due, case.promised_due = statutory_due, promised_due
         case.save(update_fields=["statutory_due", "promised_due", "updated_at"])
     if case.state_json is not None:
-        from . import runtime  # the workflow doorway (ADR 0009)
-
         runtime.set_deadlines(case=case)
+        if any(stop.ended_on is None and stop.kind != ClockStopKind.EXTENSION for stop in stops):
+            # While the clock stands still nothing may fall due: the timers wait for the restart.
+            Case.objects.filter(pk=case.pk).update(next_timer_at=None)
+            case.next_timer_at = None
 
 
 def describe(*, case: Case, today: dt.date | None = None) -> ClockView:

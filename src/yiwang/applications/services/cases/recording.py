@@ -1,0 +1,105 @@
+"""What every case action writes, in the action's transaction: the lock, the revision, the timeline row,
+the audit entry and the outbox event."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.utils import timezone
+
+from yiwang.audit.services import record_event
+from yiwang.core.errors import Conflict
+from yiwang.notifications.selectors import list_endpoints
+from yiwang.notifications.services import enqueue_event
+
+from ...models import Case, CaseEvent
+
+_EVENT_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4d55-9a0e-0a6c0b1e7a10")
+
+
+def lock_case(case: Case, *, expected_revision: int | None = None) -> Case:
+    """The case row, locked until the transaction ends; refused if someone changed it meanwhile."""
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("implementation__item", "bundle", "parent", "department")
+        .get(pk=case.pk)
+    )
+    if expected_revision is not None and locked.revision != expected_revision:
+        raise Conflict(
+            "办件已被他人更新，请刷新后重试",
+            code="stale_revision",
+            revision=locked.revision,
+            expected=expected_revision,
+        )
+    return locked
+
+
+def case_payload(case: Case, **extra: Any) -> dict[str, Any]:
+    """The event body departmental systems receive: what happened to which case, no personal data."""
+    implementation = case.implementation
+    return {
+        "number": case.number,
+        "status": case.status,
+        "revision": case.revision,
+        "item": implementation.item.code if implementation else None,
+        "implementation": implementation.code if implementation else None,
+        "bundle": case.bundle.code if case.bundle_id and case.bundle else None,
+        "parent": case.parent.number if case.parent_id and case.parent else None,
+        "department": case.department.credit_code,
+        "region": case.region_id,
+        "channel": case.channel,
+        "statutory_due": case.statutory_due.isoformat() if case.statutory_due else None,
+        "promised_due": case.promised_due.isoformat() if case.promised_due else None,
+        **extra,
+    }
+
+
+def record_case_action(
+    *,
+    case: Case,
+    actor: Any,
+    action: str,
+    topic: str,
+    text: str,
+    changed: tuple[str, ...] = (),
+    is_public: bool = True,
+    details: dict[str, Any] | None = None,
+    published: dict[str, Any] | None = None,
+    facts: dict[str, Any] | None = None,
+) -> CaseEvent:
+    """Bump the revision and save ``changed``; write the timeline row, the audit entry and the event.
+
+    ``details`` go to the audit entry only; ``published`` are added to the event's payload (facts such as
+    dates and kinds, never free text about the holder). ``facts`` are the audit facts of the authority
+    the actor acted on (staff role, mandate).
+    """
+    case.revision += 1
+    case.save(update_fields=sorted({*changed, "revision", "updated_at"}))
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    facts = dict(facts or {})
+    event = CaseEvent.objects.create(
+        case=case,
+        kind=topic,
+        text=text[:500],
+        actor=user,
+        department=facts.get("actor_department"),
+        is_public=is_public,
+    )
+    record_event(
+        action=action,
+        actor=user,
+        target=case,
+        department=case.department,
+        subject=case.holder_code,
+        details={"number": case.number, "revision": case.revision, **(details or {})},
+        **facts,
+    )
+    enqueue_event(
+        topic=topic,
+        payload=case_payload(case, **(published or {})),
+        endpoints=list_endpoints(department=case.department, topic=topic),
+        event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{case.number}/{case.revision}/{topic}"),
+        occurred_at=timezone.now(),
+    )
+    return event

@@ -1,0 +1,223 @@
+"""Submission (申报): one case, its materials, its first workflow state and ``case.submitted``, at once.
+
+Idempotent by (applicant, Idempotency-Key): a repeated key, or the loser of two requests racing with the
+same key (the unique constraint ``case_idempotency_key_unique`` refuses its insert), gets the case that
+was created and ``created=False``; nothing else is written for it. A key reused for another application
+is refused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yiwang.catalog.models import Bundle, Implementation, ServiceItem
+from yiwang.core.errors import Conflict, InvalidInput
+from yiwang.identity.models import Mandate
+from yiwang.regions.models import Department, Region
+
+from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
+from ...models import ApplicationForm, Case
+from .. import bundles, forms, materials, numbers, runtime
+from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
+from .recording import record_case_action
+
+MAX_KEY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class Target:
+    """What is applied for: one implementation, or a bundle of several (its lead department accepts)."""
+
+    implementation: Implementation | None
+    bundle: Bundle | None
+    implementations: list[Implementation]
+    department: Department
+    region: Region
+
+    @property
+    def items(self) -> list[ServiceItem]:
+        return [implementation.item for implementation in self.implementations]
+
+
+def _target(implementation: Implementation | None, bundle: Bundle | None) -> Target:
+    if (implementation is None) == (bundle is None):
+        raise InvalidInput("请选择一个办理事项或一件事", code="invalid_target")
+    if implementation is not None:
+        implementation = Implementation.objects.select_related("item", "department", "region").get(
+            pk=implementation.pk
+        )
+        if not (implementation.is_active and implementation.item.is_active):
+            raise InvalidInput("该事项已停止办理", code="implementation_inactive")
+        return Target(
+            implementation, None, [implementation], implementation.department, implementation.region
+        )
+    assert bundle is not None
+    bundle = Bundle.objects.select_related("lead_department", "region").get(pk=bundle.pk)
+    parts = [
+        part.implementation
+        for part in bundle.bundle_items.select_related("implementation__item").order_by("order", "pk")
+    ]
+    if not bundle.is_active or not parts:
+        raise InvalidInput("该一件事已停止办理", code="bundle_inactive")
+    return Target(None, bundle, parts, bundle.lead_department, bundle.region)
+
+
+def _form_schema(target: Target) -> tuple[ApplicationForm | None, dict[str, Any]]:
+    if target.implementation is not None:
+        form = forms.active_form_for(implementation=target.implementation)
+        if form is None:
+            raise InvalidInput("该事项暂未开通网上申报", code="not_online")
+        return form, form.schema
+    assert target.bundle is not None
+    return None, forms.bundle_form(bundle=target.bundle)
+
+
+def _clean_key(idempotency_key: str | None) -> str:
+    key = (idempotency_key or "").strip()
+    if len(key) > MAX_KEY_LENGTH:
+        raise InvalidInput(f"幂等键不超过 {MAX_KEY_LENGTH} 个字符", code="invalid_idempotency_key")
+    return key
+
+
+def _existing(actor: Any, key: str, target: Target, holder_code: str) -> Case | None:
+    """The case this key already created, if any (refused if the key named another application)."""
+    if not key:
+        return None
+    case = Case.objects.filter(applicant=actor, idempotency_key=key).first()
+    if case is None:
+        return None
+    same = (
+        case.implementation_id == (target.implementation.pk if target.implementation else None)
+        and case.bundle_id == (target.bundle.pk if target.bundle else None)
+        and case.holder_code == (holder_code or "").strip().upper()
+    )
+    if not same:
+        raise Conflict("该幂等键已用于另一项申请", code="idempotency_key_reused", number=case.number)
+    return case
+
+
+def _create_case(
+    *,
+    actor: Any,
+    target: Target,
+    applicant: Applicant,
+    form: ApplicationForm | None,
+    fields: dict[str, Any],
+) -> tuple[Case, str]:
+    now = timezone.now()
+    number = numbers.new_case_number(region_code=target.region.code, day=timezone.localdate(now))
+    query_code = numbers.new_query_code()
+    case = Case.objects.create(
+        number=number,
+        query_code_hash=numbers.hash_query_code(query_code),
+        implementation=target.implementation,
+        bundle=target.bundle,
+        form=form,
+        department=target.department,
+        region=target.region,
+        applicant=actor,
+        applicant_kind=applicant.kind,
+        holder_code=applicant.holder_code,
+        holder_name=applicant.holder_name,
+        mandate=applicant.mandate,
+        status=CaseStatus.SUBMITTED,
+        submitted_at=now,
+        **fields,
+    )
+    return case, query_code
+
+
+@transaction.atomic
+def submit(
+    *,
+    actor: Any,
+    implementation: Implementation | None = None,
+    bundle: Bundle | None = None,
+    applicant_kind: str,
+    holder_code: str,
+    mandate: Mandate | None = None,
+    situation: Mapping[str, Any],
+    data: Mapping[str, Any],
+    prefilled_claims: Mapping[str, Any],
+    uploads: Mapping[str, Any],
+    channel: str = Channel.ONLINE,
+    idempotency_key: str = "",
+    window_clerk: Any = None,
+) -> tuple[Case, bool]:
+    """Submit an application; return the case and whether this call created it.
+
+    The new case carries its query code in ``case.query_code`` (shown once; only its hash is kept).
+    """
+    key = _clean_key(idempotency_key)
+    target = _target(implementation, bundle)
+    existing = _existing(actor, key, target, holder_code)
+    if existing is not None:
+        return existing, False
+    applicant = resolve_applicant(
+        actor=actor, kind=applicant_kind, holder_code=holder_code, mandate=mandate, items=target.items
+    )
+    if channel not in Channel.values:
+        raise InvalidInput("申报渠道不正确", code="invalid_channel")
+    if channel == Channel.WINDOW:
+        require_window_clerk(window_clerk)
+    elif window_clerk is not None:
+        raise InvalidInput("仅窗口受理的申请记录窗口人员", code="invalid_channel")
+    form, schema = _form_schema(target)
+    checked = forms.check_submission(
+        form_schema=schema,
+        situation=dict(situation),
+        data=dict(data),
+        prefilled_claims=dict(prefilled_claims),
+        actor=actor,
+        holder_code=applicant.holder_code,
+        applicant_kind=applicant.kind,
+        department=target.department,
+    )
+    plan = materials.plan(
+        implementations=target.implementations,
+        situation=dict(situation),
+        actor=actor,
+        holder_code=applicant.holder_code,
+    )
+    fields = {
+        "situation": dict(situation),
+        "data": checked.data,
+        "prefilled": checked.prefilled,
+        "channel": channel,
+        "window_clerk": window_clerk if channel == Channel.WINDOW else None,
+        "visits": 1 if channel == Channel.WINDOW else 0,
+        "idempotency_key": key,
+    }
+    try:
+        with transaction.atomic():  # a savepoint: the loser of a race on the key returns to here
+            case, query_code = _create_case(
+                actor=actor, target=target, applicant=applicant, form=form, fields=fields
+            )
+    except IntegrityError:
+        raced = _existing(actor, key, target, holder_code)
+        if raced is None:
+            raise
+        return raced, False
+    materials.attach(case=case, plan=plan, uploads=dict(uploads), actor=actor)
+    if target.bundle is not None:
+        bundles.fan_out(parent=case, actor=actor)
+    else:
+        runtime.start(case=case)
+    text = "已在窗口提交申请，等待受理" if channel == Channel.WINDOW else "已提交申请，等待受理"
+    record_case_action(
+        case=case,
+        actor=actor,
+        action=AuditAction.CASE_SUBMITTED,
+        topic=CASE_SUBMITTED,
+        text=text,
+        details={"channel": channel, "window_clerk": getattr(window_clerk, "pk", None)},
+        published={"submitted_at": case.submitted_at.isoformat()},
+        facts=applicant_facts(actor=actor, case=case),
+    )
+    case.query_code = query_code  # type: ignore[attr-defined]
+    return case, True
