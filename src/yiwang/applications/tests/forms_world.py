@@ -154,10 +154,10 @@ def grant_population(
     department: Department, item_code: str, items: tuple[str, ...], *, full: tuple[str, ...] = ()
 ) -> ExchangeSetup:
     """A system of ``department`` granted the population register's ``items`` for ``item_code``."""
-    police = DepartmentFactory(name="区公安分局")
+    police = Department.objects.filter(name="区公安分局").first() or DepartmentFactory(name="区公安分局")
     RegisterFactory(code=RegisterCode.POPULATION, name="人口库", department=police)
     population = next(resource for resource in publish_register_resources() if resource.code == POPULATION)
-    system = make_system(department, f"intake-{department.pk}")
+    system = make_system(department, f"intake-{department.pk}-{Application.objects.count()}")
     requester = staff(department, StaffRole.DATA_ADMIN)
     share = request_resource(
         actor=requester,
