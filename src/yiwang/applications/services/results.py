@@ -3,7 +3,8 @@
 - ``issue_result``: the implementation's result (``Implementation.result_license_type``) is issued as an
   e-license signed by the case's department into the holder's wallet, with a 准予 decision document.
 - ``notify_refusal``: the 不予 decision document with its reasons, legal basis and the applicant's rights
-  (行政复议 within 60 days, 行政诉讼 within 6 months, each with its last day); fees paid are refunded.
+  (行政复议 within 60 days, 行政诉讼 within 6 months, each with its last day). Fees are refunded by
+  ``cases.decide`` (one place for every refusal).
 - ``deliver_result``: 送达, on the timeline and as a notice to the applicant.
 - ``escalate``: a deadline timer fired (督办): the department's supervisors are alerted; the case stays open.
 
@@ -44,7 +45,6 @@ from ..constants import (
 )
 from ..models import Case
 from ..workflow.handlers import register_handler
-from . import payments
 from .cases.recording import record_case_action
 from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
 
@@ -265,7 +265,7 @@ def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> Licens
 
 @transaction.atomic
 def notify_refusal(*, case: Case, data: Mapping[str, Any] | None = None) -> Rights:
-    """Write the 不予 decision document (reasons, basis, rights with their last days) and refund fees."""
+    """Write the 不予 decision document (reasons, basis, rights and their last days); tell the applicant."""
     data = data or {}
     reason = (case.decision_reason or str(data.get("reason") or "")).strip()
     if not reason:
@@ -276,7 +276,6 @@ def notify_refusal(*, case: Case, data: Mapping[str, Any] | None = None) -> Righ
     rights = rights_of_remedy(decided_on=_decided_on(case))
     refusal = Refusal(decided_on=rights.decided_on, reason=reason, basis=basis, rights=rights)
     _store_document(case, "refusal", refusal_pdf(case=case, refusal=refusal))
-    payments.refund_for_case(case=case, actor=case.decided_by, reason="不予许可退费")
     record_case_action(
         case=case,
         actor=case.decided_by,

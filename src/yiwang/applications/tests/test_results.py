@@ -4,7 +4,6 @@ rights a refusal states (with their last days), delivery and escalation."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -15,9 +14,8 @@ from yiwang.applications.constants import (
     AuditAction,
     CaseStatus,
     Decision,
-    PaymentStatus,
 )
-from yiwang.applications.models import CaseEvent, Payment
+from yiwang.applications.models import ApplicationForm, CaseEvent
 from yiwang.applications.services import results
 from yiwang.applications.workflow.handlers import call_handler, has_handler
 from yiwang.audit.models import AuditEntry
@@ -191,15 +189,12 @@ def test_rights_last_days(decided_on, reconsideration_until, litigation_until):
 
 
 def test_refusal_document_states_reasons_basis_and_rights_with_their_last_days():
-    # given a refused case with a fee not yet paid
+    # given a refused case
     case = decided_case(
         decision=Decision.REFUSE,
         decided_on=dt.date(2026, 4, 1),
         decision_reason="申请登记的房屋存在查封登记，不符合转移登记条件",
         decision_basis="《不动产登记暂行条例》第二十二条第（三）项",
-    )
-    payment = Payment.objects.create(
-        case=case, provider="sandbox", order_number="T0001", amount=Decimal("80.00")
     )
     # when
     returned = call_handler("notify_refusal", case, {"decision": "refuse"})
@@ -213,10 +208,8 @@ def test_refusal_document_states_reasons_basis_and_rights_with_their_last_days()
     assert "六十日内（最后一日为2026年6月1日）" in text and "《中华人民共和国行政复议法》第二十条" in text
     assert "六个月内（最后一日为2026年10月8日）" in text and "《中华人民共和国行政诉讼法》第四十六条" in text
     assert "2026年4月1日" in text
-    # and the applicant is told, the unpaid order cancelled
+    # and the applicant is told
     assert Notice.objects.filter(recipient=case.applicant, title__contains=case.number).exists()
-    payment.refresh_from_db()
-    assert payment.status == PaymentStatus.CANCELLED
     assert AuditEntry.objects.filter(action=AuditAction.REFUSAL_NOTIFIED, object_id=str(case.pk)).exists()
 
 
@@ -262,3 +255,30 @@ def test_escalation_without_supervisors_alerts_the_department():
     assert results.escalate(case=case) == 1
     notice = Notice.objects.get(title__contains=case.number)
     assert notice.recipient is None and notice.department == case.department
+
+
+def test_a_forms_result_field_fills_the_surface(license_types):
+    # given a form whose address, area and use answers are the result's 坐落, 面积 and 用途
+    implementation = ImplementationFactory(result_license_type="REAL_ESTATE_CERT")
+    fields = [
+        {"key": "property_address", "type": "address", "result_field": "location"},
+        {"key": "property_area", "type": "number", "result_field": "area"},
+        {"key": "property_use", "type": "text", "result_field": "use"},
+    ]
+    form = ApplicationForm.objects.create(
+        implementation=implementation,
+        version=1,
+        title="转移登记申请表",
+        schema={"sections": [{"fields": fields}]},
+    )
+    answers = {"property_address": "广安区渠江北路88号", "property_area": 120, "property_use": "住宅"}
+    answers |= {"unit_number": HOUSE["unit_number"], "co_ownership": "共同共有"}
+    case = decided_case(implementation=implementation, form=form, data=answers)
+    # when
+    license = results.issue_result(case=case)
+    # then
+    assert (license.surface["location"], license.surface["area"], license.surface["use"]) == (
+        "广安区渠江北路88号",
+        120,
+        "住宅",
+    )
