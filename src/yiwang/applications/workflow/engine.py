@@ -309,11 +309,12 @@ def migrate(
             blocking=elements,
         )
     engine.context, engine._now, engine._calendar = context, now, calendar
-    timers = {
-        task.task_spec.name: dict(task.internal_data)
+    engine.preserved_timers = {
+        task.task_spec.name: {key: task.internal_data[key] for key in ("event_value", "deadline")
+                              if key in task.internal_data}
         for task in workflow.get_tasks(state=TaskState.WAITING)
         if "event_value" in task.internal_data
-    }
+    }  # fmt: skip
 
     def act() -> None:
         migrate_workflow(top_diff, workflow, spec)
@@ -322,10 +323,6 @@ def migrate(
                 subprocess = workflow.subprocesses[sub_id]
                 migrate_workflow(sub_diff, subprocess, subprocess_specs[subprocess.spec.name])
         workflow.subprocess_specs = subprocess_specs
-        for task in workflow.get_tasks(state=TaskState.WAITING):
-            saved = timers.get(task.task_spec.name)
-            if saved is not None and "event_value" not in task.internal_data:
-                task.internal_data.update(saved)
         workflow.do_engine_steps()
 
     _run(engine, act)

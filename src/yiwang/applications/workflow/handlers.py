@@ -64,14 +64,18 @@ def call_handler(handler_id: str, context: Any, data: dict[str, Any]) -> dict[st
 
 
 @contextmanager
-def temporary_handlers(**functions: HandlerFunction) -> Iterator[None]:
-    """Tests: register handlers for the duration of a block, replacing any registered under those ids."""
+def temporary_handlers(**functions: HandlerFunction | None) -> Iterator[None]:
+    """Tests: register handlers for the duration of a block, replacing any registered under those ids
+    (``None`` unregisters one)."""
     handlers._load()
     saved = {key: handlers._plugins.get(key) for key in functions}
     try:
         for handler_id, function in functions.items():
-            handlers._plugins[handler_id] = _handler_class(handler_id, function)
             handlers._instances.pop(handler_id, None)
+            if function is None:
+                handlers._plugins.pop(handler_id, None)
+            else:
+                handlers._plugins[handler_id] = _handler_class(handler_id, function)
         yield
     finally:
         for handler_id, previous in saved.items():

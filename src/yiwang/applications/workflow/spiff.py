@@ -73,6 +73,13 @@ class SafeScriptEngine(PythonScriptEngine):
         self._now = now
         self._calendar = calendar
         self.handler_error: BaseException | None = None
+        # Migration resets the waiting branches; their timers keep the instants they had (by spec name).
+        self.preserved_timers: dict[str, dict[str, Any]] = {}
+
+    def restore_timer(self, task) -> None:
+        saved = self.preserved_timers.pop(task.task_spec.name, None)
+        if saved is not None and task._get_internal_data("event_value") is None:
+            task.internal_data.update(saved)
 
     def now(self) -> dt.datetime:
         return self._now or dt.datetime.now(dt.UTC)
@@ -139,6 +146,7 @@ class WorkdayDurationTimerEventDefinition(DurationTimerEventDefinition):
 
     def has_fired(self, my_task):
         engine = _engine(my_task)
+        engine.restore_timer(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             duration = engine.timer_value(my_task, "timeDuration", self.expression)
@@ -154,6 +162,7 @@ class DeadlineTimerEventDefinition(TimeDateEventDefinition):
 
     def has_fired(self, my_task):
         engine = _engine(my_task)
+        engine.restore_timer(my_task)
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             name = self.expression.strip()
@@ -177,6 +186,7 @@ class CalendarCycleTimerEventDefinition(CycleTimerEventDefinition):
 
     def cycle_complete(self, my_task):
         engine = _engine(my_task)
+        engine.restore_timer(my_task)
         now = engine.now()
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
