@@ -100,3 +100,10 @@ def test_an_approved_case_keeps_its_fee(paid_case, django_capture_on_commit_call
 
     assert Payment.objects.get(case=paid_case).status == PaymentStatus.PAID
     assert not SandboxTransaction.objects.filter(kind="refund").exists()
+
+
+def test_a_withdrawn_case_gets_its_fee_back(paid_case, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.withdraw(actor=paid_case.applicant, case=paid_case, reason="不再需要")
+
+    refunded(paid_case)
