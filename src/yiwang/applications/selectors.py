@@ -296,13 +296,16 @@ def staff_queue(
     department_id: int | None = None,
     claimed: str | None = None,
     escalations_only: bool = False,
+    item_id: int | None = None,
+    case_status: str | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[CaseTask]:
     """Ready tasks in the actor's departments, roles and regions, soonest due first (keyset pages).
 
-    ``claimed``: ``"mine"`` (claimed by the actor), ``"unclaimed"``, or None for both. The filter is one
-    SQL condition on ``CaseTask`` (index ``case_task_queue_idx``: department, state, due date).
+    ``claimed``: ``"mine"`` (claimed by the actor), ``"unclaimed"``, or None for both; ``item_id`` and
+    ``case_status`` narrow by the case's service item and status. The filter is one SQL condition on
+    ``CaseTask`` (index ``case_task_queue_idx``: department, state, due date).
     """
     limit = check_limit(limit)
     tasks = CaseTask.objects.filter(queue_scope_q(actor), state=TaskState.READY)
@@ -316,6 +319,12 @@ def staff_queue(
         raise InvalidInput("筛选条件不正确", code="invalid_filter", claimed=claimed)
     if escalations_only:
         tasks = tasks.filter(is_escalation=True)
+    if item_id is not None:
+        tasks = tasks.filter(case__implementation__item_id=item_id)
+    if case_status:
+        if case_status not in CaseStatus.values:
+            raise InvalidInput("办件状态不正确", code="invalid_status", status=case_status)
+        tasks = tasks.filter(case__status=case_status)
     if cursor:
         tasks = tasks.filter(_after(*_decode_cursor(cursor)))
     rows = list(
