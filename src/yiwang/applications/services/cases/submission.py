@@ -21,7 +21,7 @@ from yiwang.identity.models import Mandate
 from yiwang.regions.models import Department, Region
 
 from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
-from ...models import ApplicationForm, Case
+from ...models import ApplicationForm, Case, CaseMaterial, VaultItem
 from .. import bundles, forms, materials, numbers, runtime
 from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
 from .recording import record_case_action
@@ -101,6 +101,17 @@ def _existing(actor: Any, key: str, target: Target, holder_code: str) -> Case | 
     return case
 
 
+def _discard(uploads: Mapping[str, Any]) -> None:
+    """A repeated submission's own files, which nothing will point to (a file the first submission kept,
+    when the caller sends the same stored upload twice, stays)."""
+    names = [stored.name for stored in uploads.values()]
+    kept = set(CaseMaterial.objects.filter(file__in=names).values_list("file", flat=True))
+    kept |= set(VaultItem.objects.filter(file__in=names).values_list("file", flat=True))
+    for stored in uploads.values():
+        if stored.name not in kept:
+            materials.discard_upload(stored)
+
+
 def _create_case(
     *,
     actor: Any,
@@ -157,6 +168,7 @@ def submit(
     target = _target(implementation, bundle)
     existing = _existing(actor, key, target, holder_code)
     if existing is not None:
+        _discard(uploads)
         return existing, False
     applicant = resolve_applicant(
         actor=actor, kind=applicant_kind, holder_code=holder_code, mandate=mandate, items=target.items
@@ -202,6 +214,7 @@ def submit(
         raced = _existing(actor, key, target, holder_code)
         if raced is None:
             raise
+        _discard(uploads)
         return raced, False
     materials.attach(case=case, plan=plan, uploads=dict(uploads), actor=actor)
     if target.bundle is not None:
