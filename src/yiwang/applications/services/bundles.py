@@ -248,7 +248,9 @@ def _outcome(parts: list[Case]) -> tuple[str, str, str, str]:
 @transaction.atomic
 def close_parent(*, parent: Case, actor: Any = None) -> Case:
     """Close the parent from its closed sub-cases; refused while any sub-case is open."""
-    parent = Case.objects.select_for_update().select_related("bundle", "department").get(pk=parent.pk)
+    parent = (
+        Case.objects.select_for_update(of=("self",)).select_related("bundle", "department").get(pk=parent.pk)
+    )
     if parent.status not in OPEN_STATUSES:
         raise Conflict("该一件事已办结", code="bundle_closed")
     ensure_parent_can_close(parent=parent)
