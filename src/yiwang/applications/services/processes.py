@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
 from yiwang.audit.constants import Outcome
 from yiwang.audit.services import record_event
 from yiwang.catalog.models import Implementation
-from yiwang.core.errors import Conflict, PermissionDenied
+from yiwang.core.errors import Conflict, NotFound, PermissionDenied
 from yiwang.identity.models import User
 from yiwang.identity.selectors import assignment_with_permission, department_ids_with_permission
 
@@ -362,3 +362,49 @@ def load_default_processes(*, directory: Path = DATA_DIR) -> list[ProcessVersion
             bind_process(actor=None, definition=definition, make_default=True)
         versions.append(version)
     return versions
+
+
+# Reads of the workbench page --------------------------------------------------------------------------
+
+
+def list_processes() -> list[ProcessDefinition]:
+    """Every process with its versions (newest first) and, per version, how many open cases run on it."""
+    definitions = list(
+        ProcessDefinition.objects.prefetch_related("versions", "implementations").order_by("key")
+    )
+    running = dict(
+        Case.objects.filter(status__in=list(OPEN_STATUSES), process_version__isnull=False)
+        .values_list("process_version")
+        .annotate(n=Count("pk"))
+        .values_list("process_version", "n")
+    )
+    for definition in definitions:
+        for version in definition.versions.all():
+            version.running_cases = running.get(version.pk, 0)
+    return definitions
+
+
+def get_version(*, version_id: int) -> ProcessVersion:
+    try:
+        return ProcessVersion.objects.select_related("definition").get(pk=version_id)
+    except ProcessVersion.DoesNotExist:
+        raise NotFound(_("未找到该流程版本"), code="process_version_not_found") from None
+
+
+def user_tasks_of(version: ProcessVersion) -> list[dict]:
+    """The user tasks of a version (id, name, lane, escalation), read from the stored spec."""
+    escalations = set(version.spec_json.get("escalation_tasks", ()))
+    specs = [version.spec_json["spec"], *version.spec_json.get("subprocess_specs", {}).values()]
+    tasks = []
+    for spec in specs:
+        for task in spec.get("task_specs", {}).values():
+            if task.get("manual"):
+                tasks.append(
+                    {
+                        "bpmn_id": task.get("bpmn_id") or task.get("name"),
+                        "name": task.get("bpmn_name") or task.get("name"),
+                        "lane": task.get("lane") or "",
+                        "is_escalation": task.get("bpmn_id") in escalations,
+                    }
+                )
+    return sorted(tasks, key=lambda task: task["bpmn_id"])

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from yiwang.applications import workflow
-from yiwang.applications.tests.workflow_fixtures import process_file, recording_handlers
+from yiwang.applications.tests.workflow_fixtures import process_file, recording_handlers, version_2, version_3
 from yiwang.applications.workflow.spiff import serializer
 from yiwang.core.errors import Conflict
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
@@ -188,39 +188,6 @@ def test_a_handler_error_comes_back_as_itself():
 
 
 # Migration ---------------------------------------------------------------------------------------------
-
-
-def version_2() -> bytes:
-    """v2: a legal review (法制审核) between review and decide; decide renamed."""
-    xml = process_file("standard_approval.bpmn").decode()
-    xml = xml.replace('<bpmn:sequenceFlow id="Flow_to_decide" sourceRef="review" targetRef="decide" />', (
-        '<bpmn:sequenceFlow id="Flow_to_decide" sourceRef="review" targetRef="legal_review" />'
-        '<bpmn:sequenceFlow id="Flow_legal_done" sourceRef="legal_review" targetRef="decide" />'
-    ))  # fmt: skip
-    xml = xml.replace('<bpmn:userTask id="decide" name="决定">', (
-        '<bpmn:userTask id="legal_review" name="法制审核"><bpmn:incoming>Flow_to_decide</bpmn:incoming>'
-        '<bpmn:outgoing>Flow_legal_done</bpmn:outgoing></bpmn:userTask>'
-        '<bpmn:userTask id="decide" name="审批决定">'
-    ))  # fmt: skip
-    return xml.replace("<bpmn:incoming>Flow_to_decide</bpmn:incoming>\n      <bpmn:outgoing>Flow_decided", (
-        "<bpmn:incoming>Flow_legal_done</bpmn:incoming>\n      <bpmn:outgoing>Flow_decided"
-    )).encode()  # fmt: skip
-
-
-def version_3() -> bytes:
-    """v3: no separate review any more (受理 → 决定)."""
-    xml = process_file("standard_approval.bpmn").decode()
-    start = xml.index('<bpmn:userTask id="review"')
-    xml = xml[:start] + xml[xml.index("</bpmn:userTask>", start) + len("</bpmn:userTask>") :]
-    xml = xml.replace('<bpmn:sequenceFlow id="Flow_to_decide" sourceRef="review" targetRef="decide" />', "")
-    xml = xml.replace(
-        'sourceRef="gateway_acceptance" targetRef="review"',
-        'sourceRef="gateway_acceptance" targetRef="decide"',
-    )
-    xml = xml.replace(
-        "<bpmn:incoming>Flow_to_decide</bpmn:incoming>", "<bpmn:incoming>Flow_accepted</bpmn:incoming>"
-    )
-    return xml.replace("<bpmn:flowNodeRef>review</bpmn:flowNodeRef>", "").encode()
 
 
 def test_a_running_instance_moves_to_a_new_version_and_keeps_its_ready_task(handlers):
