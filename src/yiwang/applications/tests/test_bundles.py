@@ -4,11 +4,13 @@ path; the parent closes only when every part has, and explains a part that was r
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection, transaction
 from django.utils import timezone
 
 from yiwang.applications.constants import (
@@ -28,6 +30,7 @@ from yiwang.applications.services.numbers import is_valid_case_number
 from yiwang.applications.services.processes import load_default_processes
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import Bundle
+from yiwang.catalog.tests.factories import BundleFactory, ImplementationFactory
 from yiwang.core.errors import Conflict
 from yiwang.core.workdays import add_working_days
 from yiwang.notifications.models import OutboxEvent
@@ -344,3 +347,43 @@ def test_a_refused_part_is_explained_in_the_parent(house):
     timeline = CaseEvent.objects.get(case=parent, kind=CASE_CLOSED)
     assert timeline.is_public and "未能全部办成" in timeline.text and "卖方有欠缴税款" in timeline.text
     assert f"{parts[TRANSFER].implementation.name}（" in timeline.text  # the approved parts are listed too
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_the_last_two_parts_closing_at_once_close_the_parent_exactly_once():
+    # given a parent whose two parts are decided at the same moment by two departments
+    first, second = ImplementationFactory(), ImplementationFactory()
+    bundle = BundleFactory(implementations=[first, second])
+    parent = CaseFactory(
+        implementation=None, bundle=bundle, department=bundle.lead_department, region=bundle.region
+    )
+    parts = [CaseFactory(parent=parent, implementation=implementation) for implementation in (first, second)]
+    barrier = threading.Barrier(2, timeout=30)
+    outcomes: list[bool] = []
+
+    def decide(part: Case) -> None:
+        try:
+            with transaction.atomic():
+                locked = Case.objects.select_for_update().get(pk=part.pk)
+                locked.status, locked.decision, locked.closed_at = (
+                    CaseStatus.APPROVED,
+                    Decision.APPROVE,
+                    timezone.now(),
+                )
+                locked.save(update_fields=["status", "decision", "closed_at"])
+                barrier.wait()  # both parts are closed (not yet committed) before either looks at the parent
+                outcomes.append(bundles.close_parent_if_done(parent=parent))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(part,)) for part in parts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # then the one that got the parent's lock last closed it; the parent closed once
+    assert sorted(outcomes) == [False, True]
+    parent.refresh_from_db()
+    assert parent.status == CaseStatus.APPROVED
+    assert CaseEvent.objects.filter(case=parent, kind=CASE_CLOSED).count() == 1
