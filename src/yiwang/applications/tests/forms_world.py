@@ -28,6 +28,7 @@ from yiwang.identity.constants import StaffRole
 from yiwang.identity.models import User
 from yiwang.regions.models import Department
 from yiwang.registers.constants import RegisterCode
+from yiwang.registers.models import Register
 from yiwang.registers.tests.factories import RegisterFactory
 
 POPULATION = "RK-511602-0001"
@@ -154,7 +155,8 @@ def grant_population(
     department: Department, item_code: str, items: tuple[str, ...], *, full: tuple[str, ...] = ()
 ) -> ExchangeSetup:
     """A system of ``department`` granted the population register's ``items`` for ``item_code``."""
-    police = Department.objects.filter(name="区公安分局").first() or DepartmentFactory(name="区公安分局")
+    register = Register.objects.filter(code=RegisterCode.POPULATION, department__isnull=False).first()
+    police = register.department if register else DepartmentFactory(name="区公安分局")
     RegisterFactory(code=RegisterCode.POPULATION, name="人口库", department=police)
     population = next(resource for resource in publish_register_resources() if resource.code == POPULATION)
     system = make_system(department, f"intake-{department.pk}-{Application.objects.count()}")

@@ -224,3 +224,30 @@ def test_an_expired_license_prefills_nothing(setting):
     )
     type(license).objects.filter(pk=license.pk).update(valid_until=timezone.localdate().replace(year=2000))
     assert _prefill(world, applicant, _schema(world.implementation, LICENSE_FIELD)) == {}
+
+
+def test_a_bundle_field_is_read_by_the_department_of_the_part_that_asks_it():
+    from yiwang.applications.services.forms import bundle_form, load_demo_forms
+    from yiwang.catalog.models import Bundle, Implementation
+
+    from .forms_world import load_demo_catalog
+
+    load_demo_catalog()
+    load_demo_forms()
+    bundle = Bundle.objects.get(code="newborn-birth")
+    household = Implementation.objects.get(code="511F09014002-511602000000-000-11511300008778693M-1-00")
+    grant_population(household.department, household.item.code, ("household_number", "household_address"))
+    mother = UserFactory(level3=True)
+    PersonFactory(id_number=mother.id_number, household_address="四川省广安市广安区兴平路6号")
+    found = prefill(
+        schema=bundle_form(bundle=bundle),
+        actor=mother,
+        holder_code=mother.id_number,
+        applicant_kind="person",
+        department=bundle.lead_department,  # the one window (卫健); the police part reads its own fields
+        purpose=PrefillPurpose(reference="bundle-draft"),
+    )
+    assert found["household_address"]["value"] == "四川省广安市广安区兴平路6号"
+    assert found["applicant_name"]["value"] == mother.full_name
+    call = AuditEntry.objects.get(action=QUERIED)
+    assert call.actor_department_id == household.department_id and call.purpose == household.item.code
