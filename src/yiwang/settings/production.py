@@ -22,6 +22,9 @@ if not REDIS_URL:
         "replayed client assertion"
     )
 
+# Start-up checks that only matter on a real deployment (e.g. yiwang.W002: fees to the sandbox) read this.
+IS_PRODUCTION = True
+
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = os.environ.get("YIWANG_SSL_REDIRECT", "true").lower() == "true"

@@ -529,12 +529,12 @@ def test_the_same_notification_delivered_twice_at_once_is_processed_once(impleme
     assert OutboxEvent.objects.filter(topic=CASE_PAID).count() == 1
 
 
-def test_the_sandbox_in_use_without_debug_is_a_start_up_warning():
+def test_the_sandbox_in_production_is_a_start_up_warning():
     from yiwang.applications.payments.checks import check_sandbox_payments
 
-    with override_settings(DEBUG=False):
+    with override_settings(IS_PRODUCTION=True):
         warnings = check_sandbox_payments()
-    with override_settings(DEBUG=True):
+    with override_settings(IS_PRODUCTION=False):
         quiet = check_sandbox_payments()
 
     assert [w.id for w in warnings] == ["yiwang.W002"] and "沙箱" in warnings[0].msg
