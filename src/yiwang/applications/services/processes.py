@@ -313,9 +313,9 @@ def migrate_cases(
 @transaction.atomic
 def _migrate_case(case_id: int, *, version: ProcessVersion, authority: dict) -> CaseMigration | None:
     case = Case.objects.select_for_update(of=("self",)).select_related("process_version").get(pk=case_id)
-    if case.state_json is None or case.process_version_id in (None, version.pk):
-        return None
     old = case.process_version
+    if case.state_json is None or old is None or old.pk == version.pk:
+        return None
     check = workflow.check_migration(old.spec_json, version.spec_json, case.state_json)
     outcome = _outcome(case, check)
     details = {"from": old.number, "to": version.number, "key": version.definition.key}
@@ -380,7 +380,7 @@ def list_processes() -> list[ProcessDefinition]:
     )
     for definition in definitions:
         for version in definition.versions.all():
-            version.running_cases = running.get(version.pk, 0)
+            version.running_cases = running.get(version.pk, 0)  # type: ignore[attr-defined]
     return definitions
 
 

@@ -120,9 +120,10 @@ def _sync_tasks(case: Case, snapshot: workflow.Snapshot) -> None:
 
 
 def _spec(case: Case) -> dict[str, Any]:
-    if case.process_version_id is None or case.state_json is None:
+    version = case.process_version
+    if version is None or case.state_json is None:
         raise Conflict(_("该办件尚未启动审批流程"), code="workflow_not_started")
-    return case.process_version.spec_json
+    return version.spec_json
 
 
 @transaction.atomic
