@@ -154,8 +154,11 @@ def refusal_pdf(*, case: Case, refusal: Refusal) -> bytes:
     title = _("不予行政许可决定书") if _is_licensing(case) else _("不予办理决定书")
     paragraphs = [
         _opening(case)
-        + _("经审查，申请不符合法定条件、标准，决定不予%(what)s。")
-        % {"what": _("行政许可") if _is_licensing(case) else _("办理")},
+        + (
+            _("经审查，申请不符合法定条件、标准，决定不予行政许可。")
+            if _is_licensing(case)
+            else _("经审查，申请不符合法定条件、标准，决定不予办理。")
+        ),
         _("理由：%(reason)s") % {"reason": refusal.reason},
         _("依据：%(basis)s") % {"basis": refusal.basis},
         *rights_text(refusal.rights),
