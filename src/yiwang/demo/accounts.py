@@ -16,7 +16,7 @@ from yiwang.identity.constants import AssuranceLevel, PrincipalKind, StaffRole
 from yiwang.identity.models import ClientProfile, Enterprise, Mandate, StaffAssignment, User
 from yiwang.identity.services.admin_access import sync_admin_access
 from yiwang.registers.constants import LegalPersonStatus
-from yiwang.registers.models import LegalPerson, Person
+from yiwang.registers.models import LegalPerson, Person, RealEstateOwner
 
 DEMO_PASSWORD = "Yiwang-demo-2026"  # noqa: S105 (published demo credential)
 # Every demo staff account shares this TOTP secret so a demo visitor can add it to an authenticator app.
@@ -41,6 +41,20 @@ POLICE_STAFF = (
     ("gaj_data", StaffRole.DATA_ADMIN),  # decides other departments' requests for the population register
 )
 POLICE_NAMES = ("韩", "杨", "朱")
+# The departments handling the parts of the two demo bundles (一件事: 二手房转移登记, 新生儿出生) each have a
+# window clerk who accepts and an approver who decides; 区人社局 has them above, the police branch gets an
+# approver beside its clerk.
+BUNDLE_DEPARTMENTS = (
+    ("zrzy", "区自然资源和规划局"),
+    ("zjj", "区住建局"),
+    ("swj", "广安区税务局"),
+    ("wjj", "区卫健局"),
+    ("ybj", "区医疗保障局"),
+)
+BUNDLE_ROLES = (("clerk", StaffRole.WINDOW_CLERK), ("approver", StaffRole.APPROVER))
+BUNDLE_NAMES = ("秦", "尤", "许", "何", "吕", "施", "张", "孔", "曹", "严", "华")
+POLICE_APPROVER = "gaj_approver"
+SELLER_SHARE = "单独所有"
 STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈")
 
 
@@ -124,7 +138,48 @@ def _staff(departments: dict) -> list[DemoAccount]:
     if police is not None:
         for (username, role), surname in zip(POLICE_STAFF, POLICE_NAMES, strict=True):
             accounts.append(_staff_member(username, surname, police, role))
+    return accounts + _bundle_staff(departments)
+
+
+def _bundle_staff(departments: dict) -> list[DemoAccount]:
+    """A window clerk and an approver for each department handling a part of the demo bundles."""
+    accounts = []
+    names = iter(BUNDLE_NAMES)
+    for key, short_name in BUNDLE_DEPARTMENTS:
+        department = departments.get(short_name)
+        for role_key, role in BUNDLE_ROLES:
+            surname = next(names)
+            if department is not None:
+                accounts.append(_staff_member(f"{key}_{role_key}", surname, department, role))
+    police = departments.get(POLICE_DEPARTMENT)
+    if police is not None:
+        accounts.append(_staff_member(POLICE_APPROVER, next(names), police, StaffRole.APPROVER))
     return accounts
+
+
+def _house_seller(excluded: set[str]) -> Person | None:
+    """An adult of 广安区 who alone owns one unmortgaged home (the seller of the 二手房转移登记 demo)."""
+    representatives = set(LegalPerson.objects.values_list("legal_representative_id_number", flat=True))
+    owners = (
+        RealEstateOwner.objects.filter(share=SELLER_SHARE, estate__is_mortgaged=False)
+        .exclude(owner_id_number__in=excluded | representatives)
+        .order_by("estate__certificate_number")
+        .values_list("owner_id_number", flat=True)[:200]
+    )
+    for id_number in owners:
+        person = (
+            Person.objects.filter(
+                id_number=id_number,
+                region__code__startswith="511602",
+                birth_date__lte=dt.date(2000, 1, 1),
+                is_deceased=False,
+            )
+            .exclude(phone="")
+            .first()
+        )
+        if person is not None and RealEstateOwner.objects.filter(owner_id_number=id_number).count() == 1:
+            return person
+    return None
 
 
 def ensure_demo_client(*, site_url: str | None = None) -> Application:
@@ -213,6 +268,16 @@ def create_demo_accounts() -> list[DemoAccount]:
         ),
         DemoAccount("企业经办人", agent.username, DEMO_PASSWORD, f"受 {company.name} 委托，事项：{scope}"),
     ]
+    seller = _house_seller({person.id_number for person in people} | {representative.id_number})
+    if seller is not None:
+        accounts.append(
+            DemoAccount(
+                "二手房卖方（四级实名个人）",
+                _citizen("house_seller", seller, 4).username,
+                DEMO_PASSWORD,
+                "单独持有一套住房的不动产权证书（电子证照），可在线申请“二手房转移登记一件事”",
+            )
+        )
     accounts += _staff(ensure_demo_departments())
     ensure_demo_client()
     return accounts

@@ -75,6 +75,12 @@ def _exchange():
     return load_demo_exchange()
 
 
+def _applications():
+    from yiwang.applications.demo import load_demo_applications
+
+    return load_demo_applications()
+
+
 def _quality():
     from yiwang.quality.demo import run_demo_quality_checks
 
@@ -104,6 +110,7 @@ STEPS: list[Step] = [
     Step("演示账号 demo accounts", _accounts),
     Step("电子证照 e-licenses", _licenses),
     Step("数据共享交换 data exchange", _exchange),
+    Step("办件 applications", _applications),
     Step("业务系统密钥 private_key_jwt demo key", _client_key),
     Step("数据质量 quality checks", _quality),
     Step("搜索索引 search index", _search_index),

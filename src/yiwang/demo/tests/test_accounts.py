@@ -33,7 +33,7 @@ def test_demo_accounts_cover_every_role_and_are_idempotent():
     assert not User.objects.get(username="scj_admin").has_perm("audit.view_auditentry")
     # the police branch, which holds the population register, has a clerk who may read it and an auditor
     police = [a.username for a in accounts if a.username.startswith("gaj_")]
-    assert police == ["gaj_clerk", "gaj_auditor", "gaj_data"]
+    assert police == ["gaj_clerk", "gaj_auditor", "gaj_data", "gaj_approver"]
     clerk = User.objects.get(username="gaj_clerk").staff_assignments.get()
     from yiwang.registers.services import REGISTER_HOLDERS
 
