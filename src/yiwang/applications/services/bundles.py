@@ -97,6 +97,13 @@ def _share_materials(parent_materials: Iterable[CaseMaterial], child: Case, part
     return len(shared)
 
 
+def _part_situation(parent: Case, part: Implementation) -> dict[str, Any]:
+    """The parent's situation answers to the part's own questions (its clock and materials evaluate them,
+    and an answer to another part's question is refused there)."""
+    codes = set(part.questions.values_list("code", flat=True))
+    return {code: answer for code, answer in (parent.situation or {}).items() if code in codes}
+
+
 def _create_part(parent: Case, part: Implementation, actor: Any) -> Case:
     form = forms.active_form_for(implementation=part)
     data, prefilled = _part_data(parent, form)
@@ -117,7 +124,7 @@ def _create_part(parent: Case, part: Implementation, actor: Any) -> Case:
         channel=parent.channel,
         window_clerk=parent.window_clerk,
         visits=0,  # the visit, if any, is counted once, on the parent
-        situation=parent.situation,
+        situation=_part_situation(parent, part),
         data=data,
         prefilled=prefilled,
         status=CaseStatus.SUBMITTED,
