@@ -15,7 +15,7 @@ from typing import Any
 
 from yiwang.core.errors import InvalidInput
 
-from .form_schema import CHOICE_TYPES, SCHEMA_VERSION
+from .form_types import CHOICE_TYPES, SCHEMA_VERSION
 
 
 class BundleFormConflict(InvalidInput):

@@ -19,7 +19,8 @@ from django.utils import timezone
 from yiwang.core.identifiers import InvalidIdentifier, normalize_credit_code, parse_resident_id
 from yiwang.regions.models import Region
 
-from .form_schema import (
+from .form_schema import iter_fields
+from .form_types import (
     ADDRESS,
     BOOLEAN,
     CHOICE,
@@ -32,7 +33,6 @@ from .form_schema import (
     PHONE,
     REGION,
     TEXT_TYPES,
-    iter_fields,
 )
 
 Situation = Mapping[str, str | list[str]]

@@ -13,7 +13,8 @@ from yiwang.exchange.models import Resource
 from yiwang.licenses.models import LicenseType
 
 from ..models import ApplicationForm
-from .form_schema import PREFILL_ACCOUNT, PREFILL_LICENSE, iter_fields
+from .form_schema import iter_fields
+from .form_types import PREFILL_ACCOUNT, PREFILL_LICENSE
 
 
 def _type_labels() -> dict[str, str]:

@@ -15,7 +15,8 @@ from yiwang.exchange.constants import SharingType
 from yiwang.exchange.models import Resource
 from yiwang.licenses.models import LicenseType
 
-from .form_schema import PREFILL_LICENSE, PREFILL_REGISTER, collected
+from .form_schema import collected
+from .form_types import PREFILL_LICENSE, PREFILL_REGISTER
 
 
 def _situation_problems(

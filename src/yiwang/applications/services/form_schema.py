@@ -17,75 +17,26 @@ from typing import Any
 
 from yiwang.core.errors import InvalidInput
 
-SCHEMA_VERSION = 1
-KEY_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
-
-TEXT, TEXTAREA, ADDRESS = "text", "textarea", "address"
-NUMBER, DATE, BOOLEAN = "number", "date", "boolean"
-CHOICE, MULTI_CHOICE = "choice", "multi_choice"
-ID_NUMBER, CREDIT_CODE, PHONE, REGION, FILE = "id_number", "credit_code", "phone", "region", "file"
-FIELD_TYPES = (
-    TEXT,
-    TEXTAREA,
-    ADDRESS,
-    NUMBER,
-    DATE,
+from .form_types import (
+    ACCOUNT_ATTRIBUTES,
+    APPLICANT_KINDS,
     BOOLEAN,
-    CHOICE,
-    MULTI_CHOICE,
-    ID_NUMBER,
-    CREDIT_CODE,
-    PHONE,
-    REGION,
+    CHOICE_TYPES,
+    FIELD_KEYS,
+    FIELD_TYPES,
     FILE,
+    KEY_PATTERN,
+    MAX_FIELDS,
+    MULTI_CHOICE,
+    PREFILL_KEYS,
+    PREFILL_LICENSE,
+    PREFILL_REGISTER,
+    RULES,
+    SCHEMA_VERSION,
+    SECTION_KEYS,
+    SHARED_DATA_KEYS,
+    TOP_KEYS,
 )
-TEXT_TYPES = (TEXT, TEXTAREA, ADDRESS)
-CHOICE_TYPES = (CHOICE, MULTI_CHOICE)
-# The validation rules each type accepts (``different_from`` names another field that must differ).
-RULES: dict[str, frozenset[str]] = {
-    TEXT: frozenset({"min_length", "max_length", "pattern", "pattern_message", "different_from"}),
-    TEXTAREA: frozenset({"min_length", "max_length"}),
-    ADDRESS: frozenset({"min_length", "max_length"}),
-    NUMBER: frozenset({"min", "max", "integer"}),
-    DATE: frozenset({"min_date", "max_date"}),
-    BOOLEAN: frozenset({"must_be_true"}),
-    CHOICE: frozenset(),
-    MULTI_CHOICE: frozenset({"min_items", "max_items"}),
-    ID_NUMBER: frozenset({"gender", "different_from"}),
-    CREDIT_CODE: frozenset({"different_from"}),
-    PHONE: frozenset(),
-    REGION: frozenset({"within"}),
-    FILE: frozenset(),
-}
-PREFILL_REGISTER, PREFILL_LICENSE, PREFILL_ACCOUNT = "register", "license", "account"
-ACCOUNT_ATTRIBUTES = ("name", "id_number", "phone", "enterprise_name", "credit_code")
-APPLICANT_KINDS = ("person", "enterprise")
-
-_TOP_KEYS = frozenset({"schema_version", "implementation", "title", "description", "sections", "materials"})
-_SECTION_KEYS = frozenset({"key", "label", "description", "visible_when", "fields"})
-_FIELD_KEYS = frozenset(
-    {
-        "key",
-        "label",
-        "type",
-        "required",
-        "required_when",
-        "visible_when",
-        "help",
-        "placeholder",
-        "validation",
-        "options",
-        "prefill",
-        "material",
-    }
-)
-_PREFILL_KEYS = {
-    PREFILL_REGISTER: frozenset({"source", "resource", "item", "key", "applicant_kind"}),
-    PREFILL_LICENSE: frozenset({"source", "license_type", "field", "applicant_kind"}),
-    PREFILL_ACCOUNT: frozenset({"source", "attribute", "applicant_kind"}),
-}
-_SHARED_DATA_KEYS = frozenset({"resource", "items", "reason"})
-_MAX_FIELDS = 200
 
 
 class FormSchemaError(InvalidInput):
@@ -305,14 +256,14 @@ def _check_options(check: _Check, path: str, key: str, options: object) -> None:
 def _check_prefill(check: _Check, path: str, spec: object, kind: str) -> None:
     if spec is None:
         return
-    if not isinstance(spec, dict) or spec.get("source") not in _PREFILL_KEYS:
+    if not isinstance(spec, dict) or spec.get("source") not in PREFILL_KEYS:
         check.add(
             f"{path}.source",
             "预填来源应为 register（数据共享交换）、license（电子证照）或 account（实名账户）",
         )
         return
     source = spec["source"]
-    _unknown_keys(check, path, spec, _PREFILL_KEYS[source])
+    _unknown_keys(check, path, spec, PREFILL_KEYS[source])
     if kind in (FILE, MULTI_CHOICE, BOOLEAN):
         check.add(path, f"类型 {kind} 的字段不能预填")
     if "applicant_kind" in spec and spec["applicant_kind"] not in APPLICANT_KINDS:
@@ -342,7 +293,7 @@ def _check_field(check: _Check, path: str, item: object) -> None:
     if not isinstance(item, dict):
         check.add(path, "字段应为对象")
         return
-    _unknown_keys(check, path, item, _FIELD_KEYS)
+    _unknown_keys(check, path, item, FIELD_KEYS)
     key = item.get("key")
     key_ok = _check_key(check, f"{path}.key", key, "字段标识")
     if key_ok and key in check.keys:
@@ -384,7 +335,7 @@ def _check_sections(check: _Check, sections: object) -> None:
         if not isinstance(section, dict):
             check.add(path, "分组应为对象")
             continue
-        _unknown_keys(check, path, section, _SECTION_KEYS)
+        _unknown_keys(check, path, section, SECTION_KEYS)
         key = section.get("key")
         if _check_key(check, f"{path}.key", key, "分组标识"):
             if key in section_keys:
@@ -400,8 +351,8 @@ def _check_sections(check: _Check, sections: object) -> None:
             continue
         for position, item in enumerate(fields):
             _check_field(check, f"{path}.fields[{position}]", item)
-    if len(check.keys) > _MAX_FIELDS:
-        check.add("sections", f"字段过多（至多 {_MAX_FIELDS} 个）")
+    if len(check.keys) > MAX_FIELDS:
+        check.add("sections", f"字段过多（至多 {MAX_FIELDS} 个）")
 
 
 def _check_materials(check: _Check, materials: object) -> None:
@@ -420,7 +371,7 @@ def _check_materials(check: _Check, materials: object) -> None:
             continue
         _unknown_keys(check, path, entry, frozenset({"shared_data"}))
         shared = entry["shared_data"]
-        _unknown_keys(check, f"{path}.shared_data", shared, _SHARED_DATA_KEYS)
+        _unknown_keys(check, f"{path}.shared_data", shared, SHARED_DATA_KEYS)
         if not _is_text(shared.get("resource")):
             check.add(f"{path}.shared_data.resource", "缺少共享资源代码")
         items = shared.get("items")
@@ -434,7 +385,7 @@ def _check(schema: object) -> _Check:
     if not isinstance(schema, dict):
         check.add("（根）", "表单定义应为 JSON 对象")
         return check
-    _unknown_keys(check, "（根）", schema, _TOP_KEYS)
+    _unknown_keys(check, "（根）", schema, TOP_KEYS)
     if schema.get("schema_version") != SCHEMA_VERSION:
         check.add("schema_version", f"应为 {SCHEMA_VERSION}")
     if not _is_text(schema.get("implementation")):

@@ -45,7 +45,8 @@ from yiwang.licenses.models import License
 from yiwang.licenses.selectors import access_license_by_identifier, effective_status
 from yiwang.regions.models import Department
 
-from .form_schema import PREFILL_ACCOUNT, PREFILL_LICENSE, PREFILL_REGISTER, prefill_specs
+from .form_schema import prefill_specs
+from .form_types import PREFILL_ACCOUNT, PREFILL_LICENSE, PREFILL_REGISTER
 
 if TYPE_CHECKING:
     from yiwang.identity.models import User
