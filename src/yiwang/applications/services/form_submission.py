@@ -19,6 +19,7 @@ from django.utils import timezone
 from yiwang.core.errors import InvalidInput
 
 from .form_logic import FieldError, Situation, validate_data, visible_fields
+from .form_types import NUMBER
 from .prefill import PrefillPurpose, prefill
 
 if TYPE_CHECKING:
@@ -55,19 +56,22 @@ def _comparable(value: Any) -> Any:
         return value
     if isinstance(value, (list, tuple)):
         return [_comparable(one) for one in value]
-    text = str(value).strip()
+    return str(value).strip().upper()  # ID numbers and codes: case does not matter
+
+
+def _number(value: Any) -> Decimal | None:
     try:
-        return Decimal(text).normalize() if isinstance(value, (int, float)) else text.upper()
+        number = Decimal(str(value).strip())
     except InvalidOperation:
-        return text.upper()
+        return None
+    return number.normalize() if number.is_finite() else None
 
 
-def _same(submitted: Any, verified: Any) -> bool:
-    if isinstance(verified, (int, float)) and not isinstance(verified, bool):
-        try:
-            return Decimal(str(submitted).strip()).normalize() == Decimal(str(verified)).normalize()
-        except InvalidOperation:
-            return False
+def _same(submitted: Any, verified: Any, kind: str) -> bool:
+    """Whether the submitted value is the source's (a number field compares numbers: 89.5 is 89.50)."""
+    if kind == NUMBER or (isinstance(verified, (int, float)) and not isinstance(verified, bool)):
+        number = _number(submitted)
+        return number is not None and number == _number(verified)
     return _comparable(submitted) == _comparable(verified)
 
 
@@ -121,11 +125,12 @@ def check_submission(
         only=[item["key"] for item in shown],
     )
     labels = {item["key"]: item["label"]["zh"] for item in shown}
+    kinds = {item["key"]: item["type"] for item in shown}
     merged, tampered = dict(data), []
     for key, entry in verified.items():
         if _empty(merged.get(key)):
             merged[key] = entry["value"]  # a locked field the page did not send: the source's value
-        elif not _same(merged[key], entry["value"]):
+        elif not _same(merged[key], entry["value"], kinds.get(key, "")):
             tampered.append(
                 FieldError(key, "prefill_tampered", f"{labels.get(key, key)}与{entry['label']}不一致")
             )

@@ -246,3 +246,12 @@ def test_bundle_merge_keeps_a_field_once_shown_when_any_part_shows_it():
     assert fields[0]["required"] is True
     assert _keys(visible_fields(schema=merged, situation={"q": "b"}, data={})) == ["x", "y"]
     assert _keys(visible_fields(schema=merged, situation={"q": "c"}, data={})) == ["y"]
+
+
+def test_a_prefilled_number_compares_as_a_number_and_codes_ignore_case():
+    from yiwang.applications.services.form_submission import _same
+
+    assert _same("89.5", "89.50", "number") and _same(89.5, "89.50", "number")
+    assert not _same("89.6", "89.50", "number") and not _same("x", "1", "number")
+    assert _same("51160219900307123x", "51160219900307123X", "id_number")
+    assert not _same("0826", "826", "text")
