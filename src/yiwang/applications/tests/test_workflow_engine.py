@@ -113,6 +113,30 @@ def test_named_deadlines_wait_until_set_and_move_with_the_clock(handlers):
     assert new.completed and handlers.ids() == ["escalate", "issue_result", "deliver_result"]
 
 
+def jsonb(state: dict) -> dict:
+    """What PostgreSQL's jsonb gives back: the same values, keys in its own order (here: sorted)."""
+    return json.loads(json.dumps(state, sort_keys=True))
+
+
+def test_state_reordered_by_jsonb_loads_with_the_data_each_branch_added(handlers):
+    # given the joint review, its state stored in jsonb after every step (keys no longer in tree order)
+    parsed = parse(process_file("joint_review.bpmn"), "joint_review.bpmn")
+    snapshot = workflow.start(parsed.spec_json, data={"channel": "online"}, context="case")
+    for bpmn_id, data in [
+        ("accept", {"acceptance": "accept"}),
+        ("review_tax", {"tax_decision": "approve"}),
+        ("review_housing", {"housing_decision": "approve"}),
+        ("review_land", {"land_decision": "approve"}),
+    ]:
+        task = ready(snapshot, bpmn_id)
+        snapshot = workflow.complete_task(
+            parsed.spec_json, jsonb(snapshot.state_json), task_id=task.task_id, data=data, context="case"
+        )
+    # then the join saw every department's decision and the case was approved
+    assert snapshot.completed and handlers.ids() == ["issue_result", "deliver_result"]
+    assert snapshot.data["channel"] == "online"
+
+
 def test_one_refusal_among_the_departments_refuses(handlers):
     parsed = parse(process_file("joint_review.bpmn"), "joint_review.bpmn")
     snapshot = workflow.start(parsed.spec_json, data={}, context="case")

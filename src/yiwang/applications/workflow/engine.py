@@ -71,8 +71,26 @@ def _specs(spec_json: dict[str, Any]):
     return spec, subprocess_specs
 
 
+def _tree_order(tasks: dict[str, Any], root: str) -> dict[str, Any]:
+    """The tasks, parents before children. Spiff rebuilds a task's data from its parent's (it stores only
+    the changes), so a child restored before its parent loses what it inherited; PostgreSQL's ``jsonb``
+    does not keep the order of keys, and UUID keys come back sorted."""
+    ordered: dict[str, Any] = {}
+    queue = [root]
+    while queue:
+        task_id = queue.pop(0)
+        if task_id in tasks and task_id not in ordered:
+            ordered[task_id] = tasks[task_id]
+            queue.extend(tasks[task_id].get("children", ()))
+    ordered.update((task_id, task) for task_id, task in tasks.items() if task_id not in ordered)
+    return ordered
+
+
 def _load(spec_json: dict[str, Any], state_json: dict[str, Any], engine: SafeScriptEngine) -> BpmnWorkflow:
     document = copy.deepcopy(state_json)
+    document["tasks"] = _tree_order(document["tasks"], document["root"])
+    for subprocess in document.get("subprocesses", {}).values():
+        subprocess["tasks"] = _tree_order(subprocess["tasks"], subprocess["root"])
     document["spec"] = copy.deepcopy(spec_json["spec"])
     document["subprocess_specs"] = copy.deepcopy(spec_json.get("subprocess_specs", {}))
     workflow = serializer.from_dict(document)
