@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from yiwang.applications.api import router as applications_router
 from yiwang.catalog.api import router as catalog_router
 from yiwang.core.api_auth import InsufficientScope
 from yiwang.core.errors import DomainError
@@ -113,3 +114,4 @@ api.add_router("", quality_router)
 api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
 api.add_router("", audit_tree_router)
+api.add_router("", applications_router)

@@ -222,10 +222,15 @@ def list_cases_for_applicant(
     status: str | None = None,
     holder_code: str | None = None,
     include_sub_cases: bool = False,
+    item_code: str | None = None,
+    submitted_from: dt.date | None = None,
+    submitted_to: dt.date | None = None,
     cursor: str | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> Page[Case]:
-    """The actor's cases as applicant, holder or agent, newest first (``status``: a status, open, closed)."""
+    """The actor's cases as applicant, holder or agent, newest first (``status``: a status, open, closed;
+    ``item_code``: a service item's code, a bundle parent matching through its parts; submission days
+    from and to, inclusive, in local time)."""
     cases = Case.objects.filter(applicant_side_q(actor)).select_related(
         "implementation", "bundle", "department"
     )
@@ -241,7 +246,18 @@ def list_cases_for_applicant(
         cases = cases.filter(status=status)
     if holder_code:
         cases = cases.filter(holder_code=holder_code)
+    if item_code:
+        parts = Case.objects.filter(implementation__item__code=item_code, parent__isnull=False)
+        cases = cases.filter(Q(implementation__item__code=item_code) | Q(pk__in=parts.values("parent_id")))
+    if submitted_from:
+        cases = cases.filter(submitted_at__gte=_local_midnight(submitted_from))
+    if submitted_to:
+        cases = cases.filter(submitted_at__lt=_local_midnight(submitted_to + dt.timedelta(days=1)))
     return paginate(cases, ordering=["-submitted_at", "-id"], cursor=cursor, limit=limit)
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 # The staff queue ------------------------------------------------------------------------------------

@@ -231,6 +231,10 @@ OAUTH2_PROVIDER = {
         "data-uses:write": _("举报可疑的数据使用、标记提醒已读"),
         "exchange": _("部门业务系统调用数据共享交换接口（客户端凭证）"),
         "objections": _("查看与提出我的数据异议"),
+        "applications:read": _("查看我的办件、申请表单与预填信息"),
+        "applications:write": _("提交申请、上传材料、补正与撤回"),
+        "workbench:read": _("查看办件待办队列（工作人员）"),
+        "workbench:write": _("受理、补正告知、特别程序、审查与决定办件（工作人员）"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }
