@@ -56,3 +56,19 @@ def online_apply_bundle_url(bundle: Any) -> str:
         )
     )
     return reverse("applications:apply_bundle", args=[bundle.code]) if parts <= with_form else ""
+
+
+@register.simple_tag
+def online_apply_item_url(item: Any) -> str:
+    """The online application page of a service item's first active implementation with a form."""
+    if item is None:
+        return ""
+    form = (
+        ApplicationForm.objects.filter(
+            implementation__item_id=item.pk, implementation__is_active=True, status=FormStatus.ACTIVE
+        )
+        .select_related("implementation")
+        .order_by("implementation__code")
+        .first()
+    )
+    return reverse("applications:apply", args=[form.implementation.code]) if form else ""
