@@ -32,7 +32,7 @@ from .. import selectors
 from ..constants import AuditAction, CaseStatus, TaskState
 from ..models import Case, CaseMaterial, CaseTask
 from .cases.steps import task_permission
-from .form_schema import BOOLEAN, CHOICE_TYPES, iter_fields
+from .form_schema import iter_fields
 from .forms import bundle_form
 
 ACCEPT = "application.accept"
@@ -40,6 +40,7 @@ DECIDE = "application.decide"
 VIEW = "application.view"
 # A task whose deadline is this many working days away or fewer is shown as near its deadline.
 NEAR_DUE_WORKING_DAYS = 2
+BOOLEAN, CHOICE_TYPES = "boolean", ("choice", "multi_choice")  # field types (docs/applications-forms.md)
 # Steps with their own action on the page (受理 and 决定); the others are completed with an opinion.
 OWN_ACTION_STEPS = frozenset({"accept", "decide"})
 
