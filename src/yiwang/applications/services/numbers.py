@@ -20,6 +20,7 @@ import secrets
 from django.db import transaction
 from django.db.models import F
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 from stdnum.iso7064 import mod_11_2
 
 from yiwang.core.errors import InvalidInput
@@ -55,9 +56,9 @@ def is_valid_case_number(number: str) -> bool:
 
 def format_case_number(*, region_code: str, day: dt.date, serial: int) -> str:
     if not (len(region_code) == REGION_DIGITS and region_code.isdigit()):
-        raise InvalidInput("办件编号的区划代码须为12位数字", code="invalid_region_code")
+        raise InvalidInput(_("办件编号的区划代码须为12位数字"), code="invalid_region_code")
     if not 1 <= serial <= MAX_SERIAL:
-        raise InvalidInput("当日办件流水号已用尽", code="case_serials_exhausted")
+        raise InvalidInput(_("当日办件流水号已用尽"), code="case_serials_exhausted")
     body = f"{region_code}{day:%Y%m%d}{serial:0{SERIAL_DIGITS}d}"
     return body + check_character(body)
 
@@ -79,7 +80,7 @@ def new_case_number(*, region_code: str, day: dt.date) -> str:
 
 def new_query_code() -> str:
     """A fresh random query code (shown to the applicant once; store only ``hash_query_code`` of it)."""
-    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+    return "".join(secrets.choice(QUERY_CODE_ALPHABET) for _position in range(QUERY_CODE_LENGTH))
 
 
 def normalize_query_code(code: str) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput
@@ -41,7 +42,7 @@ from .steps import (
 
 DECIDE = "application.decide"
 # Steps that have their own service (with their own rules): not completed through ``complete_task``.
-_OWN_SERVICE = {"accept": "受理", "decide": "决定"}
+_OWN_SERVICE = ("accept", "decide")
 
 
 @transaction.atomic
@@ -77,14 +78,14 @@ def hand_over_task(
     """Hand a task over (转交) to another staff member holding its role in scope, with the reason."""
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidInput("请填写转交原因", code="reason_required")
+        raise InvalidInput(_("请填写转交原因"), code="reason_required")
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, *OPEN_STATUSES)
     task = lock_task(case, task)
     assignment = worker_assignment(actor=actor, case=case, task=task)
     check_claim(task, actor)
     if to_user is None or to_user.pk == actor.pk:
-        raise InvalidInput("请选择另一位工作人员", code="invalid_recipient")
+        raise InvalidInput(_("请选择另一位工作人员"), code="invalid_recipient")
     worker_assignment(actor=to_user, case=case, task=task)  # the recipient must be able to do it
     task.claimed_by = to_user
     task.save(update_fields=["claimed_by"])
@@ -117,7 +118,7 @@ def complete_task(
 ) -> Case:
     """Complete a ready task (审查, 会签…) with its outcome; when the workflow ends, the case closes."""
     if task.bpmn_id in _OWN_SERVICE:
-        raise InvalidInput(f"{_OWN_SERVICE[task.bpmn_id]}环节请使用对应的办理操作", code="use_own_action")
+        raise InvalidInput(_("受理和决定环节请使用对应的办理操作"), code="use_own_action", step=task.bpmn_id)
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.ACCEPTED)
     task = lock_task(case, task)
@@ -153,10 +154,10 @@ def decide(
 ) -> Case:
     """Decide (准予 / 不予) with the reason and legal basis; the workflow issues the result or the refusal."""
     if decision not in Decision.values:
-        raise InvalidInput("决定须为准予或不予", code="invalid_decision")
+        raise InvalidInput(_("决定须为准予或不予"), code="invalid_decision")
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
     if not reason or not legal_basis:
-        raise InvalidInput("请填写决定的理由和法律依据", code="reason_required")
+        raise InvalidInput(_("请填写决定的理由和法律依据"), code="reason_required")
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.ACCEPTED)
     assignment = require_staff(actor=actor, case=case, permissions=(DECIDE,))
@@ -205,7 +206,7 @@ def withdraw(*, actor: Any, case: Case, reason: str = "", expected_revision: int
     case = lock_case(case, expected_revision=expected_revision)
     facts = require_applicant_side(actor=actor, case=case)
     if case.parent_id is not None:
-        raise Conflict("一件事的部分办件不能单独撤回，请撤回整件申请", code="withdraw_parent")
+        raise Conflict(_("一件事的部分办件不能单独撤回，请撤回整件申请"), code="withdraw_parent")
     require_status(case, *OPEN_STATUSES)
     children = list(
         Case.objects.select_for_update(of=("self",))

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from yiwang.audit.constants import GroundKind
 from yiwang.catalog.models import ServiceItem
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -35,7 +37,8 @@ def _check_assurance(actor: Any, items: Sequence[ServiceItem]) -> None:
     required = max((item.required_assurance_level for item in items), default=1)
     if actor.assurance_level < required:
         raise PermissionDenied(
-            f"办理该事项需要实名认证达到“{required_level_label(required)}”，请先提升实名等级",
+            _("办理该事项需要实名认证达到“%(level)s”，请先提升实名等级")
+            % {"level": required_level_label(required)},
             code="assurance_too_low",
             required=required,
         )
@@ -45,7 +48,8 @@ def _check_audience(kind: str, items: Sequence[ServiceItem]) -> None:
     for item in items:
         if item.audiences and kind not in item.audiences:
             raise InvalidInput(
-                f"事项“{item.name}”不面向{ApplicantKind(kind).label}办理",
+                _("事项“%(item)s”不面向%(kind)s办理")
+                % {"item": item.name, "kind": ApplicantKind(kind).label},
                 code="audience_mismatch",
                 item=item.code,
             )
@@ -78,7 +82,7 @@ def _mandate_for(
         ):
             return candidate
     raise PermissionDenied(
-        "您没有代该申请主体办理此事项的有效授权委托（委托须在有效期内并包含该事项）",
+        _("您没有代该申请主体办理此事项的有效授权委托（委托须在有效期内并包含该事项）"),
         code="mandate_required",
     )
 
@@ -88,9 +92,9 @@ def resolve_applicant(
 ) -> Applicant:
     """Check that the actor may apply for the holder: themself, their enterprise, or by a mandate."""
     if not getattr(actor, "is_authenticated", False) or not actor.is_active:
-        raise PermissionDenied("请先登录", code="login_required")
+        raise PermissionDenied(_("请先登录"), code="login_required")
     if kind not in ApplicantKind.values:
-        raise InvalidInput("申请主体类型不正确", code="invalid_applicant_kind")
+        raise InvalidInput(_("申请主体类型不正确"), code="invalid_applicant_kind")
     holder_code = (holder_code or "").strip().upper()
     _check_audience(kind, items)
     _check_assurance(actor, items)
@@ -121,7 +125,7 @@ def applicant_facts(*, actor: Any, case: Case) -> dict[str, Any]:
 def require_applicant_side(*, actor: Any, case: Case) -> dict[str, Any]:
     """Refuse (as "not found") anyone but the applicant side; return the audit facts of the actor."""
     if not selectors.is_applicant_side(actor=actor, case=case):
-        raise NotFound("未找到该办件，请核对办件编号", code="case_not_found")
+        raise NotFound(_("未找到该办件，请核对办件编号"), code="case_not_found")
     return applicant_facts(actor=actor, case=case)
 
 
@@ -129,11 +133,11 @@ def require_staff(*, actor: Any, case: Case, permissions: tuple[str, ...]) -> St
     """The actor's staff role for the case granting one of ``permissions``; refused otherwise."""
     assignment = selectors.staff_assignment_for(actor=actor, case=case, permissions=permissions)
     if assignment is None:
-        raise PermissionDenied("您在该办件的部门和区划内没有办理权限", code="not_in_scope")
+        raise PermissionDenied(_("您在该办件的部门和区划内没有办理权限"), code="not_in_scope")
     return assignment
 
 
 def require_window_clerk(clerk: Any) -> None:
     """A window intake is keyed in by a clerk holding ``application.accept`` somewhere (综合窗口)."""
     if not department_ids_with_permission(clerk, "application.accept"):
-        raise PermissionDenied("仅窗口受理人员可以代为录入申请", code="window_clerk_required")
+        raise PermissionDenied(_("仅窗口受理人员可以代为录入申请"), code="window_clerk_required")

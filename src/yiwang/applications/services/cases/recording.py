@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict
@@ -27,7 +28,7 @@ def lock_case(case: Case, *, expected_revision: int | None = None) -> Case:
     )
     if expected_revision is not None and locked.revision != expected_revision:
         raise Conflict(
-            "办件已被他人更新，请刷新后重试",
+            _("办件已被他人更新，请刷新后重试"),
             code="stale_revision",
             revision=locked.revision,
             expected=expected_revision,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.identity.models import StaffAssignment
@@ -24,16 +26,18 @@ TASK_PERMISSIONS = {
 DEFAULT_TASK_PERMISSION = "application.decide"
 
 _WAITING = {
-    CaseStatus.SUPPLEMENT: "办件正在等待申请人补正，补正后才能继续办理",
-    CaseStatus.SUSPENDED: "办件处于特别程序中，请先结束特别程序",
+    CaseStatus.SUPPLEMENT: gettext_lazy("办件正在等待申请人补正，补正后才能继续办理"),
+    CaseStatus.SUSPENDED: gettext_lazy("办件处于特别程序中，请先结束特别程序"),
 }
 
 
 def require_status(case: Case, *allowed: str) -> None:
     if case.status not in allowed:
+        waiting = _WAITING.get(CaseStatus(case.status))
         message = (
-            _WAITING.get(CaseStatus(case.status))
-            or f"办件当前为“{case.get_status_display()}”，不能进行此操作"
+            str(waiting)
+            if waiting
+            else _("办件当前为“%(status)s”，不能进行此操作") % {"status": case.get_status_display()}
         )
         raise Conflict(message, code="invalid_status", status=case.status)
 
@@ -46,9 +50,9 @@ def lock_task(case: Case, task: CaseTask) -> CaseTask:
     """The task row of this case, locked; refused unless it is ready."""
     locked = CaseTask.objects.select_for_update().filter(pk=task.pk, case=case).first()
     if locked is None:
-        raise InvalidInput("该环节不属于此办件", code="task_not_in_case")
+        raise InvalidInput(_("该环节不属于此办件"), code="task_not_in_case")
     if locked.state != TaskState.READY:
-        raise Conflict("该环节已办理或已取消", code="task_not_ready")
+        raise Conflict(_("该环节已办理或已取消"), code="task_not_ready")
     return locked
 
 
@@ -60,7 +64,7 @@ def ready_task(case: Case, *, bpmn_id: str, role: str) -> CaseTask:
         candidates = list(tasks.filter(role=role, is_escalation=False).order_by("pk")[:2])
         task = candidates[0] if len(candidates) == 1 else None
     if task is None:
-        raise Conflict("该办件当前没有待办的此环节", code="no_ready_task", step=bpmn_id)
+        raise Conflict(_("该办件当前没有待办的此环节"), code="no_ready_task", step=bpmn_id)
     return task
 
 
@@ -73,13 +77,13 @@ def worker_assignment(*, actor: Any, case: Case, task: CaseTask) -> StaffAssignm
         region_code=task.region_id or case.region_id,
     )
     if assignment is None:
-        raise PermissionDenied("您在该环节的部门和区划内没有办理权限", code="not_in_scope")
+        raise PermissionDenied(_("您在该环节的部门和区划内没有办理权限"), code="not_in_scope")
     return assignment
 
 
 def check_claim(task: CaseTask, actor: Any) -> None:
     if task.claimed_by_id is not None and task.claimed_by_id != actor.pk:
-        raise Conflict("该环节已由其他工作人员签收", code="task_claimed_by_other")
+        raise Conflict(_("该环节已由其他工作人员签收"), code="task_claimed_by_other")
 
 
 def cancel_open_tasks(case: Case) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.core.errors import InvalidInput
 from yiwang.core.workdays import DayUnit
@@ -29,16 +30,16 @@ SUSPENSION_KINDS = (
 MAX_EXTENSION_DAYS = 366
 
 
-def _text(value: str, *, what: str, code: str, length: int) -> str:
+def _text(value: str, *, missing: str, code: str, length: int) -> str:
     text = (value or "").strip()
     if not text:
-        raise InvalidInput(f"请填写{what}", code=code)
+        raise InvalidInput(missing, code=code)
     return text[:length]
 
 
 def _unit(unit: str) -> str:
     if unit not in DayUnit.values:
-        raise InvalidInput("计时单位须为工作日或自然日", code="invalid_unit")
+        raise InvalidInput(_("计时单位须为工作日或自然日"), code="invalid_unit")
     return unit
 
 
@@ -55,8 +56,8 @@ def suspend(
 ) -> ClockStop:
     """Start a special procedure (特别程序): the clock stops until ``resume``; days counted in ``unit``."""
     if kind not in SUSPENSION_KINDS:
-        raise InvalidInput("特别程序类型不正确", code="invalid_suspension_kind")
-    reason = _text(reason, what="特别程序的原因", code="reason_required", length=500)
+        raise InvalidInput(_("特别程序类型不正确"), code="invalid_suspension_kind")
+    reason = _text(reason, missing=_("请填写特别程序的原因"), code="reason_required", length=500)
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.ACCEPTED)
     assignment = require_staff(actor=actor, case=case, permissions=(DECIDE,))
@@ -94,7 +95,7 @@ def resume(*, actor: Any, case: Case, expected_revision: int | None = None) -> C
     assignment = require_staff(actor=actor, case=case, permissions=(DECIDE,))
     stop = case.clock_stops.filter(kind__in=SUSPENSION_KINDS, ended_on__isnull=True).order_by("-pk").first()
     if stop is None:  # a suspended case always has its open stop; refuse rather than guess
-        raise InvalidInput("没有进行中的特别程序", code="no_open_suspension")
+        raise InvalidInput(_("没有进行中的特别程序"), code="no_open_suspension")
     stop.ended_on = timezone.localdate()
     stop.save(update_fields=["ended_on"])
     case.status = CaseStatus.ACCEPTED
@@ -128,9 +129,11 @@ def extend(
 ) -> ClockStop:
     """Extend the limit (延长办理时限, e.g. 行政许可法第四十二条) by ``days``: both planned dates move."""
     if not isinstance(days, int) or not 1 <= days <= MAX_EXTENSION_DAYS:
-        raise InvalidInput(f"延长天数须在 1 到 {MAX_EXTENSION_DAYS} 之间", code="invalid_days")
-    reason = _text(reason, what="延长的理由", code="reason_required", length=500)
-    legal_basis = _text(legal_basis, what="延长的依据", code="legal_basis_required", length=300)
+        raise InvalidInput(
+            _("延长天数须在 1 到 %(max)d 之间") % {"max": MAX_EXTENSION_DAYS}, code="invalid_days"
+        )
+    reason = _text(reason, missing=_("请填写延长的理由"), code="reason_required", length=500)
+    legal_basis = _text(legal_basis, missing=_("请填写延长的依据"), code="legal_basis_required", length=300)
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
     assignment = require_staff(actor=actor, case=case, permissions=(DECIDE,))

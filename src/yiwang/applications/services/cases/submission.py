@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.catalog.models import Bundle, Implementation, ServiceItem
 from yiwang.core.errors import Conflict, InvalidInput
@@ -46,13 +47,13 @@ class Target:
 
 def _target(implementation: Implementation | None, bundle: Bundle | None) -> Target:
     if (implementation is None) == (bundle is None):
-        raise InvalidInput("请选择一个办理事项或一件事", code="invalid_target")
+        raise InvalidInput(_("请选择一个办理事项或一件事"), code="invalid_target")
     if implementation is not None:
         implementation = Implementation.objects.select_related("item", "department", "region").get(
             pk=implementation.pk
         )
         if not (implementation.is_active and implementation.item.is_active):
-            raise InvalidInput("该事项已停止办理", code="implementation_inactive")
+            raise InvalidInput(_("该事项已停止办理"), code="implementation_inactive")
         return Target(
             implementation, None, [implementation], implementation.department, implementation.region
         )
@@ -63,7 +64,7 @@ def _target(implementation: Implementation | None, bundle: Bundle | None) -> Tar
         for part in bundle.bundle_items.select_related("implementation__item").order_by("order", "pk")
     ]
     if not bundle.is_active or not parts:
-        raise InvalidInput("该一件事已停止办理", code="bundle_inactive")
+        raise InvalidInput(_("该一件事已停止办理"), code="bundle_inactive")
     return Target(None, bundle, parts, bundle.lead_department, bundle.region)
 
 
@@ -71,7 +72,7 @@ def _form_schema(target: Target) -> tuple[ApplicationForm | None, dict[str, Any]
     if target.implementation is not None:
         form = forms.active_form_for(implementation=target.implementation)
         if form is None:
-            raise InvalidInput("该事项暂未开通网上申报", code="not_online")
+            raise InvalidInput(_("该事项暂未开通网上申报"), code="not_online")
         return form, form.schema
     assert target.bundle is not None
     return None, forms.bundle_form(bundle=target.bundle)
@@ -80,7 +81,9 @@ def _form_schema(target: Target) -> tuple[ApplicationForm | None, dict[str, Any]
 def _clean_key(idempotency_key: str | None) -> str:
     key = (idempotency_key or "").strip()
     if len(key) > MAX_KEY_LENGTH:
-        raise InvalidInput(f"幂等键不超过 {MAX_KEY_LENGTH} 个字符", code="invalid_idempotency_key")
+        raise InvalidInput(
+            _("幂等键不超过 %(max)d 个字符") % {"max": MAX_KEY_LENGTH}, code="invalid_idempotency_key"
+        )
     return key
 
 
@@ -97,7 +100,7 @@ def _existing(actor: Any, key: str, target: Target, holder_code: str) -> Case | 
         and case.holder_code == (holder_code or "").strip().upper()
     )
     if not same:
-        raise Conflict("该幂等键已用于另一项申请", code="idempotency_key_reused", number=case.number)
+        raise Conflict(_("该幂等键已用于另一项申请"), code="idempotency_key_reused", number=case.number)
     return case
 
 
@@ -174,11 +177,11 @@ def submit(
         actor=actor, kind=applicant_kind, holder_code=holder_code, mandate=mandate, items=target.items
     )
     if channel not in Channel.values:
-        raise InvalidInput("申报渠道不正确", code="invalid_channel")
+        raise InvalidInput(_("申报渠道不正确"), code="invalid_channel")
     if channel == Channel.WINDOW:
         require_window_clerk(window_clerk)
     elif window_clerk is not None:
-        raise InvalidInput("仅窗口受理的申请记录窗口人员", code="invalid_channel")
+        raise InvalidInput(_("仅窗口受理的申请记录窗口人员"), code="invalid_channel")
     form, schema = _form_schema(target)
     checked = forms.check_submission(
         form_schema=schema,
