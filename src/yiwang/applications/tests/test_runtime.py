@@ -217,3 +217,39 @@ def test_the_timer_task_runs_and_reschedules_only_where_it_can(handlers):
 
     result = fire_due_timers.enqueue()
     assert result.return_value == {"fired": 0, "scheduled": False}  # the immediate backend cannot defer
+
+
+@pytest.mark.pg
+@pytest.mark.django_db(transaction=True)
+def test_a_case_locked_by_someone_else_is_skipped_not_waited_for():
+    import threading
+
+    from django.db import connection, transaction
+
+    from yiwang.applications.models import Case
+
+    with recording_handlers() as calls:
+        processes.load_default_processes()
+        case = CaseFactory()
+        runtime.start(case=case, now=at(2026, 11, 2, 9, 0))
+        do(case, "accept", {"acceptance": "accept"}, now=at(2026, 11, 2, 9, 0))
+        do(case, "review", now=at(2026, 11, 2, 9, 0))
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_the_row():  # a clerk's request holding the case (select_for_update) for a while
+            with transaction.atomic():
+                Case.objects.select_for_update().get(pk=case.pk)
+                locked.set()
+                release.wait(10)
+            connection.close()
+
+        holder = threading.Thread(target=hold_the_row)
+        holder.start()
+        assert locked.wait(10)
+        try:
+            assert runtime.fire_due_timers(now=at(2026, 11, 6, 1, 0)) == 0  # skipped at once
+        finally:
+            release.set()
+            holder.join()
+        assert runtime.fire_due_timers(now=at(2026, 11, 6, 1, 0)) == 1
+        assert calls.ids() == ["escalate"]
