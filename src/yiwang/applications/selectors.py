@@ -21,6 +21,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.audit.constants import GroundKind
 from yiwang.audit.services import record_read
@@ -53,7 +54,7 @@ _CASE_RELATED = ("implementation__item", "bundle", "department", "region", "mand
 
 
 def _not_found() -> NotFound:
-    return NotFound("未找到该办件，请核对办件编号", code="case_not_found")
+    return NotFound(_("未找到该办件，请核对办件编号"), code="case_not_found")
 
 
 def _is_user(actor: Any) -> bool:
@@ -242,7 +243,7 @@ def list_cases_for_applicant(
         cases = cases.filter(status__in=sorted(CLOSED_STATUSES))
     elif status:
         if status not in CaseStatus.values:
-            raise InvalidInput("办件状态不正确", code="invalid_status", status=status)
+            raise InvalidInput(_("办件状态不正确"), code="invalid_status", status=status)
         cases = cases.filter(status=status)
     if holder_code:
         cases = cases.filter(holder_code=holder_code)
@@ -296,7 +297,7 @@ def _decode_cursor(cursor: str) -> tuple[dt.date | None, int]:
         due, pk = signing.loads(base64.urlsafe_b64decode(padded).decode(), salt=_QUEUE_SALT)
         return (dt.date.fromisoformat(due) if due else None), int(pk)
     except (ValueError, TypeError, signing.BadSignature, UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput("分页游标无效，请从第一页重新查询", code="invalid_cursor") from None
+        raise InvalidInput(_("分页游标无效，请从第一页重新查询"), code="invalid_cursor") from None
 
 
 def _after(due_on: dt.date | None, pk: int) -> Q:
@@ -332,14 +333,14 @@ def staff_queue(
     elif claimed == "unclaimed":
         tasks = tasks.filter(claimed_by__isnull=True)
     elif claimed:
-        raise InvalidInput("筛选条件不正确", code="invalid_filter", claimed=claimed)
+        raise InvalidInput(_("筛选条件不正确"), code="invalid_filter", claimed=claimed)
     if escalations_only:
         tasks = tasks.filter(is_escalation=True)
     if item_id is not None:
         tasks = tasks.filter(case__implementation__item_id=item_id)
     if case_status:
         if case_status not in CaseStatus.values:
-            raise InvalidInput("办件状态不正确", code="invalid_status", status=case_status)
+            raise InvalidInput(_("办件状态不正确"), code="invalid_status", status=case_status)
         tasks = tasks.filter(case__status=case_status)
     if cursor:
         tasks = tasks.filter(_after(*_decode_cursor(cursor)))
@@ -452,7 +453,7 @@ def public_status(*, number: str, query_code: str) -> PublicStatus:
             Case.objects.select_related("implementation", "bundle", "department").filter(number=value).first()
         )
     if case is None or not query_code_matches(code=query_code, code_hash=case.query_code_hash):
-        raise NotFound("办件编号或查询码不正确", code="case_not_found")
+        raise NotFound(_("办件编号或查询码不正确"), code="case_not_found")
     parts = [
         PublicPart(
             name=child.implementation.name if child.implementation else "",
