@@ -427,11 +427,8 @@ def _post_draft(request: HttpRequest, draft: Draft) -> HttpResponse:
         )
     except DomainError as error:
         page.form.errors = errors_by_field(error)
-        missing = {
-            item.key: error.message
-            for item in page.to_upload
-            if item.name in error.details.get("missing", [])
-        }
+        missing_names = error.details.get("missing") or []
+        missing = {item.key: _("请上传此材料") for item in page.to_upload if item.name in missing_names}
         return _render_draft(request, page, status=400, error=error.message, material_errors=missing)
     if created:
         codes = dict(request.session.get(SESSION_CODES) or {})
