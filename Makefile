@@ -17,7 +17,7 @@ export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
 export YIWANG_WEBHOOK_ALLOW_LOOPBACK ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench clean
+.PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench durability clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -104,6 +104,9 @@ bench-deps: ## install what the benchmarks need (wrk, the HTTP load generator)
 
 bench: install bench-deps ## benchmarks: prints figures and compares them with the issue targets
 	$(PY) bench/run.py
+
+durability: install ## kill -9 the web server and workers under submissions; fails on a lost or duplicated case
+	$(PY) bench/durability.py
 
 clean: ## remove the local database, index and static files
 	rm -rf var

@@ -132,9 +132,11 @@ def _holders(rng: random.Random, count: int) -> list[tuple[str, str, str, str, i
 
     from yiwang.core.identifiers import is_valid_resident_id
 
+    from yiwang.identity.models import User
+
     fake = Faker("zh_CN")
     fake.seed_instance(rng.randrange(2**31))
-    taken: set[str] = set()
+    taken = set(User.objects.exclude(id_number=None).values_list("id_number", flat=True))
     people = []
     while len(people) < count:
         county = CITY_COUNTIES[0] if rng.random() < 0.45 else rng.choice(CITY_COUNTIES[1:])
@@ -279,7 +281,7 @@ def generate(*, cases: int, seed: int, holders: int) -> dict[str, Any]:
     from yiwang.applications.models import Case, CaseTask
     from yiwang.applications.services.numbers import format_case_number, hash_query_code
 
-    rng = random.Random(seed)
+    rng = random.Random(seed + Case.objects.count())  # a second batch draws other holders
     started = time.perf_counter()
     now = timezone.now()
     today = timezone.localdate()

@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, print the figures and compare them with the issues' targets.
 
-    .venv/bin/python bench/run.py [--only search,http,guide,identity,licenses] [--seconds 10]
+    .venv/bin/python bench/run.py [--only search,http,guide,identity,licenses,applications] [--seconds 10]
 
 Each benchmark runs in its own process (each points Django at its own bench database under var/bench*).
 Loads go to loopback only and stop by themselves.
@@ -152,11 +152,66 @@ def webhooks() -> None:
     )
 
 
+def applications(seconds: int) -> None:
+    """Submissions per second with the workflow started (SQLite, PostgreSQL; in-process and over HTTP beside
+    the bare endpoint), and the applicant's list and the staff queue at 1M cases on PostgreSQL."""
+    target = 100
+    print(f"\n=== applications: submissions with the workflow started (target ≥ {target}/s on 2 cores)")
+    for database in ("sqlite", "postgres"):
+        row = _json_script(
+            "applications_bench.py", "submit", "--database", database, "--seconds", str(seconds)
+        )
+        print(
+            f"  in-process {database:<8} 2 processes: {row['submissions_per_second']:>7,.1f}/s   "
+            f"p50 {row['p50_ms']:.0f} ms   p99 {row['p99_ms']:.0f} ms   "
+            f"CPU {row['cpu_ms_per_submission']:.0f} ms"
+            + (
+                f" + PostgreSQL {row['db_cpu_ms_per_submission']:.0f} ms"
+                if row["db_cpu_ms_per_submission"]
+                else ""
+            )
+            + f" a submission (≈ {row['cpu_bound_per_second_on_2_cores']:.0f}/s if 2 cores did only this); "
+            f"load {row['load_average_before']}; "
+            f"{'every case complete' if row['check']['complete'] else 'CASES INCOMPLETE'}; "
+            f"{'PASS' if row['meets_target'] else 'BELOW TARGET'}"
+        )
+        row = _json_script("applications_bench.py", "http", "--database", database, "--seconds", str(seconds))
+        bare, submit = row["bare"], row["submit"]
+        print(
+            f"  HTTP {database:<8} bare /api/v1/health {bare['rps']:>8,.0f} req/s "
+            f"(p50 {bare['p50_ms']:.1f} ms); "
+            f"POST /api/v1/applications {submit['rps']:>6,.1f}/s   p50 {submit['p50_ms']:.0f} ms   "
+            f"p99 {submit['p99_ms']:.0f} ms   non-2xx {submit['non_2xx']}; "
+            f"{'every case complete' if row['check']['complete'] else 'CASES INCOMPLETE'}; "
+            f"{'PASS' if row['meets_target'] else 'BELOW TARGET'}"
+        )
+    row = _json_script("applications_bench.py", "reads", "--seconds", str(seconds))
+    print(f"\n=== applications at {row['cases']:,} cases on PostgreSQL (target median ≤ 20 ms)")
+    for name, figures in row["in_process"].items():
+        print(f"  in-process {name:<34} p50 {figures['p50_ms']:6.2f} ms   p99 {figures['p99_ms']:6.2f} ms")
+    for name, by_connections in row["http"].items():
+        one, many = by_connections["1"], by_connections["16"]
+        print(
+            f"  {name:<36} 1 connection: p50 {one['p50_ms']:6.2f} ms p99 {one['p99_ms']:6.2f} ms; "
+            f"16: {many['rps']:>7,.0f} req/s p50 {many['p50_ms']:6.1f} ms p99 {many['p99_ms']:6.1f} ms"
+            f"   non-2xx {one['non_2xx'] + many['non_2xx']}"
+        )
+    for name, explained in row["explain"].items():
+        for plan in explained["plans"]:
+            print(
+                f"  EXPLAIN {name}: {plan['execution_ms']:.2f} ms, "
+                f"indexes {', '.join(plan['indexes']) or '-'}"
+                f"{'; seq scans ' + ', '.join(plan['seq_scans']) if plan['seq_scans'] else ''}"
+            )
+    print(f"  target median ≤ 20 ms: {'PASS' if row['meets_target'] else 'FAIL'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
     parser.add_argument(
         "--only",
-        default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks",
+        default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks,"
+        "applications",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -187,6 +242,8 @@ def main() -> None:
         audit_tracker()
     if "webhooks" in chosen:
         webhooks()
+    if "applications" in chosen:
+        applications(arguments.seconds)
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 
