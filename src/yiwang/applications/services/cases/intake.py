@@ -26,7 +26,7 @@ from ...constants import (
 )
 from ...models import Case, CaseMaterial, ClockStop, SupplementRequest
 from ...selectors import staff_facts
-from .. import clock, forms, materials, runtime
+from .. import bundle_clock, clock, forms, materials, runtime
 from .parties import require_applicant_side, require_staff
 from .recording import lock_case, record_case_action
 from .steps import parent_closes_when_done, ready_task, refund, require_status
@@ -85,6 +85,7 @@ def accept(*, actor: Any, case: Case, expected_revision: int | None = None) -> C
         published={"accepted_at": case.accepted_at.isoformat()},
         facts=staff_facts(assignment),
     )
+    bundle_clock.start_parent_clock(part=case, actor=actor)  # a bundle's one clock starts with its first part
     return case
 
 
@@ -132,6 +133,7 @@ def refuse_to_accept(
         facts=staff_facts(assignment),
     )
     refund(case, actor=actor, reason="不予受理")
+    bundle_clock.release_parent_clock(part=case, actor=actor)
     parent_closes_when_done(case, actor=actor)
     return case
 
@@ -195,6 +197,7 @@ def request_supplement(
         },
         facts=staff_facts(assignment),
     )
+    bundle_clock.hold_parent_clock(part=case, actor=actor)  # the bundle's one clock stops with its part
     return request
 
 
@@ -309,4 +312,5 @@ def resubmit(
         published={"supplement": request.pk},
         facts=facts,
     )
+    bundle_clock.release_parent_clock(part=case, actor=actor)
     return case
