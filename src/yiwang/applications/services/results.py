@@ -204,6 +204,17 @@ def form_answers_for_result(case: Case) -> dict[str, Any]:
     return answers
 
 
+def _result_valid_until(data: Mapping[str, Any]) -> dt.date | None:
+    """The last valid day the approver set for a result whose type has no fixed validity (完税证明)."""
+    value = data.get("result_valid_until")
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise InvalidInput("结果证照的有效期截止日期格式不正确", code="invalid_result_validity") from None
+
+
 def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any]) -> License:
     _check_can_issue(case, license_type)
     given = {**form_answers_for_result(case), **(data.get("result_surface") or {})}
@@ -215,6 +226,7 @@ def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any
         surface=result_surface(case=case, license_type=license_type, given=given),
         issued_by=case.decided_by,
         issued_on=_decided_on(case),
+        valid_until=_result_valid_until(data),
     )
 
 
