@@ -244,12 +244,15 @@ def _submit_single(
         actor=actor,
         implementation=implementation,
         applicant_kind="person",
-        holder_code=actor.id_number,
+        holder_code=actor.id_number or "",
         situation=situation,
         data=data,
         prefilled_claims={},
         uploads=uploads_for(
-            implementations=[implementation], situation=situation, actor=actor, holder_code=actor.id_number
+            implementations=[implementation],
+            situation=situation,
+            actor=actor,
+            holder_code=actor.id_number or "",
         ),
         idempotency_key=key,
     )
@@ -259,7 +262,7 @@ def _submit_single(
 def _applicant(user: User) -> dict[str, str]:
     return {
         "applicant_name": user.full_name,
-        "applicant_id_number": user.id_number,
+        "applicant_id_number": user.id_number or "",
         "applicant_phone": user.phone,
     }
 
@@ -392,14 +395,14 @@ def submit_house_bundle(*, seller: User, key: str, buyer: Person | None = None) 
     estate register through the exchange), materials from the licenses where the seller holds them."""
     bundle = Bundle.objects.select_related("lead_department").get(code=HOUSE_BUNDLE)
     estate = seller_estate(seller)
-    buyer = buyer or demo_buyer(excluded=[seller.id_number])
+    buyer = buyer or demo_buyer(excluded=[seller.id_number or ""])
     if estate is None or buyer is None:
         raise LookupError("二手房演示需要单独持有不动产的卖方和一名买方（先生成基础库和演示账号）")
     situation, data = house_answers(seller=seller, buyer=buyer, estate=estate)
     claims = prefill.prefill(
         schema=bundle_form(bundle=bundle),
         actor=seller,
-        holder_code=seller.id_number,
+        holder_code=seller.id_number or "",
         applicant_kind="person",
         department=bundle.lead_department,
         purpose=prefill.PrefillPurpose(reference=key),
@@ -411,12 +414,12 @@ def submit_house_bundle(*, seller: User, key: str, buyer: Person | None = None) 
         actor=seller,
         bundle=bundle,
         applicant_kind="person",
-        holder_code=seller.id_number,
+        holder_code=seller.id_number or "",
         situation=situation,
         data=data,
         prefilled_claims=claims,
         uploads=uploads_for(
-            implementations=parts, situation=situation, actor=seller, holder_code=seller.id_number
+            implementations=parts, situation=situation, actor=seller, holder_code=seller.id_number or ""
         ),
         idempotency_key=key,
     )
@@ -439,7 +442,11 @@ def _house_in_progress(seller: User) -> str:
         return parent.number
     if parent.status == CaseStatus.SUBMITTED:
         cases.accept(actor=window, case=parent)
-    parts = {part.implementation.code: part for part in parent.children.select_related("implementation")}
+    parts = {
+        part.implementation.code: part
+        for part in parent.children.select_related("implementation")
+        if part.implementation is not None
+    }
     contract = parts[CONTRACT_FILING]
     if contract.status == CaseStatus.SUBMITTED:
         contract = cases.accept(actor=clerk, case=contract)
