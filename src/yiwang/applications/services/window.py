@@ -12,7 +12,6 @@ kept as ``paper_scan``, trust "declared", and the visit is counted.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -95,7 +94,8 @@ class WindowApplicant:
         return mask_id_number(self.holder_code)
 
 
-def _own_request(actor: Any, request_id: int) -> ConsentRequest:
+def access_own_window_request(*, actor: Any, request_id: int) -> ConsentRequest:
+    """The clerk's own window consent request (while they still work at that window); else not found."""
     request = (
         ConsentRequest.objects.select_related("requester", "consent__granted_by")
         .filter(pk=request_id, requested_by_id=getattr(actor, "pk", None), purpose=WINDOW_PURPOSE)
@@ -112,7 +112,7 @@ def _own_request(actor: Any, request_id: int) -> ConsentRequest:
 
 def access_window_applicant(*, actor: Any, request_id: int) -> WindowApplicant:
     """The applicant who agreed to this clerk's window request, while the consent is in force."""
-    request = _own_request(actor, request_id)
+    request = access_own_window_request(actor=actor, request_id=request_id)
     consent = request.consent
     if consent is None:
         if request.expires_at <= timezone.now():
@@ -287,7 +287,3 @@ def submit_at_window(
         for one in uploads.values():
             discard_upload(one)
         raise
-
-
-def consent_expires_on(applicant: WindowApplicant) -> dt.datetime:
-    return applicant.consent.expires_at

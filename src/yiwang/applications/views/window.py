@@ -50,6 +50,10 @@ def _remember_token(request, request_id: int, token: str) -> None:
 
 
 def _render_consent(request, request_id: int, *, error: str = "", id_number: str = "", status: int = 200):
+    try:
+        window.access_own_window_request(actor=request.user, request_id=request_id)
+    except NotFound:
+        raise Http404(_("未找到该窗口授权")) from None
     token = request.session.get(SESSION_TOKENS, {}).get(str(request_id))
     if token is None:
         return redirect("applications:window")
