@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.catalog.models import Implementation
 from yiwang.core.errors import InvalidInput
@@ -36,10 +37,10 @@ DECIDE = "application.decide"
 SUPPLEMENT_KINDS = ("material", "field")
 
 
-def _required(value: str, *, what: str, code: str) -> str:
+def _required(value: str, *, missing: str, code: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise InvalidInput(f"请填写{what}", code=code)
+        raise InvalidInput(missing, code=code)
     return text
 
 
@@ -102,8 +103,8 @@ def refuse_to_accept(
     *, actor: Any, case: Case, reason: str, legal_basis: str, expected_revision: int | None = None
 ) -> Case:
     """Refuse to accept (不予受理) with the reason and the legal basis; the case closes."""
-    reason = _required(reason, what="不予受理的理由", code="reason_required")
-    legal_basis = _required(legal_basis, what="不予受理的法律依据", code="legal_basis_required")
+    reason = _required(reason, missing=_("请填写不予受理的理由"), code="reason_required")
+    legal_basis = _required(legal_basis, missing=_("请填写不予受理的法律依据"), code="legal_basis_required")
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT)
     assignment = require_staff(actor=actor, case=case, permissions=(ACCEPT,))
@@ -147,11 +148,11 @@ def _clean_items(items: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
         problem = str(item.get("problem", "")).strip()
         if kind not in SUPPLEMENT_KINDS or not key or not problem:
             raise InvalidInput(
-                "每一项补正须写明类型（材料或字段）、编码和问题", code="invalid_supplement_item"
+                _("每一项补正须写明类型（材料或字段）、编码和问题"), code="invalid_supplement_item"
             )
         cleaned[(kind, key)] = {"kind": kind, "key": key, "problem": problem[:300]}
     if not cleaned:
-        raise InvalidInput("请列出需要补正的全部事项", code="supplement_items_required")
+        raise InvalidInput(_("请列出需要补正的全部事项"), code="supplement_items_required")
     return list(cleaned.values())
 
 
@@ -207,11 +208,11 @@ def _answered(request: SupplementRequest, data: Mapping[str, Any], uploads: Mapp
     materials = {item["key"] for item in request.items if item["kind"] == "material"}
     if set(data) - fields or set(uploads) - materials:
         raise InvalidInput(
-            "只能补正告知书所列的事项", code="unexpected_supplement", fields=sorted(set(data) - fields)
+            _("只能补正告知书所列的事项"), code="unexpected_supplement", fields=sorted(set(data) - fields)
         )
     missing = sorted((fields - set(data)) | (materials - set(uploads)))
     if missing:
-        raise InvalidInput("请补正告知书所列的全部事项", code="supplement_incomplete", missing=missing)
+        raise InvalidInput(_("请补正告知书所列的全部事项"), code="supplement_incomplete", missing=missing)
 
 
 def _bundle_parts(case: Case) -> list[Implementation]:
@@ -263,7 +264,7 @@ def _recheck_data(case: Case, actor: Any, data: Mapping[str, Any]) -> None:
     elif case.bundle is not None:
         schema = forms.bundle_form(bundle=case.bundle)
     else:
-        raise InvalidInput("该办件没有申请表，不能补正字段", code="no_form")
+        raise InvalidInput(_("该办件没有申请表，不能补正字段"), code="no_form")
     checked = forms.check_submission(
         form_schema=schema,
         situation=case.situation,
@@ -292,7 +293,7 @@ def resubmit(
     require_status(case, CaseStatus.SUPPLEMENT)
     request = case.supplements.filter(answered_at__isnull=True).order_by("-requested_at").first()
     if request is None:
-        raise InvalidInput("没有待答复的补正告知", code="no_open_supplement")
+        raise InvalidInput(_("没有待答复的补正告知"), code="no_open_supplement")
     _answered(request, data, uploads)
     _recheck_data(case, actor, data)
     _replace_materials(case, actor, uploads)
