@@ -55,6 +55,47 @@ CITY_COUNTIES = ["511602", "511603", "511621", "511622", "511623", "511681"]
 COUNTY = "511602000000"
 YEARS = 3
 CLOSED_SPLIT = [("approved", 0.88), ("refused", 0.03), ("not_accepted", 0.04), ("withdrawn", 0.05)]
+CASE_COLUMNS = [
+    "id",
+    "number",
+    "query_code_hash",
+    "implementation_id",
+    "department_id",
+    "region_id",
+    "applicant_id",
+    "applicant_kind",
+    "holder_code",
+    "holder_name",
+    "channel",
+    "status",
+    "submitted_at",
+    "accepted_at",
+    "decided_at",
+    "closed_at",
+    "promised_limit_days",
+    "statutory_limit_days",
+    "promised_due",
+    "statutory_due",
+    "decision",
+    "created_at",
+    "updated_at",
+    "revision",
+]
+TASK_COLUMNS = [
+    "id",
+    "case_id",
+    "task_id",
+    "bpmn_id",
+    "name",
+    "role",
+    "department_id",
+    "region_id",
+    "state",
+    "due_on",
+    "is_escalation",
+    "created_at",
+    "completed_at",
+]
 OPEN_SPLIT = [("submitted", 0.35), ("accepted", 0.50), ("supplement", 0.08), ("suspended", 0.07)]
 
 
@@ -131,7 +172,6 @@ def _holders(rng: random.Random, count: int) -> list[tuple[str, str, str, str, i
     from faker import Faker
 
     from yiwang.core.identifiers import is_valid_resident_id
-
     from yiwang.identity.models import User
 
     fake = Faker("zh_CN")
@@ -414,55 +454,10 @@ def generate(*, cases: int, seed: int, holders: int) -> dict[str, Any]:
                 )
                 task_id += 1
         build_seconds = time.perf_counter() - started
-        copied = Copier(
-            Case,
-            [
-                "id",
-                "number",
-                "query_code_hash",
-                "implementation_id",
-                "department_id",
-                "region_id",
-                "applicant_id",
-                "applicant_kind",
-                "holder_code",
-                "holder_name",
-                "channel",
-                "status",
-                "submitted_at",
-                "accepted_at",
-                "decided_at",
-                "closed_at",
-                "promised_limit_days",
-                "statutory_limit_days",
-                "promised_due",
-                "statutory_due",
-                "decision",
-                "created_at",
-                "updated_at",
-                "revision",
-            ],
-        ).copy(cursor, case_rows)
+        copied = Copier(Case, CASE_COLUMNS).copy(cursor, case_rows)
         del case_rows
         cases_seconds = time.perf_counter() - started
-        tasks = Copier(
-            CaseTask,
-            [
-                "id",
-                "case_id",
-                "task_id",
-                "bpmn_id",
-                "name",
-                "role",
-                "department_id",
-                "region_id",
-                "state",
-                "due_on",
-                "is_escalation",
-                "created_at",
-                "completed_at",
-            ],
-        ).copy(cursor, task_rows)
+        tasks = Copier(CaseTask, TASK_COLUMNS).copy(cursor, task_rows)
         _move_sequence(cursor, Case._meta.db_table)
         _move_sequence(cursor, CaseTask._meta.db_table)
     with connection.cursor() as cursor:
