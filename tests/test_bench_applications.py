@@ -10,9 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-import applications_bench  # noqa: E402
-import applications_data  # noqa: E402
-import durability  # noqa: E402
+import applications_bench
+import applications_data
+import durability
 
 
 @pytest.mark.django_db
