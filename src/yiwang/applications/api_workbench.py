@@ -58,6 +58,11 @@ def _task(case: Case, task_id: int) -> CaseTask:
     return task
 
 
+def _revision(payload: RevisionIn | None) -> int | None:
+    """The optional body of an action that needs nothing else (an empty body is fine)."""
+    return payload.expected_revision if payload is not None else None
+
+
 def _state(case: Case) -> dict[str, Any]:
     case.refresh_from_db()
     return presenters.case_state_out(case)
@@ -87,10 +92,8 @@ def queue(request: HttpRequest, query: Query[QueueQuery]):
 
 
 @_action("/workbench/cases/{number}/accept", "受理（窗口人员）")
-def accept(request: HttpRequest, number: str, payload: RevisionIn):
-    case = cases.accept(
-        actor=request.auth, case=_case(request, number), expected_revision=payload.expected_revision
-    )
+def accept(request: HttpRequest, number: str, payload: RevisionIn | None = None):
+    case = cases.accept(actor=request.auth, case=_case(request, number), expected_revision=_revision(payload))
     return _state(case)
 
 
@@ -135,9 +138,9 @@ def suspend(request: HttpRequest, number: str, payload: SuspendIn):
 
 
 @_action("/workbench/cases/{number}/resume", "结束特别程序（恢复计时）")
-def resume(request: HttpRequest, number: str, payload: RevisionIn):
+def resume(request: HttpRequest, number: str, payload: RevisionIn | None = None):
     case = _case(request, number)
-    cases.resume(actor=request.auth, case=case, expected_revision=payload.expected_revision)
+    cases.resume(actor=request.auth, case=case, expected_revision=_revision(payload))
     return _state(case)
 
 
@@ -157,13 +160,10 @@ def extend(request: HttpRequest, number: str, payload: ExtendIn):
 
 
 @_action("/workbench/cases/{number}/tasks/{task_id}/claim", "签收环节")
-def claim(request: HttpRequest, number: str, payload: RevisionIn, task_id: int = TaskId):
+def claim(request: HttpRequest, number: str, task_id: int = TaskId, payload: RevisionIn | None = None):
     case = _case(request, number)
     cases.claim_task(
-        actor=request.auth,
-        case=case,
-        task=_task(case, task_id),
-        expected_revision=payload.expected_revision,
+        actor=request.auth, case=case, task=_task(case, task_id), expected_revision=_revision(payload)
     )
     return _state(case)
 

@@ -45,7 +45,7 @@ def fingerprint(body: dict[str, Any]) -> str:
 
 
 def _cache_key(actor: Any, key: str) -> str:
-    return f"{_PREFIX}:{actor.pk}:{hashlib.sha256(key.encode()).hexdigest()}"
+    return f"{_PREFIX}:{actor.public_id}:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def replayed(*, actor: Any, key: str, request_fingerprint: str) -> dict[str, Any] | None:
