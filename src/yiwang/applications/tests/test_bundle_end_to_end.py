@@ -10,7 +10,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
+from oauth2_provider.models import AccessToken
 
 from yiwang.applications.constants import (
     CASE_RESUBMITTED,
@@ -23,11 +26,14 @@ from yiwang.applications.constants import (
 )
 from yiwang.applications.demo import (
     CONTRACT_FILING,
+    DEMO_PDF,
     HOUSE_BUNDLE,
     MORTGAGE,
     TAX_RETURN,
     TRANSFER,
+    demo_buyer,
     demo_upload,
+    house_answers,
     seller_estate,
     submit_house_bundle,
 )
@@ -43,6 +49,7 @@ from yiwang.licenses.models import License
 from yiwang.licenses.selectors import verify_license_identifier
 from yiwang.notifications.models import OutboxEvent
 
+from .api_world import bearer, token_for
 from .demo_world import load_demo_world, next_monday, noon
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -246,3 +253,185 @@ def test_the_house_transfer_bundle_end_to_end_through_the_services(world, on):
     parent = fresh(parent)
     assert parent.status == CaseStatus.APPROVED and parent.closed_at is not None
     assert all(fresh(part).status == CaseStatus.APPROVED for part in parts.values())
+
+
+# --- the same through the API ---------------------------------------------------------------------------
+
+SELLER_SCOPES = "openid applications:read applications:write licenses:read"
+STAFF_API_SCOPES = "openid workbench:read workbench:write applications:read"
+
+
+class Caller:
+    """One user calling /api/v1 with a bearer token of their scopes (long-lived: the test moves days)."""
+
+    def __init__(self, client: Client, user: User, scopes: str):
+        token = token_for(user, scopes)
+        AccessToken.objects.filter(token=token).update(expires=timezone.now() + dt.timedelta(days=365))
+        self.client, self.headers = client, bearer(token)
+
+    def get(self, path: str, params: dict | None = None) -> dict:
+        response = self.client.get(f"/api/v1{path}", params or {}, **self.headers)
+        assert response.status_code == 200, response.content
+        return response.json()
+
+    def post(self, path: str, body: dict | None = None, status: int = 200, **headers: str) -> dict:
+        response = self.client.post(
+            f"/api/v1{path}", body or {}, content_type="application/json", **self.headers, **headers
+        )
+        assert response.status_code == status, response.content
+        return response.json()
+
+    def upload(self, name: str) -> str:
+        file = SimpleUploadedFile(name, DEMO_PDF, "application/pdf")
+        response = self.client.post("/api/v1/applications/uploads", {"file": file}, **self.headers)
+        assert response.status_code == 201, response.content
+        return response.json()["upload"]
+
+
+def ready_task_id(caller: Caller, number: str, bpmn_id: str) -> int:
+    tasks = caller.get(f"/applications/{number}")["tasks"]
+    return next(task["id"] for task in tasks if task["bpmn_id"] == bpmn_id and task["state"] == "ready")
+
+
+def api_review(caller: Caller, number: str, data: dict | None = None) -> None:
+    task = ready_task_id(caller, number, "review")
+    caller.post(f"/workbench/cases/{number}/tasks/{task}/complete", {"data": data or {}})
+
+
+def api_approve(caller: Caller, number: str, reason: str, basis: str) -> dict:
+    body = {"decision": "approve", "reason": reason, "legal_basis": basis}
+    return caller.post(f"/workbench/cases/{number}/decide", body)
+
+
+def test_the_house_transfer_bundle_end_to_end_through_the_api(world, on, client):
+    seller = world["house_seller"]
+    estate = seller_estate(seller)
+    monday = quiet_week()
+    tuesday, thursday = monday + dt.timedelta(days=1), monday + dt.timedelta(days=3)
+    calendar = load_calendar()
+    on(monday)
+    me = Caller(client, seller, SELLER_SCOPES)
+    staff = {name: Caller(client, world[name], STAFF_API_SCOPES) for name in STAFF if name != "house_seller"}
+    situation, answers = house_answers(
+        seller=seller, buyer=demo_buyer(excluded=[seller.id_number]), estate=estate
+    )
+
+    # given the one form as the seller's app shows it: prefilled from the account, materials from licenses
+    form = me.get(
+        f"/applications/forms/{HOUSE_BUNDLE}",
+        {"situation": [f"{question}:{option}" for question, option in situation.items()]},
+    )
+    fields = {item["key"]: item for item in form["fields"]}
+    assert form["kind"] == "bundle" and len(fields) == len(form["fields"])
+    assert (
+        fields["applicant_name"]["locked"]
+        and fields["applicant_name"]["prefill"]["value"] == seller.full_name
+    )
+    plan = {item["key"]: item for item in form["materials"]}
+    assert (
+        plan["real_estate_cert"]["satisfied_by"] == "license" and not plan["real_estate_cert"]["needs_upload"]
+    )
+    assert plan["applicant_id_card"]["satisfied_by"] == "license" and plan["real_estate_cert"]["why"]
+    assert plan["tax_payment_proof"]["satisfied_by"] == "shared_data"
+
+    # when it submits once (the property's details left to the register), and again with the same key
+    locked = {key: item["prefill"] for key, item in fields.items() if item["locked"]}
+    data = {key: value for key, value in answers.items() if key not in locked}
+    for key in ("property_address", "property_area", "property_use"):
+        data.pop(key, None)
+    body = {
+        "bundle_code": HOUSE_BUNDLE,
+        "applicant_kind": "person",
+        "holder_code": seller.id_number,
+        "situation": situation,
+        "data": data,
+        "prefilled": locked,
+        "materials": {key: me.upload(f"{key}.pdf") for key, item in plan.items() if item["needs_upload"]},
+    }
+    first = me.post("/applications", body, status=201, HTTP_IDEMPOTENCY_KEY="api-house-1")
+    second = me.post("/applications", body, status=200, HTTP_IDEMPOTENCY_KEY="api-house-1")
+    assert second == first and first["query_code"]
+    number = first["number"]
+    assert Case.objects.filter(applicant=seller, parent__isnull=True).count() == 1
+
+    # then the application shows the register's values with their source, and its four parts
+    parent = me.get(f"/applications/{number}")
+    assert parent["data"]["property_address"] == estate.address
+    assert parent["prefilled"]["property_address"].startswith("数据共享：")  # the register, via the exchange
+    materials_by_key = {item["key"]: item for item in parent["materials"]}
+    assert materials_by_key["real_estate_cert"]["license_identifier"]
+    parts = {part["name"]: part["number"] for part in parent["parts"]}
+    assert len(parts) == 4 and len({part["department"] for part in parent["parts"]}) == 3
+    by_code = {
+        case.implementation.code: case.number
+        for case in Case.objects.filter(parent__number=number).select_related("implementation")
+    }
+
+    # each department's queue holds its own parts only; the departments accept in parallel
+    def queue(name: str) -> set[str]:
+        return {task["case_number"] for task in staff[name].get("/workbench/tasks", {"limit": 100})["items"]}
+
+    assert by_code[TAX_RETURN] in queue("swj_clerk") and by_code[TRANSFER] not in queue("swj_clerk")
+    assert {by_code[TRANSFER], by_code[MORTGAGE]} <= queue("zrzy_clerk")
+    staff["zrzy_clerk"].post(f"/workbench/cases/{by_code[TRANSFER]}/accept")
+    staff["swj_clerk"].post(f"/workbench/cases/{by_code[TAX_RETURN]}/accept")
+    staff["zjj_clerk"].post(f"/workbench/cases/{by_code[CONTRACT_FILING]}/accept")
+    staff["zrzy_clerk"].post(f"/workbench/cases/{by_code[MORTGAGE]}/accept")
+    promised = calendar.add_working_days(monday, Bundle.objects.get(code=HOUSE_BUNDLE).promised_limit_days)
+    assert me.get(f"/applications/{number}")["clock"]["promised_due"] == promised.isoformat()
+
+    # when the registration asks for a supplement on Tuesday, the one clock stops
+    on(tuesday)
+    item = {"kind": "material", "key": "real_estate_application", "problem": "申请书缺少买方签名"}
+    staff["zrzy_clerk"].post(f"/workbench/cases/{by_code[TRANSFER]}/request-supplement", {"items": [item]})
+    clock_view = me.get(f"/applications/{number}")["clock"]
+    assert not clock_view["is_running"] and clock_view["stopped_by"]
+    api_review(staff["zjj_approver"], by_code[CONTRACT_FILING])
+    api_approve(staff["zjj_approver"], by_code[CONTRACT_FILING], "合同已网签备案", "《城市房地产管理法》")
+
+    # and the seller's answer on Thursday restarts it two working days later than promised
+    on(thursday)
+    answer = {"materials": {"real_estate_application": me.upload("signed.pdf")}}
+    assert me.post(f"/applications/{by_code[TRANSFER]}/supplements", answer)["status"] == "accepted"
+    clock_view = me.get(f"/applications/{number}")["clock"]
+    assert clock_view["is_running"]
+    assert clock_view["promised_due"] == calendar.add_working_days(promised, 2).isoformat()
+    assert [stop["kind"] for stop in clock_view["stops"]] == ["supplement"]
+
+    # when the rest is decided, the transfer last
+    valid_until = (monday + dt.timedelta(days=365)).isoformat()
+    api_review(
+        staff["swj_approver"],
+        by_code[TAX_RETURN],
+        {"result_surface": TAX_SURFACE, "result_valid_until": valid_until},
+    )
+    api_approve(staff["swj_approver"], by_code[TAX_RETURN], "税款已缴清", "《中华人民共和国契税法》")
+    surface = {"matter": "抵押权", "obligor": seller.full_name, "location": estate.address}
+    api_review(staff["zrzy_approver"], by_code[MORTGAGE], {"result_surface": surface})
+    api_approve(staff["zrzy_approver"], by_code[MORTGAGE], "抵押合同有效", "《不动产登记暂行条例》")
+    assert me.get(f"/applications/{number}")["closed_at"] is None
+    surface = {
+        "unit_number": estate.unit_number,
+        "location": estate.address,
+        "area": float(estate.area),
+        "use": "住宅",
+        "co_ownership": "单独所有",
+    }
+    api_review(staff["zrzy_approver"], by_code[TRANSFER], {"result_surface": surface})
+    api_approve(staff["zrzy_approver"], by_code[TRANSFER], "符合转移登记条件", "《不动产登记暂行条例》")
+
+    # then the parent is closed, approved, and each result is in the seller's wallet and verifies
+    closed = me.get(f"/applications/{number}")
+    assert closed["status"] == "approved" and closed["closed_at"]
+    results = {code: me.get(f"/applications/{by_code[code]}")["result_license"] for code in by_code}
+    assert results[CONTRACT_FILING] is None and all(
+        results[code] for code in (TAX_RETURN, TRANSFER, MORTGAGE)
+    )
+    wallet = {item["identifier"]: item for item in me.get("/licenses/mine", {"limit": 100})["items"]}
+    for code in (TAX_RETURN, TRANSFER, MORTGAGE):
+        assert results[code] in wallet
+        verified = client.post(
+            "/api/v1/licenses/verify", {"identifier": results[code]}, content_type="application/json"
+        ).json()
+        assert verified["is_valid"] and verified["signature_ok"]
+    assert wallet[results[TRANSFER]]["type_code"] == "REAL_ESTATE_CERT"
