@@ -380,3 +380,47 @@ def test_a_wrong_query_code_gives_nothing_and_guessing_is_throttled(client, worl
 def test_the_query_page_takes_the_number_from_the_receipts_qr(client, filed):
     page = client.get(reverse("applications:query"), {"number": filed.number})
     assert page.status_code == 200 and f'value="{filed.number}"' in page.content.decode()
+
+
+def test_a_decided_case_links_its_result_license_and_decision_document(client, world, filed):
+    from django.core.files.base import ContentFile
+
+    from yiwang.licenses.tests.factories import make_license
+
+    license = make_license(holder=world.applicant)
+    filed.status, filed.decision, filed.decision_reason = CaseStatus.APPROVED, "approve", "符合条件"
+    filed.result_license = license
+    filed.decision_document.save("decision.pdf", ContentFile(PDF), save=False)
+    filed.save()
+    client.force_login(world.applicant)
+    page = client.get(reverse("applications:case", args=[filed.number])).content.decode()
+    assert reverse("licenses:detail", args=[license.identifier]) in page
+    assert reverse("applications:decision", args=[filed.number]) in page and "符合条件" in page
+    download = client.get(reverse("applications:decision", args=[filed.number]))
+    assert download.status_code == 200 and b"".join(download.streaming_content) == PDF
+    client.force_login(UserFactory(level3=True))
+    assert client.get(reverse("applications:decision", args=[filed.number])).status_code == 404
+
+
+def test_a_legal_representative_applies_for_the_enterprise(client, world):
+    from yiwang.identity.tests.factories import EnterpriseFactory
+
+    enterprise = EnterpriseFactory()
+    representative = enterprise.representative
+    client.force_login(representative)
+    url = reverse("applications:apply", args=[world.implementation.code])
+    # an item for persons only: the enterprise is named but cannot be chosen
+    assert "本事项不面向企业办理" in client.get(url).content.decode()
+    item = world.implementation.item
+    item.audiences = ["person", "enterprise"]
+    item.save(update_fields=["audiences"])
+    page = client.get(url).content.decode()
+    assert f"为本企业申请：{enterprise.name}" in page and "本事项不面向企业办理" not in page
+    draft = start_draft(client, world, applicant=f"enterprise:{enterprise.credit_code}")
+    assert (draft.applicant_kind, draft.holder_code, draft.mandate) == (
+        "enterprise",
+        enterprise.credit_code,
+        None,
+    )
+    shown = client.get(reverse("applications:draft", args=[draft.form_token])).content.decode()
+    assert "我是法定代表人" in shown
