@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .conftest import PHONE
+from .conftest import DESKTOP, PHONE
 from .licenses_world import run_in_server, server_var_dir
 from .test_data_tracker import _log_in
 
@@ -111,6 +111,8 @@ def test_a_citizen_applies_online_at_phone_width_and_tracks_the_case(
     assert "已提交申请，等待受理" in page.get_by_test_id("timeline").inner_text()
     assert "在线上传" in page.get_by_test_id("case-materials").inner_text()
     screenshot(page, "case")
+    page.set_viewport_size(DESKTOP)
+    screenshot(page, "case-desktop")
 
     # anyone with the number and the code sees the status, without login and without personal data
     visitor = browser.new_context(base_url=base_url, viewport=PHONE, locale="zh-CN")
