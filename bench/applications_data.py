@@ -154,14 +154,16 @@ class Copier:
         return count
 
 
-def _next_id(cursor, table: str) -> int:
-    cursor.execute(f'SELECT COALESCE(MAX(id), 0) + 1 FROM "{table}"')  # noqa: S608 (a model's table)
-    return cursor.fetchone()[0]
-
-
-def _move_sequence(cursor, table: str) -> None:
-    sql = f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), (SELECT MAX(id) FROM \"{table}\"))"  # noqa: S608
-    cursor.execute(sql)
+def _reserve_ids(cursor, table: str, count: int) -> int:
+    """Move the table's id sequence past ``count`` new ids in one statement; return the first of them
+    (inserts running meanwhile, a benchmark's submissions, take ids after the reserved range)."""
+    sequence = f"pg_get_serial_sequence('\"{table}\"', 'id')"
+    cursor.execute(
+        f'SELECT setval({sequence}, GREATEST((SELECT COALESCE(MAX(id), 0) FROM "{table}"), '  # noqa: S608
+        f"(SELECT nextval({sequence}))) + %s)",
+        [count],
+    )
+    return cursor.fetchone()[0] - count + 1
 
 
 # Holders ---------------------------------------------------------------------------------------------
@@ -214,17 +216,14 @@ def _copy_holders(cursor, people, now: dt.datetime) -> list[int]:
             "public_id",
         ],
     )
-    first = _next_id(cursor, User._meta.db_table)
-    start = cursor.execute(
-        "SELECT COUNT(*) FROM identity_user WHERE username LIKE %s", [HOLDER_PREFIX + "%"]
-    ).fetchone()[0]
+    first = _reserve_ids(cursor, User._meta.db_table, len(people))
     import uuid
 
     rows = (
         (
             first + i,
             "!bench",
-            f"{HOLDER_PREFIX}{start + i}",
+            f"{HOLDER_PREFIX}{first + i}",  # the account's id: unique
             number,
             surname,
             given,
@@ -238,7 +237,6 @@ def _copy_holders(cursor, people, now: dt.datetime) -> list[int]:
         for i, (number, surname, given, phone, level) in enumerate(people)
     )
     copier.copy(cursor, rows)
-    _move_sequence(cursor, User._meta.db_table)
     return list(range(first, first + len(people)))
 
 
@@ -341,9 +339,15 @@ def generate(*, cases: int, seed: int, holders: int) -> dict[str, Any]:
         names = dict(zip(user_ids, (person[1] + person[2] for person in people), strict=True))
         moments = _moments(rng, cases, today)
         targets = rng.choices(choices, weights=weights, k=cases)
-        first_case = _next_id(cursor, Case._meta.db_table)
-        first_task = _next_id(cursor, CaseTask._meta.db_table)
+        first_case = _reserve_ids(cursor, Case._meta.db_table, cases)
+        first_task = _reserve_ids(cursor, CaseTask._meta.db_table, cases * 4)  # ≤ 4 tasks a case
         serials: dict[tuple[str, dt.date], int] = defaultdict(int)
+        cursor.execute(  # an earlier batch's serials go on (the number is region, day, serial, check)
+            "SELECT left(number, 12), substr(number, 13, 8), MAX(substr(number, 21, 6)::int) "
+            "FROM applications_case GROUP BY 1, 2"
+        )
+        for region_code, day_text, last in cursor.fetchall():
+            serials[(region_code, dt.datetime.strptime(day_text, "%Y%m%d").date())] = last
         case_rows, task_rows = [], []
         statuses: dict[str, int] = defaultdict(int)
         task_id = first_task
@@ -458,8 +462,6 @@ def generate(*, cases: int, seed: int, holders: int) -> dict[str, Any]:
         del case_rows
         cases_seconds = time.perf_counter() - started
         tasks = Copier(CaseTask, TASK_COLUMNS).copy(cursor, task_rows)
-        _move_sequence(cursor, Case._meta.db_table)
-        _move_sequence(cursor, CaseTask._meta.db_table)
     with connection.cursor() as cursor:
         for model in ("identity_user", Case._meta.db_table, CaseTask._meta.db_table):
             cursor.execute(f'ANALYZE "{model}"')
