@@ -247,6 +247,28 @@ def open_case_material(*, actor: Any, number: str, material_id: int) -> CaseMate
     return material
 
 
+@transaction.atomic
+def open_decision_document(*, actor: Any, number: str) -> Case:
+    """The case's decision document (决定书) for staff who may see the case; the download is logged."""
+    case = selectors.access_case_for_staff(actor=actor, number=number)
+    assignment = selectors.staff_assignment_for(actor=actor, case=case, permissions=(VIEW,))
+    if not case.decision_document or assignment is None:
+        raise NotFound("该办件尚无决定书", code="decision_document_not_found")
+    record_read(
+        action=AuditAction.CASE_READ,
+        actor=actor,
+        subject=case.holder_code,
+        fields=("decision_document",),
+        purpose="办件办理：查阅决定书",
+        target=case,
+        department=case.department,
+        ground_kind=GroundKind.CASE,
+        ground_ref=case.number,
+        **selectors.staff_facts(assignment),
+    )
+    return case
+
+
 # The queue ---------------------------------------------------------------------------------------------
 
 

@@ -328,6 +328,12 @@ def test_claim_hand_over_review_and_decide_through_the_page(pages):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.decision == Decision.APPROVE and case.decided_by == colleague
+    # the decision document is there to download for staff of the case, and logged
+    url = reverse("applications:workbench_decision", kwargs={"number": case.number})
+    document = colleague_client.get(url)
+    assert document.status_code == 200 and b"".join(document.streaming_content).startswith(b"%PDF")
+    assert AuditEntry.objects.filter(action=AuditAction.CASE_READ, fields=["decision_document"]).exists()
+    assert pages.client("approver_other_department").get(url).status_code == 404
 
 
 def test_suspend_resume_and_extend_move_the_dates_and_show_the_stops(pages):

@@ -144,6 +144,19 @@ def material_download(request, number: str, material_id: int):
     return response
 
 
+@staff_verified_required
+def decision_document(request, number: str):
+    """The decision document (决定书) for staff who may see the case (the download is logged)."""
+    try:
+        case = workbench.open_decision_document(actor=request.user, number=number)
+    except NotFound:
+        raise Http404(_("未找到该决定书")) from None
+    response = FileResponse(case.decision_document.open("rb"), content_type="application/pdf")
+    response["Content-Disposition"] = "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 # Actions -------------------------------------------------------------------------------------------
 
 
@@ -392,6 +405,7 @@ urlpatterns = [
         material_download,
         name="workbench_material",
     ),
+    path("workbench/<str:number>/decision.pdf", decision_document, name="workbench_decision"),
     path("workbench/<str:number>/supplement", supplement_page, name="workbench_supplement"),
     path("workbench/<str:number>/actions/<slug:action>", case_action, name="workbench_action"),
 ]
