@@ -395,6 +395,55 @@ def test_a_refusal_states_its_reason_and_basis_and_closes_the_case_refused(world
     assert "不具备法定条件" in decided.text and "第三十八条第二款" in decided.text
 
 
+@pytest.mark.parametrize(
+    "surface",
+    [
+        ["unit_number"],
+        {"unit_number": {"nested": "x"}},
+        {"unit_number": ["a"]},
+        {"unit_number": True},
+        {"unit_number": None},
+        {"Unit Number": "x"},
+        {"unit_number": "x" * 2001},
+        {f"field_{n}": "x" for n in range(51)},
+    ],
+)
+def test_a_decisions_result_surface_must_be_a_flat_object_of_short_values(world, on, surface):
+    case = _to_decision(world, on)
+    with pytest.raises(InvalidInput) as raised:
+        cases.decide(
+            actor=world.approver,
+            case=case,
+            decision=Decision.APPROVE,
+            reason="符合条件",
+            legal_basis="《中华人民共和国行政许可法》第三十八条第一款",
+            result_surface=surface,
+        )
+    assert raised.value.code == "invalid_result_surface"
+    case = fresh(case)
+    assert case.status == CaseStatus.ACCEPTED and case.decision == ""
+    assert ready(case, "decide")
+
+
+def test_a_decisions_result_surface_reaches_the_workflow_and_the_audit_names_its_fields(world, on):
+    case = _to_decision(world, on)
+    cases.decide(
+        actor=world.approver,
+        case=case,
+        decision=Decision.APPROVE,
+        reason="符合条件",
+        legal_basis="《中华人民共和国行政许可法》第三十八条第一款",
+        result_surface={"unit_number": " 511602001001GB00001F00010001 ", "amount": 20400.5},
+    )
+    task = CaseTask.objects.get(case=case, bpmn_id="decide")
+    assert task.outcome["result_surface"] == {
+        "unit_number": "511602001001GB00001F00010001",
+        "amount": 20400.5,
+    }
+    entry = AuditEntry.objects.get(action=AuditAction.CASE_DECIDED, details__number=case.number)
+    assert entry.details["result_surface"] == ["amount", "unit_number"]
+
+
 def test_an_approver_of_another_region_cannot_decide(world, on):
     case = _to_decision(world, on)
     outsider = staff(world, StaffRole.APPROVER, region=region_by_code(OTHER_COUNTY))

@@ -96,6 +96,33 @@ def test_an_approval_issues_and_delivers_the_result_and_closes_the_case(house_ca
         assert case.result_license.identifier in pdf_text(document.read()).replace("\n", "")
 
 
+def test_the_approvers_surface_entries_at_the_decision_complete_the_result(house_case):
+    # given a form that does not give the 不动产单元号 and a review that recorded the 共有情况 only
+    case = house_case
+    Case.objects.filter(pk=case.pk).update(data={k: v for k, v in HOUSE.items() if k != "unit_number"})
+    cases.accept(actor=staff(case, StaffRole.WINDOW_CLERK), case=case)
+    approver = staff(case, StaffRole.APPROVER)
+    review = CaseTask.objects.get(case=case, bpmn_id="review", state=TaskState.READY)
+    cases.complete_task(
+        actor=approver, case=case, task=review, data={"result_surface": {"co_ownership": "共同共有"}}
+    )
+    # when the approver approves, entering the unit number
+    cases.decide(
+        actor=approver,
+        case=Case.objects.get(pk=case.pk),
+        decision=Decision.APPROVE,
+        reason="符合登记条件",
+        legal_basis="《不动产登记暂行条例》",
+        result_surface={"unit_number": HOUSE["unit_number"]},
+    )
+    # then the license carries both entries and the form's answers
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    surface = case.result_license.surface
+    assert surface["unit_number"] == HOUSE["unit_number"] and surface["co_ownership"] == "共同共有"
+    assert surface["location"] == HOUSE["location"]
+
+
 def test_a_refusal_writes_the_refusal_decision_and_closes_the_case(house_case):
     case, approver = to_decision(house_case)
     cases.decide(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -22,6 +24,7 @@ from ...constants import (
     CaseStatus,
     ClockStopKind,
     Decision,
+    TaskState,
 )
 from ...models import Case, CaseTask
 from ...selectors import staff_facts
@@ -41,6 +44,10 @@ from .steps import (
 )
 
 DECIDE = "application.decide"
+# The approver's entries for the result license's surface (result_surface): a flat object of short values.
+MAX_SURFACE_FIELDS = 50
+MAX_SURFACE_VALUE = 2000
+_SURFACE_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
 # Steps that have their own service (with their own rules): not completed through ``complete_task``.
 _OWN_SERVICE = ("accept", "decide")
 
@@ -141,6 +148,47 @@ def complete_task(
     return case
 
 
+def _checked_surface(result_surface: Any) -> dict[str, str | int | float]:
+    """The approver's surface entries: a flat object of short texts and numbers, keyed like surface fields."""
+    if not isinstance(result_surface, Mapping) or len(result_surface) > MAX_SURFACE_FIELDS:
+        raise InvalidInput(
+            _("结果证照照面信息应为不超过 %(max)d 项的“字段: 值”对象") % {"max": MAX_SURFACE_FIELDS},
+            code="invalid_result_surface",
+        )
+    checked: dict[str, str | int | float] = {}
+    for key, value in result_surface.items():
+        if not isinstance(key, str) or not _SURFACE_KEY.fullmatch(key):
+            raise InvalidInput(
+                _("结果证照照面字段名“%(key)s”不正确") % {"key": str(key)[:64]},
+                code="invalid_result_surface",
+                field=str(key)[:64],
+            )
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and value == value and abs(value) != float("inf"):
+            checked[key] = value
+        elif isinstance(value, str) and len(value.strip()) <= MAX_SURFACE_VALUE:
+            checked[key] = value.strip()
+        else:
+            raise InvalidInput(
+                _("结果证照照面字段“%(key)s”的值应为不超过 %(max)d 个字符的文字或数字")
+                % {"key": key, "max": MAX_SURFACE_VALUE},
+                code="invalid_result_surface",
+                field=key,
+            )
+    return checked
+
+
+def _surface_so_far(case: Case, entered: dict[str, Any]) -> dict[str, Any]:
+    """The surface entries recorded at earlier steps (审查), with the decision's own over them."""
+    recorded: dict[str, Any] = {}
+    done = CaseTask.objects.filter(case=case, state=TaskState.COMPLETED).order_by("completed_at", "pk")
+    for outcome in done.values_list("outcome", flat=True):
+        earlier = (outcome or {}).get("result_surface") if isinstance(outcome, dict) else None
+        if isinstance(earlier, dict):
+            recorded.update(earlier)
+    return {**recorded, **entered}
+
+
 @transaction.atomic
 def decide(
     *,
@@ -151,13 +199,20 @@ def decide(
     legal_basis: str,
     task: CaseTask | None = None,
     expected_revision: int | None = None,
+    result_surface: Mapping[str, Any] | None = None,
 ) -> Case:
-    """Decide (准予 / 不予) with the reason and legal basis; the workflow issues the result or the refusal."""
+    """Decide (准予 / 不予) with the reason and legal basis; the workflow issues the result or the refusal.
+
+    ``result_surface``: the approver's entries for the result license's surface fields that no form field
+    gives (不动产单元号, the tax assessed…), a flat object of short texts and numbers; added to those
+    recorded at review and read by ``results.issue_result``.
+    """
     if decision not in Decision.values:
         raise InvalidInput(_("决定须为准予或不予"), code="invalid_decision")
     reason, legal_basis = (reason or "").strip(), (legal_basis or "").strip()
     if not reason or not legal_basis:
         raise InvalidInput(_("请填写决定的理由和法律依据"), code="reason_required")
+    surface = _checked_surface(result_surface) if result_surface is not None else None
     case = lock_case(case, expected_revision=expected_revision)
     require_status(case, CaseStatus.ACCEPTED)
     assignment = require_staff(actor=actor, case=case, permissions=(DECIDE,))
@@ -168,7 +223,10 @@ def decide(
     case.decision, case.decision_reason, case.decision_basis = decision, reason, legal_basis
     case.decided_by, case.decided_at = actor, timezone.now()
     case.save(update_fields=["decision", "decision_reason", "decision_basis", "decided_by", "decided_at"])
-    completed = _run_task(case, task, actor, {"decision": decision, "reason": reason})
+    data: dict[str, Any] = {"decision": decision, "reason": reason}
+    if surface:
+        data["result_surface"] = _surface_so_far(case, surface)
+    completed = _run_task(case, task, actor, data)
     facts = staff_facts(assignment)
     label = Decision(decision).label
     text = f"已作出{label}许可决定" + (
@@ -180,7 +238,12 @@ def decide(
         action=AuditAction.CASE_DECIDED,
         topic=CASE_DECIDED,
         text=text,
-        details={"decision": decision, "reason": reason, "legal_basis": legal_basis},
+        details={
+            "decision": decision,
+            "reason": reason,
+            "legal_basis": legal_basis,
+            "result_surface": sorted(surface or {}),
+        },
         published={"decision": decision, "decided_at": case.decided_at.isoformat()},
         facts=facts,
     )
