@@ -400,3 +400,21 @@ def test_the_second_of_two_clerks_gets_the_stale_revision_message_and_keeps_what
     assert response.context["case"].status == CaseStatus.ACCEPTED  # the page shows the case as it is now
     pages.case.refresh_from_db()
     assert pages.case.status == CaseStatus.ACCEPTED and pages.case.decision_reason == ""
+
+
+def test_a_bundle_parent_shows_its_parts_and_the_part_that_holds_it_up():
+    from yiwang.applications.services import bundles
+
+    from .test_bundles import accept as accept_part
+    from .test_bundles import submitted_parent
+
+    parent = submitted_parent()
+    parts = bundles.fan_out(parent=parent)
+    accept_part(parts[0], timezone.localdate())
+    lead = StaffAssignmentFactory(department=parent.department, role=StaffRole.SUPERVISOR).user
+    client = Client()
+    login_with_second_factor(client, lead)
+    body = client.get(case_url(parent)).content.decode()
+    assert body.count('data-testid="sub-case"') == len(parts)
+    assert 'id="critical-path"' in body and parts[0].number in body
+    assert "广安区渠江北路88号" in body  # the one form's answers, labelled from the parts' forms

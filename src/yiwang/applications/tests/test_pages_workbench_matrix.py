@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from yiwang.applications.constants import CaseStatus, ClockStopKind, Decision, TaskState
@@ -43,6 +44,7 @@ def _object_pages(number: str, material_id: int) -> list[str]:
         reverse("applications:workbench_case", kwargs={"number": number}),
         reverse("applications:workbench_material", kwargs={"number": number, "material_id": material_id}),
         reverse("applications:workbench_supplement", kwargs={"number": number}),
+        reverse("applications:workbench_decision", kwargs={"number": number}),
     ]
 
 
@@ -65,12 +67,13 @@ def test_who_may_open_each_workbench_page(pages, who):
     client = pages.client(who)
     case = pages.case
     material = CaseMaterial.objects.filter(case=case).exclude(file="").first()
+    case.decision_document.save(f"{case.number}-approval.pdf", ContentFile(b"%PDF-1.7 decision"))
     queue = client.get(reverse("applications:workbench"))
     real = [client.get(url) for url in _object_pages(case.number, material.pk)]
     missing = [client.get(url) for url in _object_pages(MISSING, material.pk)]
     if who in IN_SCOPE:
         assert queue.status_code == 200
-        assert [response.status_code for response in real] == [200, 200, 200], who
+        assert [response.status_code for response in real] == [200, 200, 200, 200], who
         return
     if who in OUT_OF_SCOPE:
         assert queue.status_code == 200 and case.number not in queue.content.decode()
