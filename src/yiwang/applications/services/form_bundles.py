@@ -88,6 +88,7 @@ def merge_forms(
                     continue
                 merged = {**copy.deepcopy(item), "origin": part, "asked_by": [part]}
                 merged.pop("visible_when", None)
+                merged.pop("result_field", None)  # each part's own result: read from the part's form
                 if visible:
                     merged["visible_when"] = copy.deepcopy(visible)
                 fields[item["key"]] = merged

@@ -1,8 +1,9 @@
 """What a form definition names, checked against the database: situations, materials, resources, licenses.
 
 A form may use only its implementation's situation questions and options (the catalog's 情形引导) and
-materials, the exchange's published resources and data items (not those 不予共享), and license types
-with the surface field it names. Problems read as ``"<path>：<problem>"``, as ``form_schema`` writes them.
+materials, the exchange's published resources and data items (not those 不予共享), license types
+with the surface field it names, and (``result_field``) the surface fields of its result license type.
+Problems read as ``"<path>：<problem>"``, as ``form_schema`` writes them.
 """
 
 from __future__ import annotations
@@ -65,6 +66,22 @@ def _license_problems(path: str, types: dict[str, LicenseType], code: str, surfa
     return []
 
 
+def _result_field_problems(implementation: Implementation, refs: list[tuple[str, str]]) -> list[str]:
+    """A ``result_field`` names a surface field of the implementation's result license type."""
+    if not refs:
+        return []
+    code = implementation.result_license_type
+    license_type = LicenseType.objects.filter(code=code).first() if code else None
+    if license_type is None:
+        return [f"{path}：该实施清单没有结果证照（或其证照类型不在证照目录中）" for path, _field in refs]
+    properties = (license_type.field_schema or {}).get("properties", {})
+    return [
+        f"{path}：证照“{license_type.name}”的照面信息中没有字段“{name}”"
+        for path, name in refs
+        if name not in properties
+    ]
+
+
 def _shared_data(schema: dict[str, Any]) -> list[tuple[str, str, list[str]]]:
     return [
         (
@@ -103,4 +120,5 @@ def check_references(schema: dict[str, Any], implementation: Implementation) -> 
     }
     for path, spec in licensed:
         problems += _license_problems(path, types, spec["license_type"], spec["field"])
+    problems += _result_field_problems(implementation, found.result_fields)
     return problems

@@ -54,6 +54,7 @@ class _Check:
     situation_refs: list[tuple[str, str, list[str]]] = field(default_factory=list)  # path, question, options
     prefills: list[tuple[str, dict[str, Any], str]] = field(default_factory=list)  # path, spec, field type
     materials: list[tuple[str, str]] = field(default_factory=list)  # path, material key
+    result_fields: list[tuple[str, str]] = field(default_factory=list)  # path, result surface field
     options: dict[str, set[str]] = field(default_factory=dict)  # choice field key -> option values
 
     def add(self, path: str, problem: str) -> None:
@@ -286,6 +287,16 @@ def _check_prefill(check: _Check, path: str, spec: object, kind: str) -> None:
     check.prefills.append((path, spec, kind))
 
 
+def _check_result_field(check: _Check, path: str, item: dict[str, Any], kind: str) -> None:
+    """``result_field``: the surface field of the implementation's result license this answer fills."""
+    if "result_field" not in item:
+        return
+    if kind in (FILE, MULTI_CHOICE, BOOLEAN):
+        check.add(path, f"类型 {kind} 的字段不能填入结果证照")
+    elif _check_key(check, path, item["result_field"], "结果证照照面字段"):
+        check.result_fields.append((path, item["result_field"]))
+
+
 # Fields and sections --------------------------------------------------------------------------------
 
 
@@ -321,6 +332,7 @@ def _check_field(check: _Check, path: str, item: object) -> None:
         check.add(f"{path}.material", "只有 file 字段引用材料")
     _check_validation(check, f"{path}.validation", kind, item.get("validation"))
     _check_prefill(check, f"{path}.prefill", item.get("prefill"), kind)
+    _check_result_field(check, f"{path}.result_field", item, kind)
     if key_ok and key not in check.keys:
         check.keys[str(key)] = kind  # defined from here on: later fields' conditions may name it
 

@@ -65,6 +65,7 @@ FIELD_KEYS = frozenset(
         "options",
         "prefill",
         "material",
+        "result_field",
     }
 )
 PREFILL_KEYS = {

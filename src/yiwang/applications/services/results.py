@@ -191,16 +191,25 @@ def _store_document(case: Case, kind: str, content: bytes) -> None:
     case.decision_document.save(f"{case.number}-{kind}.pdf", ContentFile(content), save=False)
 
 
+def _as_written(field: Mapping[str, Any], value: Any) -> Any:
+    """A choice answer as the license writes it: its option's Chinese label (``residential`` → 住宅)."""
+    for option in field.get("options") or []:
+        if isinstance(option, Mapping) and option.get("value") == value:
+            label = option.get("label")
+            return label.get("zh", value) if isinstance(label, Mapping) else value
+    return value
+
+
 def form_answers_for_result(case: Case) -> dict[str, Any]:
-    """The answers the case's form maps to the result's surface (a field's ``result_field``), over the
-    answers whose key is itself a surface field."""
+    """The answers the case's form maps to the result's surface (a field's ``result_field``; a choice
+    as its option's label), over the answers whose key is itself a surface field."""
     answers = dict(case.data or {})
     schema = case.form.schema if case.form is not None else {}
     for section in schema.get("sections", []):
         for field in section.get("fields", []):
             target, key = field.get("result_field"), field.get("key")
             if target and key in answers:
-                answers[target] = answers[key]
+                answers[target] = _as_written(field, answers[key])
     return answers
 
 

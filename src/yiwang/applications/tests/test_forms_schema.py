@@ -22,10 +22,16 @@ from yiwang.catalog.tests.factories import DepartmentFactory
 from yiwang.core.errors import Conflict, NotFound, PermissionDenied
 from yiwang.exchange.tests.factories import staff
 from yiwang.identity.constants import StaffRole
+from yiwang.licenses.services import load_license_type_catalog
 
 from .forms_world import field, import_small_form, label, make_small_world, small_schema
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def license_catalog():
+    load_license_type_catalog()
 
 
 def _base():
@@ -117,6 +123,44 @@ def test_references_are_checked_against_the_implementation():
     assert "共享资源目录中没有资源“NOPE-1”" in joined
     assert "没有证照类型“NO_TYPE”" in joined
     assert not ApplicationForm.objects.exists()
+
+
+def test_a_field_may_name_the_result_licenses_surface_field_it_fills():
+    # given a definition whose fields name result surface fields, well and badly
+    schema = _base()
+    fields = schema["sections"][0]["fields"]
+    fields[0]["result_field"] = "location"
+    fields.append(field("scan", "扫描件", "file", material="scan", result_field="location"))
+    fields.append(field("odd", "怪", result_field="Not A Key"))
+    # then only the file field and the malformed name are refused, each with its path
+    problems = check_schema(schema)
+    assert any(p.startswith("sections[0].fields[1].result_field：") and "file" in p for p in problems)
+    assert any(p.startswith("sections[0].fields[2].result_field：") for p in problems)
+    assert len(problems) == 2
+
+
+def test_a_result_field_must_be_on_the_implementations_result_license(license_catalog):
+    world = make_small_world()
+    schema = small_schema(world.implementation)
+    schema["sections"][0]["fields"].append(field("address", "坐落", result_field="location"))
+    # without a result license type it is refused
+    with pytest.raises(FormSchemaError) as raised:
+        import_form(actor=None, schema=schema)
+    assert "没有结果证照" in "\n".join(raised.value.details["problems"])
+    # with one, a field its surface does not have is refused
+    world.implementation.result_license_type = "REAL_ESTATE_CERT"
+    world.implementation.save()
+    schema["sections"][0]["fields"].append(field("colour", "颜色", result_field="colour"))
+    with pytest.raises(FormSchemaError) as raised:
+        import_form(actor=None, schema=schema)
+    last = len(schema["sections"][0]["fields"]) - 1
+    assert raised.value.details["problems"] == [
+        f"sections[0].fields[{last}].result_field：证照“不动产权证书”的照面信息中没有字段“colour”"
+    ]
+    # and one it has is imported
+    schema["sections"][0]["fields"].pop()
+    form, _created = import_form(actor=None, schema=schema)
+    assert form.schema["sections"][0]["fields"][-1]["result_field"] == "location"
 
 
 def test_import_versions_activation_and_export_round_trip():

@@ -175,3 +175,69 @@ def test_the_bundle_parent_closes_when_its_last_part_is_decided_and_explains_the
         assert (parent.closed_at is None) == (code != MORTGAGE)  # accepted with its first part, still open
     assert parent.status == CaseStatus.REFUSED
     assert "卖方有欠缴税款" in parent.decision_reason and parts[TAX].department.name in parent.decision_reason
+
+
+# The one form's answers the parts' results are written from (the demo forms' result_field).
+HOUSE_ANSWERS = {
+    "applicant_name": "张测一",
+    "buyer_name": "李测二",
+    "property_certificate_number": "川(2020)广安区不动产权第0001234号",
+    "property_address": HOUSE["location"],
+    "property_area": "89.5",
+    "property_use": "residential",
+    "contract_price": 860000,
+    "loan_amount": 300000,
+    "mortgage_kind": "general",
+}
+# What only the approvers know: the tax assessed, the 不动产单元号 and the 共有情况 of a single buyer.
+ENTERED = {
+    TAX: {"tax_period": "2026年", "tax_type": "契税", "amount": 25800},
+    TRANSFER: {"unit_number": HOUSE["unit_number"], "co_ownership": "单独所有"},
+    MORTGAGE: {},
+    CONTRACT: {},
+}
+
+
+def test_every_part_of_the_house_transfer_is_issued_from_its_form_and_the_approvers_entries():
+    # given the house transfer on the demo forms, fanned out, each part reviewed by its department
+    load_license_type_catalog()
+    parent = submitted_parent()
+    Case.objects.filter(pk=parent.pk).update(data=dict(HOUSE_ANSWERS))
+    parent.refresh_from_db()
+    parts = {part.implementation.code: part for part in bundles.fan_out(parent=parent)}
+    valid_until = (timezone.localdate() + dt.timedelta(days=365)).isoformat()  # a 完税证明's validity
+    for code, part in parts.items():
+        cases.accept(actor=staff(part, StaffRole.WINDOW_CLERK), case=part)
+        approver = staff(part, StaffRole.APPROVER)
+        review = CaseTask.objects.get(case=part, bpmn_id="review", state=TaskState.READY)
+        data = {"result_valid_until": valid_until} if code == TAX else {}
+        cases.complete_task(actor=approver, case=part, task=review, data=data)
+        # when each approver approves, entering only what no form field gives
+        cases.decide(
+            actor=approver,
+            case=Case.objects.get(pk=part.pk),
+            decision=Decision.APPROVE,
+            reason="符合条件",
+            legal_basis="《不动产登记暂行条例》",
+            result_surface=ENTERED[code] or None,
+        )
+    # then every part is approved with its result license, and the parent closes approved
+    issued = {}
+    for code, part in parts.items():
+        part.refresh_from_db()
+        assert part.status == CaseStatus.APPROVED, code
+        issued[code] = part.result_license
+    assert issued[CONTRACT] is None  # 网签备案 has no license of its own
+    tax, transfer, mortgage = issued[TAX].surface, issued[TRANSFER].surface, issued[MORTGAGE].surface
+    assert tax["amount"] == 25800 and tax["certificate_number"] == parts[TAX].number
+    assert (transfer["location"], transfer["area"], transfer["use"]) == (HOUSE["location"], 89.5, "住宅")
+    assert transfer["unit_number"] == HOUSE["unit_number"] and transfer["co_ownership"] == "单独所有"
+    assert (mortgage["location"], mortgage["obligor"], mortgage["matter"]) == (
+        HOUSE["location"],
+        "李测二",
+        "一般抵押",
+    )
+    for code in (TAX, TRANSFER, MORTGAGE):
+        assert verify_license_identifier(identifier=issued[code].identifier).is_valid
+    parent.refresh_from_db()
+    assert parent.status == CaseStatus.APPROVED
