@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -82,6 +83,12 @@ def on_validation_error(request, exc: NinjaValidationError):
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
     return _error(request, 401, "not_authenticated", "请先登录")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request, exc):
+    # A multipart body without a boundary or otherwise unreadable (Django's own 400, in our format).
+    return _error(request, 400, "invalid_multipart", "请求体不是有效的 multipart/form-data")
 
 
 @api.exception_handler(HttpError)

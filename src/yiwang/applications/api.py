@@ -32,10 +32,13 @@ from . import presenters, selectors, submission_replays, upload_references
 from .api_workbench import router as workbench_router
 from .constants import Channel
 from .schemas import (
+    IDEMPOTENCY_KEY_PATTERN,
     ApplicationIn,
     ApplicationListQuery,
+    CaseNumber,
     CaseOut,
     CaseSummaryOut,
+    Code,
     FormOut,
     FormQuery,
     PublicStatusOut,
@@ -128,7 +131,7 @@ def upload(request: HttpRequest, file: File[UploadedFile]):
         201,
         {
             "upload": reference,
-            "file_name": stored.original_name,
+            "file_name": upload_references.printable_name(stored.original_name),
             "content_type": stored.content_type,
             "size": stored.size,
             "sha256": stored.sha256,
@@ -143,7 +146,7 @@ def upload(request: HttpRequest, file: File[UploadedFile]):
     auth=READ,
     summary="申请表：显示的字段、本人的预填值与来源、所需材料",
 )
-def get_form(request: HttpRequest, code: str, query: Query[FormQuery]):
+def get_form(request: HttpRequest, code: Code, query: Query[FormQuery]):
     """``code`` is an implementation's code (or a bundle's code for its one merged form). Prefilled fields
     name their source and are locked: the server reads them again at submission. Register reads go
     through the exchange under this application's purpose and appear in the holder's data-use log.
@@ -185,13 +188,15 @@ def _situation(answers: list[str]) -> dict[str, Any]:
 def submit(
     request: HttpRequest,
     payload: ApplicationIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", description=IDEMPOTENCY_KEY),
+    idempotency_key: str = Header(
+        ..., alias="Idempotency-Key", pattern=IDEMPOTENCY_KEY_PATTERN, description=IDEMPOTENCY_KEY
+    ),
 ):
     """One case, its materials, its workflow and ``case.submitted`` in one transaction. ``201`` with the
     query code (shown once); the same key again ``200`` with the same body. Errors: ``invalid_form``
     (every field error at once in ``details``), ``prefill_tampered`` (a locked field changed),
     ``materials_missing``, ``invalid_upload``, ``mandate_required``, ``assurance_too_low``,
-    ``not_online``, ``idempotency_key_required``, ``idempotency_key_reused`` (409)."""
+    ``not_online``, ``idempotency_key_reused`` (409); without the header ``invalid_input``."""
     actor = request.auth
     key = submission_replays.clean_key(idempotency_key)
     fingerprint = submission_replays.fingerprint(payload.dict())
@@ -248,7 +253,7 @@ def list_cases(request: HttpRequest, query: Query[ApplicationListQuery]):
     summary="办件详情：状态、时间线、法定与承诺办结日期、材料（工作人员另见环节）",
     url_name="application_detail",
 )
-def get_case(request: HttpRequest, number: str):
+def get_case(request: HttpRequest, number: CaseNumber):
     actor = request.auth
     if getattr(actor, "is_staff_member", False):
         try:
@@ -266,7 +271,7 @@ def get_case(request: HttpRequest, number: str):
     url_name="application_receipt",
     openapi_extra=PDF_RESPONSE,
 )
-def get_receipt(request: HttpRequest, number: str):
+def get_receipt(request: HttpRequest, number: CaseNumber):
     case = selectors.access_case_by_number(actor=request.auth, number=number)
     response = HttpResponse(receipts.receipt_pdf(case=case), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{case.number}.pdf"'
@@ -279,7 +284,7 @@ def get_receipt(request: HttpRequest, number: str):
     auth=WRITE,
     summary="补正：答复一次性告知的全部事项，恢复计时",
 )
-def resubmit(request: HttpRequest, number: str, payload: SupplementIn):
+def resubmit(request: HttpRequest, number: CaseNumber, payload: SupplementIn):
     """Exactly the fields and materials the open notice lists (``supplement_incomplete``,
     ``unexpected_supplement``); the fields are checked again like a submission."""
     actor = request.auth
@@ -300,7 +305,7 @@ def resubmit(request: HttpRequest, number: str, payload: SupplementIn):
     auth=WRITE,
     summary="撤回申请（一件事整件撤回）",
 )
-def withdraw(request: HttpRequest, number: str, payload: WithdrawIn):
+def withdraw(request: HttpRequest, number: CaseNumber, payload: WithdrawIn):
     actor = request.auth
     case = selectors.access_case_by_number(actor=actor, number=number)
     case = cases.withdraw(

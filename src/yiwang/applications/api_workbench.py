@@ -25,6 +25,7 @@ from . import presenters, selectors
 from .models import Case, CaseTask
 from .schemas import (
     MAX_ID,
+    CaseNumber,
     CaseStateOut,
     CompleteIn,
     DecideIn,
@@ -47,7 +48,7 @@ TaskId = Path(..., ge=1, le=MAX_ID, description="环节编号（办件详情 tas
 router = Router(tags=["办件工作台"])
 
 
-def _case(request: HttpRequest, number: str) -> Case:
+def _case(request: HttpRequest, number: CaseNumber) -> Case:
     return selectors.access_case_for_staff(actor=request.auth, number=number)
 
 
@@ -92,13 +93,13 @@ def queue(request: HttpRequest, query: Query[QueueQuery]):
 
 
 @_action("/workbench/cases/{number}/accept", "受理（窗口人员）")
-def accept(request: HttpRequest, number: str, payload: RevisionIn | None = None):
+def accept(request: HttpRequest, number: CaseNumber, payload: RevisionIn | None = None):
     case = cases.accept(actor=request.auth, case=_case(request, number), expected_revision=_revision(payload))
     return _state(case)
 
 
 @_action("/workbench/cases/{number}/refuse-to-accept", "不予受理（写明理由与法律依据）")
-def refuse_to_accept(request: HttpRequest, number: str, payload: RefuseIn):
+def refuse_to_accept(request: HttpRequest, number: CaseNumber, payload: RefuseIn):
     case = cases.refuse_to_accept(
         actor=request.auth,
         case=_case(request, number),
@@ -110,7 +111,7 @@ def refuse_to_accept(request: HttpRequest, number: str, payload: RefuseIn):
 
 
 @_action("/workbench/cases/{number}/request-supplement", "一次性告知补正（暂停计时）")
-def request_supplement(request: HttpRequest, number: str, payload: SupplementRequestIn):
+def request_supplement(request: HttpRequest, number: CaseNumber, payload: SupplementRequestIn):
     case = _case(request, number)
     cases.request_supplement(
         actor=request.auth,
@@ -123,7 +124,7 @@ def request_supplement(request: HttpRequest, number: str, payload: SupplementReq
 
 
 @_action("/workbench/cases/{number}/suspend", "启动特别程序（专家评审、听证、公示、现场勘验；暂停计时）")
-def suspend(request: HttpRequest, number: str, payload: SuspendIn):
+def suspend(request: HttpRequest, number: CaseNumber, payload: SuspendIn):
     case = _case(request, number)
     cases.suspend(
         actor=request.auth,
@@ -138,14 +139,14 @@ def suspend(request: HttpRequest, number: str, payload: SuspendIn):
 
 
 @_action("/workbench/cases/{number}/resume", "结束特别程序（恢复计时）")
-def resume(request: HttpRequest, number: str, payload: RevisionIn | None = None):
+def resume(request: HttpRequest, number: CaseNumber, payload: RevisionIn | None = None):
     case = _case(request, number)
     cases.resume(actor=request.auth, case=case, expected_revision=_revision(payload))
     return _state(case)
 
 
 @_action("/workbench/cases/{number}/extend", "延长办理时限（两个办结日期顺延）")
-def extend(request: HttpRequest, number: str, payload: ExtendIn):
+def extend(request: HttpRequest, number: CaseNumber, payload: ExtendIn):
     case = _case(request, number)
     cases.extend(
         actor=request.auth,
@@ -160,7 +161,7 @@ def extend(request: HttpRequest, number: str, payload: ExtendIn):
 
 
 @_action("/workbench/cases/{number}/tasks/{task_id}/claim", "签收环节")
-def claim(request: HttpRequest, number: str, task_id: int = TaskId, payload: RevisionIn | None = None):
+def claim(request: HttpRequest, number: CaseNumber, task_id: int = TaskId, payload: RevisionIn | None = None):
     case = _case(request, number)
     cases.claim_task(
         actor=request.auth, case=case, task=_task(case, task_id), expected_revision=_revision(payload)
@@ -169,7 +170,7 @@ def claim(request: HttpRequest, number: str, task_id: int = TaskId, payload: Rev
 
 
 @_action("/workbench/cases/{number}/tasks/{task_id}/hand-over", "转交环节（写明原因）")
-def hand_over(request: HttpRequest, number: str, payload: HandOverIn, task_id: int = TaskId):
+def hand_over(request: HttpRequest, number: CaseNumber, payload: HandOverIn, task_id: int = TaskId):
     case = _case(request, number)
     task = _task(case, task_id)
     cases.hand_over_task(
@@ -184,7 +185,7 @@ def hand_over(request: HttpRequest, number: str, payload: HandOverIn, task_id: i
 
 
 @_action("/workbench/cases/{number}/tasks/{task_id}/complete", "办理环节（审查、会签等）")
-def complete(request: HttpRequest, number: str, payload: CompleteIn, task_id: int = TaskId):
+def complete(request: HttpRequest, number: CaseNumber, payload: CompleteIn, task_id: int = TaskId):
     case = _case(request, number)
     cases.complete_task(
         actor=request.auth,
@@ -197,7 +198,7 @@ def complete(request: HttpRequest, number: str, payload: CompleteIn, task_id: in
 
 
 @_action("/workbench/cases/{number}/decide", "作出决定（准予或不予，写明理由与法律依据）")
-def decide(request: HttpRequest, number: str, payload: DecideIn):
+def decide(request: HttpRequest, number: CaseNumber, payload: DecideIn):
     case = _case(request, number)
     cases.decide(
         actor=request.auth,

@@ -13,7 +13,7 @@ import math
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints, field_validator
+from pydantic import StringConstraints, field_validator, model_validator
 
 from yiwang.core.schemas import PageQuery
 
@@ -26,6 +26,8 @@ Text = Annotated[str, StringConstraints(max_length=2000, pattern=_TEXT)]
 UploadReference = Annotated[
     str, StringConstraints(min_length=1, max_length=2000, pattern=r"^[A-Za-z0-9_\-:.]+$")
 ]
+SITUATION_ANSWER = r"^[^\x00-\x1f\x7f:]+:[^\x00-\x1f\x7f]+$"
+IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,100}$"
 CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=_LINE)]
 
 MAX_ANSWERS = 200  # a form has at most 200 fields (services.form_schema)
@@ -35,6 +37,8 @@ MAX_SITUATION = 50
 MAX_MATERIALS = 50
 EARLIEST_DAY, LATEST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 MAX_ID = 2**63 - 1
+# pydantic names a dict's key pattern in patternProperties; other keys are refused too (say so).
+ONLY_PATTERN_KEYS = {"additionalProperties": False}
 
 
 def _check_value(value: Any, depth: int) -> None:
@@ -73,7 +77,18 @@ def clean_answers(value: dict[str, Any]) -> dict[str, Any]:
 # Requests --------------------------------------------------------------------------------------------
 
 
-class ApplicationIn(Schema):
+class BodyIn(Schema):
+    """A JSON object (ninja would read the defaults of an all-optional schema out of ``[]`` or ``null``)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, value: Any) -> Any:
+        if not isinstance(getattr(value, "_obj", value), dict):
+            raise ValueError("须为 JSON 对象")
+        return value
+
+
+class ApplicationIn(BodyIn):
     """A submission: what is applied for, for whom, the form's answers and the materials' uploads."""
 
     implementation_code: Code | None = Field(
@@ -90,20 +105,24 @@ class ApplicationIn(Schema):
         None, ge=1, le=MAX_ID, description="代办时所用的授权委托编号；不填则自动选用有效且覆盖该事项的委托"
     )
     situation: dict[Code, Code | list[Code]] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict,
         max_length=MAX_SITUATION,
         description="情形引导的回答：问题编码 → 选项编码（多选为列表），决定显示的字段与所需材料",
     )
     data: dict[Code, Any] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict,
         description="申请表字段编码 → 填写值（预填字段可不填，服务器按来源重新核验并填入）",
     )
     prefilled: dict[Code, Any] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict,
         description="客户端展示为预填的字段及其值（只用于比对，从不信任；"
         "被改动的预填字段返回 prefill_tampered）",
     )
     materials: dict[Code, UploadReference] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict,
         max_length=MAX_MATERIALS,
         description="材料编码 → 上传引用（POST /applications/uploads 返回的 upload）；"
@@ -132,11 +151,14 @@ class ApplicationIn(Schema):
         return clean_answers(value)
 
 
-class SupplementIn(Schema):
+class SupplementIn(BodyIn):
     """The applicant's answer to a supplement notice (补正): exactly the items it lists."""
 
-    data: dict[Code, Any] = Field(default_factory=dict, description="告知书所列字段的新值")
+    data: dict[Code, Any] = Field(
+        default_factory=dict, json_schema_extra=ONLY_PATTERN_KEYS, description="告知书所列字段的新值"
+    )
     materials: dict[Code, UploadReference] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict, max_length=MAX_MATERIALS, description="告知书所列材料编码 → 上传引用"
     )
     expected_revision: int | None = Field(
@@ -155,7 +177,7 @@ class SupplementIn(Schema):
         return clean_answers(value)
 
 
-class RevisionIn(Schema):
+class RevisionIn(BodyIn):
     expected_revision: int | None = Field(
         None, ge=0, le=MAX_ID, description="乐观并发：办件当前 revision，不一致时返回 409 stale_revision"
     )
@@ -166,11 +188,21 @@ class WithdrawIn(RevisionIn):
 
 
 class ApplicationListQuery(PageQuery):
-    status: Code | None = Field(
-        None,
-        description="状态：submitted、supplement、accepted、suspended、not_accepted、approved、"
-        "refused、withdrawn，或 open（办理中）、closed（已办结）",
-    )
+    status: (
+        Literal[
+            "submitted",
+            "supplement",
+            "accepted",
+            "suspended",
+            "not_accepted",
+            "approved",
+            "refused",
+            "withdrawn",
+            "open",
+            "closed",
+        ]
+        | None
+    ) = Field(None, description="状态，或 open（办理中）、closed（已办结）")
     item: Code | None = Field(None, description="事项编码（一件事按其包含的事项匹配）")
     holder_code: Code | None = Field(None, description="申请主体证件号码（代办或企业时筛选）")
     submitted_from: dt.date | None = Field(
@@ -182,7 +214,7 @@ class ApplicationListQuery(PageQuery):
 class FormQuery(Schema):
     holder_code: Code | None = Field(None, description="申请主体证件号码；默认为本人公民身份号码")
     applicant_kind: Literal["person", "enterprise"] = Field("person", description="申请主体类型")
-    situation: list[Annotated[str, StringConstraints(max_length=200, pattern=_LINE)]] = Field(
+    situation: list[Annotated[str, StringConstraints(max_length=200, pattern=SITUATION_ANSWER)]] = Field(
         default_factory=list,
         max_length=MAX_SITUATION,
         description="情形回答，每个为“问题编码:选项编码”，可重复（多选时同一问题重复）",
@@ -217,7 +249,7 @@ class RefuseIn(RevisionIn):
     }
 
 
-class SupplementItemIn(Schema):
+class SupplementItemIn(BodyIn):
     kind: Literal["material", "field"] = Field(description="material 材料，field 申请表字段")
     key: Code = Field(description="材料编码或字段编码")
     problem: Line = Field(min_length=1, description="问题与补正要求")
@@ -269,6 +301,7 @@ class HandOverIn(RevisionIn):
 
 class CompleteIn(RevisionIn):
     data: dict[Code, Any] = Field(
+        json_schema_extra=ONLY_PATTERN_KEYS,
         default_factory=dict, description="环节办理结果（写入流程数据），如审查意见"
     )
 

@@ -25,6 +25,11 @@ SALT = "yiwang.applications.upload-reference"
 MAX_AGE = dt.timedelta(days=1)
 
 
+def printable_name(name: str) -> str:
+    """The original file name without control characters (PostgreSQL refuses NUL; none belongs there)."""
+    return "".join(char for char in name if char >= " " and char != "\x7f")[:200]
+
+
 def reference_for(*, stored: StoredFile, actor: Any) -> tuple[str, dt.datetime]:
     """The reference of a stored upload for its uploader, and when it stops being accepted."""
     facts = {
@@ -32,7 +37,7 @@ def reference_for(*, stored: StoredFile, actor: Any) -> tuple[str, dt.datetime]:
         "t": stored.content_type,
         "s": stored.size,
         "h": stored.sha256,
-        "o": stored.original_name,
+        "o": printable_name(stored.original_name),
         "u": str(actor.public_id),
     }
     return signing.dumps(facts, salt=SALT, compress=True), timezone.now() + MAX_AGE

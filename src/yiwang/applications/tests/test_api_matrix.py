@@ -166,7 +166,7 @@ def test_list_filters(api):
     assert not client.get(f"{base}?submitted_to=2020-01-01").json()["items"]
     assert client.get(f"{base}?submitted_from=2020-01-01").json()["items"]
     bad = client.get(f"{base}?status=nonsense")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_status"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_input"
     assert client.get(f"{base}?submitted_from=0001-01-01").status_code == 400
     assert client.get(f"{base}?cursor=garbage").json()["error"]["code"] == "invalid_cursor"
 

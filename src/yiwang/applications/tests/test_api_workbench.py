@@ -197,3 +197,16 @@ def test_the_form_shows_visible_fields_prefill_sources_and_the_materials_plan(wo
     bad = client.get(f"/api/v1/applications/forms/{code}?situation=employed")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_situation"
     assert client.get("/api/v1/applications/forms/no-such-code").status_code == 404
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "null", "[]", "1", '"withdraw"'])
+def test_a_body_that_is_not_an_object_is_refused(world, body):
+    number, applicant = submitted(world)
+    clerk = log_in(Client(), world.clerk)
+    url = f"/api/v1/applications/{number}/withdraw"
+    withdraw = applicant.post(url, body, content_type="application/json")
+    assert withdraw.status_code == 400 and withdraw.json()["error"]["code"] == "invalid_input"
+    accept = clerk.post(f"/api/v1/workbench/cases/{number}/accept", body, content_type="application/json")
+    # an action whose body is optional reads ``null`` as no body
+    assert accept.status_code == (200 if body == "null" else 400), accept.content
+    assert Case.objects.get(number=number).status != CaseStatus.WITHDRAWN
