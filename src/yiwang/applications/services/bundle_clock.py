@@ -6,8 +6,9 @@ window did it), unless the lead department's window accepted the parent itself b
 waits for the applicant's supplement (补正) the parent's clock stands still too, so its planned end moves
 by the days the applicant took; it restarts when the last such part is answered or refused.
 
-Called by the case services inside the part's transaction, with the part locked; the parent is locked
-after it (the order ``bundles.close_parent_if_done`` uses too).
+Called by the case services inside the part's transaction, with the part locked by ``lock_case``, which
+locked the parent before it (a bundle's parent is always locked before its parts); the parent's lock
+taken here again does not wait.
 """
 
 from __future__ import annotations

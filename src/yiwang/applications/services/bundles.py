@@ -300,7 +300,8 @@ def close_parent_if_done(*, parent: Case, actor: Any = None) -> bool:
     """After a sub-case closed: close the parent if every sub-case has closed; whether it closed.
 
     Locks the parent row only (not the siblings): the last sub-case to close, waiting for that lock,
-    sees every other one closed and closes the parent.
+    sees every other one closed and closes the parent. The case services' ``lock_case`` has locked the
+    parent before the sub-case already (a bundle's parent before its parts, never the other way).
     """
     locked = Case.objects.select_for_update().get(pk=parent.pk)
     if locked.status not in OPEN_STATUSES or _open_parts(locked) or not locked.children.exists():

@@ -20,7 +20,15 @@ _EVENT_NAMESPACE = uuid.UUID("6f1d8a52-3c1e-4d55-9a0e-0a6c0b1e7a10")
 
 
 def lock_case(case: Case, *, expected_revision: int | None = None) -> Case:
-    """The case row, locked until the transaction ends; refused if someone changed it meanwhile."""
+    """The case row, locked until the transaction ends; refused if someone changed it meanwhile.
+
+    A part of a bundle locks its parent first. Every path locks a bundle's parent before any of its parts:
+    a withdrawal locks the parent, then the parts; a part's action reaches its parent (the one clock, the
+    parent's closing) and so takes the parent's lock before its own. No two actions on one bundle wait for
+    each other in opposite orders (a deadlock on PostgreSQL); they take turns.
+    """
+    if case.parent_id is not None:
+        list(Case.objects.select_for_update().filter(pk=case.parent_id).values_list("pk", flat=True))
     locked = (
         Case.objects.select_for_update(of=("self",))
         .select_related("implementation__item", "bundle", "parent", "department")
