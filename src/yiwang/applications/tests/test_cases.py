@@ -11,10 +11,13 @@ from yiwang.applications import selectors
 from yiwang.applications.constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel, TaskState
 from yiwang.applications.models import Case, CaseEvent, CaseMaterial, CaseSerial, CaseTask
 from yiwang.applications.services import numbers
-from yiwang.applications.services.forms import InvalidForm
+from yiwang.applications.services.forms import InvalidForm, import_form
+from yiwang.audit.constants import GroundKind
 from yiwang.audit.models import AuditEntry
+from yiwang.audit.selectors import subject_hash
 from yiwang.catalog.tests.factories import ImplementationFactory, ServiceItemFactory
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
+from yiwang.exchange.selectors.calls import QUERIED
 from yiwang.identity.constants import PrincipalKind, StaffRole
 from yiwang.identity.tests.factories import (
     EnterpriseFactory,
@@ -23,8 +26,12 @@ from yiwang.identity.tests.factories import (
     UserFactory,
 )
 from yiwang.notifications.models import OutboxEvent
+from yiwang.registers.tests.factories import PersonFactory
 
 from .cases_world import form_data, make_world, submit
+from .forms_world import POPULATION, field, grant_population, small_schema
+
+PERSON_READ = "registers.person_read"
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +70,35 @@ def test_a_submission_writes_the_case_its_materials_workflow_timeline_audit_and_
     assert world.applicant.id_number not in str(event.payload)  # no personal data in the event
     assert AuditEntry.objects.filter(action=AuditAction.CASE_SUBMITTED, object_id=str(case.pk)).exists()
     assert CaseEvent.objects.get(case=case).text == "已提交申请，等待受理"
+
+
+def test_the_submissions_reread_of_prefilled_fields_is_logged_under_the_application_key(world):
+    # given a form field prefilled from the population register through the exchange
+    applicant = world.applicant
+    PersonFactory(id_number=applicant.id_number, household_address="四川省广安市广安区北辰路8号")
+    item_code = world.implementation.item.code
+    grant_population(world.department, item_code, ("household_address",))
+    schema = small_schema(world.implementation)
+    schema["sections"][0]["fields"].append(
+        field(
+            "household_address",
+            "户籍地址",
+            "address",
+            prefill={"source": "register", "resource": POPULATION, "item": "household_address"},
+        )
+    )
+    import_form(actor=None, schema=schema, activate=True)
+    # when the applicant submits with the draft's token as the key
+    data = {**form_data(applicant), "household_address": "四川省广安市广安区北辰路8号"}
+    case, _created = submit(world, key="draft-token-7", data=data)
+    # then the server's re-read is on the applicant's data tracker under this application (its key,
+    # for the item), as the draft's reads are
+    read = AuditEntry.objects.get(action=PERSON_READ, subject_hash=subject_hash(applicant.id_number))
+    assert (read.ground_kind, read.ground_ref) == (GroundKind.CASE, "draft-token-7")
+    assert item_code in read.purpose
+    call = AuditEntry.objects.get(action=QUERIED)
+    assert (call.ground_ref, call.purpose) == ("draft-token-7", item_code)
+    assert case.prefilled["household_address"]["source"] == f"register:{POPULATION}:household_address"
 
 
 def test_the_same_key_twice_creates_one_case(world):

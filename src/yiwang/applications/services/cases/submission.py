@@ -23,7 +23,7 @@ from yiwang.regions.models import Department, Region
 
 from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
 from ...models import ApplicationForm, Case, CaseMaterial, VaultItem
-from .. import bundles, forms, materials, numbers, runtime
+from .. import bundles, forms, materials, numbers, prefill, runtime
 from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
 from .recording import record_case_action
 
@@ -76,6 +76,17 @@ def _form_schema(target: Target) -> tuple[ApplicationForm | None, dict[str, Any]
         return form, form.schema
     assert target.bundle is not None
     return None, forms.bundle_form(bundle=target.bundle)
+
+
+def _purpose(target: Target, key: str) -> prefill.PrefillPurpose | None:
+    """Why the submission reads the prefilled fields again: this application, named by its key (the
+    draft's token on the pages, the Idempotency-Key of the API), the ground the citizen's data tracker
+    shows for the draft's reads too. The case number is not known yet; without a key, the default."""
+    if not key:
+        return None
+    if target.implementation is not None:
+        return prefill.purpose_for(implementation=target.implementation, reference=key)
+    return prefill.PrefillPurpose(reference=key)
 
 
 def _clean_key(idempotency_key: str | None) -> str:
@@ -192,6 +203,7 @@ def submit(
         holder_code=applicant.holder_code,
         applicant_kind=applicant.kind,
         department=target.department,
+        purpose=_purpose(target, key),
     )
     plan = materials.plan(
         implementations=target.implementations,
