@@ -19,7 +19,7 @@ from django.utils import timezone
 from yiwang.audit.constants import GroundKind
 from yiwang.audit.services import record_read
 from yiwang.catalog.models import ServiceItem
-from yiwang.core.errors import NotFound
+from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
 from yiwang.identity.models import StaffAssignment, User
 from yiwang.identity.selectors import (
@@ -27,10 +27,12 @@ from yiwang.identity.selectors import (
     has_permission_in,
     list_holders_of_permission,
 )
+from yiwang.licenses.models import LicenseType
 
 from .. import selectors
 from ..constants import AuditAction, CaseStatus, TaskState
 from ..models import Case, CaseMaterial, CaseTask
+from . import results
 from .cases.steps import task_permission
 from .form_schema import iter_fields
 from .forms import bundle_form
@@ -195,6 +197,66 @@ def case_actions(*, actor: User, case: Case, tasks: Iterable[CaseTask]) -> CaseA
         decide=decides and status == CaseStatus.ACCEPTED and _decide_task_free(task_actions),
         tasks=task_actions,
     )
+
+
+# The result e-license's surface -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SurfaceField:
+    """A surface field of the result e-license that the approver enters with the decision."""
+
+    key: str
+    label: str
+    kind: str  # the schema's type: string, number, integer
+    is_required: bool
+
+
+def _recorded_surface(case: Case) -> dict[str, Any]:
+    recorded: dict[str, Any] = {}
+    done = CaseTask.objects.filter(case=case, state=TaskState.COMPLETED).order_by("completed_at", "pk")
+    for outcome in done.values_list("outcome", flat=True):
+        earlier = outcome.get("result_surface") if isinstance(outcome, dict) else None
+        if isinstance(earlier, dict):
+            recorded.update(earlier)
+    return recorded
+
+
+def result_surface_fields(*, case: Case) -> tuple[LicenseType | None, list[SurfaceField]]:
+    """The result e-license's type and the surface fields that neither the answers, the earlier steps nor
+    the case itself give (holder, number, date): the approver enters them (``decide(result_surface=…)``)."""
+    code = case.implementation.result_license_type if case.implementation is not None else ""
+    license_type = LicenseType.objects.filter(code=code).first() if code else None
+    if license_type is None:
+        return None, []
+    properties: Mapping[str, Mapping[str, Any]] = license_type.field_schema.get("properties", {})
+    required = set(license_type.field_schema.get("required", []))
+    given = {**results.form_answers_for_result(case), **_recorded_surface(case)}
+    # What the case fills, with only the types checked (the real schema's rules apply when it is issued).
+    loose = LicenseType(
+        code=license_type.code,
+        name=license_type.name,
+        holder_kind=license_type.holder_kind,
+        field_schema={
+            "type": "object",
+            "properties": {key: {"type": spec.get("type", "string")} for key, spec in properties.items()},
+        },
+    )
+    try:
+        filled = results.result_surface(case=case, license_type=loose, given=given)
+    except InvalidInput:
+        filled = {}
+    fields = [
+        SurfaceField(
+            key=key,
+            label=str(spec.get("title") or key),
+            kind=str(spec.get("type", "string")),
+            is_required=key in required,
+        )
+        for key, spec in properties.items()
+        if key not in filled
+    ]
+    return license_type, fields
 
 
 # Handing over ----------------------------------------------------------------------------------------

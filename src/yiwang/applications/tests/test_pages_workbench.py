@@ -18,11 +18,13 @@ from yiwang.applications.tests.factories import CaseFactory
 from yiwang.applications.views import workbench as workbench_views
 from yiwang.applications.views import workbench_queue
 from yiwang.audit.models import AuditEntry
+from yiwang.catalog.models import Implementation
 from yiwang.catalog.tests.factories import ImplementationFactory
 from yiwang.conftest import login_with_second_factor
 from yiwang.core.workdays import add_working_days
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory
+from yiwang.licenses.services import load_license_type_catalog
 
 from .workbench_world import make_page_world
 
@@ -418,3 +420,36 @@ def test_a_bundle_parent_shows_its_parts_and_the_part_that_holds_it_up():
     assert body.count('data-testid="sub-case"') == len(parts)
     assert 'id="critical-path"' in body and parts[0].number in body
     assert "广安区渠江北路88号" in body  # the one form's answers, labelled from the parts' forms
+
+
+def test_the_decision_asks_for_the_result_licenses_surface_the_answers_do_not_give(pages, monkeypatch):
+    load_license_type_catalog()
+    Implementation.objects.filter(pk=pages.world.implementation.pk).update(
+        result_license_type="REAL_ESTATE_CERT"
+    )
+    case = reviewed(pages)
+    client = pages.client("approver")
+    page = client.get(case_url(case)).content.decode()
+    assert 'id="result-surface"' in page and "不动产单元号" in page
+    assert 'name="surface-unit_number"' in page
+    assert 'name="surface-name"' not in page  # the holder's name comes from the case
+    seen = {}
+
+    def decide(**arguments):
+        seen.update(arguments)
+        return arguments["case"]
+
+    monkeypatch.setattr(workbench_views.cases, "decide", decide)
+    client.post(
+        action_url(case, "decide"),
+        {
+            "expected_revision": case.revision,
+            "decision": Decision.APPROVE,
+            "reason": "符合条件",
+            "legal_basis": "《不动产登记暂行条例》第二十一条",
+            "surface-unit_number": "511602001001GB00001F00010001",
+            "surface-area": "89.5",
+            "surface-use": " ",
+        },
+    )
+    assert seen["result_surface"] == {"unit_number": "511602001001GB00001F00010001", "area": "89.5"}

@@ -102,6 +102,7 @@ def _render_case(
     case = detail.case
     actions = workbench.case_actions(actor=request.user, case=case, tasks=detail.tasks)
     critical = bundles.critical_path(parent=case) if detail.sub_cases else None
+    result_type, surface_fields = workbench.result_surface_fields(case=case) if actions.decide else (None, [])
     context = {
         "detail": detail,
         "case": case,
@@ -112,6 +113,8 @@ def _render_case(
         "answers": workbench.form_answers(case=case),
         "material_rows": _material_rows(detail),
         "critical": critical,
+        "result_type": result_type,
+        "surface_fields": surface_fields,
         "suspension_kinds": [(kind.value, kind.label) for kind in SUSPENSION_KINDS],
         "day_units": DayUnit.choices,
         "decisions": Decision.choices,
@@ -269,9 +272,23 @@ def _extend(request, case: Case, revision: int) -> str:
     return _("已延长办理时限")
 
 
+SURFACE_PREFIX = "surface-"
+
+
+def _result_surface(request) -> dict[str, str] | None:
+    """The result license's surface entries the approver typed (``surface-<field>``); None if none."""
+    entered = {
+        key[len(SURFACE_PREFIX) :]: value.strip()
+        for key, value in request.POST.items()
+        if key.startswith(SURFACE_PREFIX) and value.strip()
+    }
+    return entered or None
+
+
 def _decide(request, case: Case, revision: int) -> str:
     task = CaseTask.objects.filter(case=case, pk=request.POST.get("task") or 0).first()
     cases.decide(
+        result_surface=_result_surface(request),
         actor=request.user,
         case=case,
         decision=request.POST.get("decision", ""),
