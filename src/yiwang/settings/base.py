@@ -297,9 +297,9 @@ PERMISSIONS_POLICY = {
 # Applications: the payment provider fees are collected through (applications.payments; "sandbox" takes no
 # real money and says so on every page it touches).
 APPLICATIONS_PAYMENT_PROVIDER = os.environ.get("YIWANG_PAYMENT_PROVIDER", "sandbox")
-# Applications: an uploaded material's size limit (PDF, PNG or JPEG, judged by its bytes), how long an upload
-# stays reusable in the holder's vault (材料库), and how long the consent a submission records for the licenses
-# it relies on (免证办) lasts (at most licenses.CONSENT_MAX_DAYS).
+# Applications: an uploaded material's size limit (PDF, PNG or JPEG, judged by its bytes), how long an
+# upload stays reusable in the holder's vault (材料库), and how long the consent a submission records for
+# the licenses it relies on (免证办) lasts (at most licenses.CONSENT_MAX_DAYS).
 APPLICATIONS_UPLOAD_MAX_BYTES = int(os.environ.get("YIWANG_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 APPLICATIONS_VAULT_VALID_DAYS = int(os.environ.get("YIWANG_VAULT_VALID_DAYS", "365"))
 APPLICATIONS_CONSENT_DAYS = int(os.environ.get("YIWANG_APPLICATION_CONSENT_DAYS", "90"))

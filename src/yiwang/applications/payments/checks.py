@@ -12,7 +12,10 @@ from .base import payment_providers
 @register()
 def check_sandbox_payments(app_configs=None, **kwargs):
     """The sandbox takes no money: under the production settings it is a configuration mistake."""
-    if not getattr(settings, "IS_PRODUCTION", False) or payment_providers.configured_id() not in payment_providers.ids():
+    if (
+        not getattr(settings, "IS_PRODUCTION", False)
+        or payment_providers.configured_id() not in payment_providers.ids()
+    ):
         return []  # an unknown id is yiwang.E001's
     if not payment_providers.configured().is_sandbox:
         return []
