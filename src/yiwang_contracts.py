@@ -86,3 +86,44 @@ class PublicSurfaceContract(Contract):
             )
         output.new_line()
         output.print("Import the app's models, constants, services, selectors or tasks instead.")
+
+
+class OneDoorwayContract(Contract):
+    """An outside package is imported directly only inside one doorway package (ADR 0009: SpiffWorkflow
+    only in ``yiwang.applications.workflow``), tests included; no ``ignore_imports``.
+
+    Options: ``package`` (the outside package), ``doorway`` (the one package that may import it).
+    """
+
+    type_name = "one_doorway"
+
+    package = fields.StringField()
+    doorway = fields.StringField()
+
+    def check(self, graph, verbose: bool) -> ContractCheck:
+        package, doorway = str(self.package), str(self.doorway)
+        violations = []
+        for importer in sorted(graph.find_modules_that_directly_import(package)):
+            if _within(importer, doorway):
+                continue
+            details = graph.get_import_details(importer=importer, imported=package)
+            lines = sorted({detail["line_number"] for detail in details})
+            violations.append({"importer": importer, "imported": package, "lines": lines})
+        for module in sorted(graph.modules):
+            if not _within(module, package) or module == package:
+                continue
+            for importer in sorted(graph.find_modules_that_directly_import(module)):
+                if _within(importer, doorway) or _within(importer, package):
+                    continue
+                details = graph.get_import_details(importer=importer, imported=module)
+                lines = sorted({detail["line_number"] for detail in details})
+                violations.append({"importer": importer, "imported": module, "lines": lines})
+        return ContractCheck(kept=not violations, metadata={"violations": violations})
+
+    def render_broken_contract(self, check: ContractCheck) -> None:
+        for violation in check.metadata["violations"]:
+            lines = ", ".join(str(line) for line in violation["lines"])
+            output.print_error(
+                f"{violation['importer']} imports {violation['imported']} (line {lines}): "
+                f"only {self.doorway} may import {self.package}"
+            )
