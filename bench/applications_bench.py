@@ -567,7 +567,7 @@ def http_submit_bench(*, database: str, seconds: int, connections: int = 16) -> 
         warm_paths=("/api/v1/health",),
     ) as base:
         bare = http_bench.wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
-        warm = _SUBMIT_LUA % (_lua_strings(bodies), _lua_strings(tokens), prefix + "warm-")
+        warm = _SUBMIT_LUA % (_lua_strings(bodies), _lua_strings(tokens), "bench-httpwarm-" + prefix[11:])
         _run_wrk(warm, base, seconds=2, connections=2)
         load_before = _load_average()
         script = _SUBMIT_LUA % (_lua_strings(bodies), _lua_strings(tokens), prefix)
