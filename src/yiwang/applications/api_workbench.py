@@ -208,5 +208,6 @@ def decide(request: HttpRequest, number: CaseNumber, payload: DecideIn):
         legal_basis=payload.legal_basis,
         task=_task(case, payload.task_id) if payload.task_id is not None else None,
         expected_revision=payload.expected_revision,
+        result_surface=payload.result_surface,
     )
     return _state(case)

@@ -13,7 +13,7 @@ import math
 from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
-from pydantic import StringConstraints, field_validator, model_validator
+from pydantic import StrictFloat, StrictInt, StringConstraints, field_validator, model_validator
 
 from yiwang.core.schemas import PageQuery
 
@@ -28,6 +28,11 @@ UploadReference = Annotated[
 ]
 SITUATION_ANSWER = r"^[^\x00-\x1f\x7f:]+:[^\x00-\x1f\x7f]+$"
 IDEMPOTENCY_KEY_PATTERN = r"^[!-~]{1,100}$"
+SurfaceValue = (
+    Annotated[str, StringConstraints(max_length=200, pattern=_LINE)]
+    | StrictInt
+    | Annotated[StrictFloat, Field(allow_inf_nan=False)]
+)
 CaseNumber = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=_LINE)]
 
 MAX_ANSWERS = 200  # a form has at most 200 fields (services.form_schema)
@@ -159,7 +164,9 @@ class SupplementIn(BodyIn):
     )
     materials: dict[Code, UploadReference] = Field(
         json_schema_extra=ONLY_PATTERN_KEYS,
-        default_factory=dict, max_length=MAX_MATERIALS, description="告知书所列材料编码 → 上传引用"
+        default_factory=dict,
+        max_length=MAX_MATERIALS,
+        description="告知书所列材料编码 → 上传引用",
     )
     expected_revision: int | None = Field(
         None, ge=0, le=MAX_ID, description="乐观并发：办件当前 revision，不一致时返回 409 stale_revision"
@@ -302,7 +309,8 @@ class HandOverIn(RevisionIn):
 class CompleteIn(RevisionIn):
     data: dict[Code, Any] = Field(
         json_schema_extra=ONLY_PATTERN_KEYS,
-        default_factory=dict, description="环节办理结果（写入流程数据），如审查意见"
+        default_factory=dict,
+        description="环节办理结果（写入流程数据），如审查意见",
     )
 
     @field_validator("data")
@@ -316,6 +324,13 @@ class DecideIn(RevisionIn):
     reason: Text = Field(min_length=1, description="决定理由")
     legal_basis: Line = Field(min_length=1, description="法律依据")
     task_id: int | None = Field(None, ge=1, le=MAX_ID, description="决定环节（并行会签时指明哪一个）")
+    result_surface: dict[Code, SurfaceValue] | None = Field(
+        None,
+        max_length=50,
+        json_schema_extra=ONLY_PATTERN_KEYS,
+        description="准予时结果电子证照中申请表未提供的照面信息（如不动产单元号、核定税额）："
+        "字段 → 文字或数字",
+    )
 
     model_config = {
         "json_schema_extra": {

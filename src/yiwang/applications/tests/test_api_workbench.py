@@ -195,7 +195,7 @@ def test_the_form_shows_visible_fields_prefill_sources_and_the_materials_plan(wo
     assert "employer" in {item["key"] for item in employed["fields"]}
     assert "income_proof" in {m["key"] for m in employed["materials"]}
     bad = client.get(f"/api/v1/applications/forms/{code}?situation=employed")
-    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_situation"
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_input"
     assert client.get("/api/v1/applications/forms/no-such-code").status_code == 404
 
 
