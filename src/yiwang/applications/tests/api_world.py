@@ -62,9 +62,6 @@ def log_in(client: Client, user: User) -> Client:
     return client
 
 
-_applications: list[Application] = []
-
-
 def token_for(user: User, scope: str) -> str:
     application = Application.objects.filter(client_id="api-tests").first() or Application.objects.create(
         name="办件接口测试",

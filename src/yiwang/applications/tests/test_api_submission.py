@@ -262,3 +262,36 @@ def test_control_characters_never_reach_the_database(client, world):
     body["materials"][next(iter(body["materials"]))] = response.json()["upload"]
     assert post_application(client, body, key="nul").status_code == 201
     assert all("\x00" not in name for name in CaseMaterial.objects.values_list("file_name", flat=True))
+
+
+def test_an_enterprise_applies_through_its_legal_representative_only(world):
+    from yiwang.identity.tests.factories import EnterpriseFactory
+
+    item = world.implementation.item
+    item.audiences = ["person", "enterprise"]
+    item.save(update_fields=["audiences"])
+    enterprise = EnterpriseFactory()
+    representative = enterprise.representative
+    client = log_in(Client(), representative)
+    keys = material_keys(world, representative, enterprise.credit_code)
+    body = application_body(
+        world,
+        representative,
+        applicant_kind="enterprise",
+        holder_code=enterprise.credit_code,
+        materials={key: upload(client)["upload"] for key in keys},
+    )
+    response = post_application(client, body, key="enterprise")
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(number=response.json()["number"])
+    assert (case.applicant_kind, case.holder_code, case.holder_name) == (
+        "enterprise",
+        enterprise.credit_code,
+        enterprise.name,
+    )
+    # someone who does not represent it (and holds no mandate) may not
+    stranger = log_in(Client(), UserFactory(level3=True))
+    body["materials"] = {key: upload(stranger)["upload"] for key in keys}
+    refused = post_application(stranger, body, key="enterprise")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "mandate_required"
+    assert enterprise.name not in refused.content.decode()
