@@ -34,7 +34,11 @@ from .cases.recording import record_case_action
 def _locked_parent(part: Case) -> Case | None:
     if part.parent_id is None:
         return None
-    parent = Case.objects.select_for_update(of=("self",)).select_related("bundle").get(pk=part.parent_id)
+    parent = (
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("bundle")
+        .get(pk=part.parent_id)
+    )
     return parent if parent.status in OPEN_STATUSES else None
 
 

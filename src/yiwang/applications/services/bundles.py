@@ -256,7 +256,9 @@ def _outcome(parts: list[Case]) -> tuple[str, str, str, str]:
 def close_parent(*, parent: Case, actor: Any = None) -> Case:
     """Close the parent from its closed sub-cases; refused while any sub-case is open."""
     parent = (
-        Case.objects.select_for_update(of=("self",)).select_related("bundle", "department").get(pk=parent.pk)
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("bundle", "department")
+        .get(pk=parent.pk)
     )
     if parent.status not in OPEN_STATUSES:
         raise Conflict("该一件事已办结", code="bundle_closed")
@@ -303,7 +305,7 @@ def close_parent_if_done(*, parent: Case, actor: Any = None) -> bool:
     sees every other one closed and closes the parent. The case services' ``lock_case`` has locked the
     parent before the sub-case already (a bundle's parent before its parts, never the other way).
     """
-    locked = Case.objects.select_for_update().get(pk=parent.pk)
+    locked = Case.objects.select_for_update(no_key=True).get(pk=parent.pk)
     if locked.status not in OPEN_STATUSES or _open_parts(locked) or not locked.children.exists():
         return False
     close_parent(parent=locked, actor=actor)

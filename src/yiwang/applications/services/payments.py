@@ -207,7 +207,7 @@ def _insert_payment(*, case: Case, provider: str, quote: FeeQuote) -> Payment:
 def create_payment(*, case: Case, actor: User | None = None) -> Payment:
     """The case's one pending order for its fees (the existing one if there is one)."""
     case = (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("implementation", "region", "department")
         .get(pk=case.pk)
     )

@@ -312,7 +312,11 @@ def migrate_cases(
 
 @transaction.atomic
 def _migrate_case(case_id: int, *, version: ProcessVersion, authority: dict) -> CaseMigration | None:
-    case = Case.objects.select_for_update(of=("self",)).select_related("process_version").get(pk=case_id)
+    case = (
+        Case.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("process_version")
+        .get(pk=case_id)
+    )
     old = case.process_version
     if case.state_json is None or old is None or old.pk == version.pk:
         return None

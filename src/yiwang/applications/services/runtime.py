@@ -204,7 +204,7 @@ def fire_due_timers(*, now: dt.datetime | None = None, limit: int = 100) -> int:
 @transaction.atomic
 def _fire_case(case_id: int, *, now: dt.datetime, calendar: WorkdayCalendar) -> int:
     case = (
-        Case.objects.select_for_update(skip_locked=True, of=("self",))
+        Case.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
         .select_related("process_version")
         .filter(Q(pk=case_id) & Q(next_timer_at__lte=now))
         .first()

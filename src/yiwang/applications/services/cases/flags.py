@@ -21,7 +21,7 @@ def flag_cases_using_license(*, identifier: str, **_change: Any) -> int:
         ).values_list("pk", flat=True)
     )
     cases = (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=sorted(ids))
         .select_related("implementation__item", "bundle", "department")
         .order_by("pk")

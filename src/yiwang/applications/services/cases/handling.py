@@ -272,7 +272,7 @@ def withdraw(*, actor: Any, case: Case, reason: str = "", expected_revision: int
         raise Conflict(_("一件事的部分办件不能单独撤回，请撤回整件申请"), code="withdraw_parent")
     require_status(case, *OPEN_STATUSES)
     children = list(
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("implementation__item", "bundle", "parent", "department")
         .filter(parent=case, status__in=sorted(OPEN_STATUSES))
         .order_by("pk")

@@ -25,12 +25,17 @@ def lock_case(case: Case, *, expected_revision: int | None = None) -> Case:
     A part of a bundle locks its parent first. Every path locks a bundle's parent before any of its parts:
     a withdrawal locks the parent, then the parts; a part's action reaches its parent (the one clock, the
     parent's closing) and so takes the parent's lock before its own. No two actions on one bundle wait for
-    each other in opposite orders (a deadlock on PostgreSQL); they take turns.
+    each other in opposite orders (a deadlock on PostgreSQL); they take turns. The lock is FOR NO KEY UPDATE:
+    rows that only point at the case (a payment's timeline entry, an audit row's foreign key) take a key-share
+    lock on it and must not wait for, or deadlock with, an action holding the case (a refund on withdrawal
+    locks the payment that a provider's notification holds while it writes the case's timeline).
     """
     if case.parent_id is not None:
-        list(Case.objects.select_for_update().filter(pk=case.parent_id).values_list("pk", flat=True))
+        list(
+            Case.objects.select_for_update(no_key=True).filter(pk=case.parent_id).values_list("pk", flat=True)
+        )
     locked = (
-        Case.objects.select_for_update(of=("self",))
+        Case.objects.select_for_update(of=("self",), no_key=True)
         .select_related("implementation__item", "bundle", "parent", "department")
         .get(pk=case.pk)
     )
