@@ -89,7 +89,10 @@ test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in th
 		echo "WARNING: PostgreSQL at $(PG_URL) is unreachable; PostgreSQL pass not run"; \
 	fi
 
-test: install system-deps lint test-sqlite test-pg ## install everything and run the whole suite on SQLite and PostgreSQL
+# The two passes run side by side (one pytest process each, on a 2-core machine); each pass's output is
+# printed whole when it ends (--output-sync), and the target fails if either does.
+test: install system-deps lint ## install everything and run the whole suite on SQLite and PostgreSQL
+	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-pg
 
 test-fast: install ## the quick tests only (no slow, no browser), SQLite
 	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m 'not slow and not e2e'
