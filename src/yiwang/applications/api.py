@@ -18,12 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from yiwang.catalog.models import Bundle, Implementation
 from yiwang.core.api_auth import bearer_scope
-from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied, Throttled
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut, page_of, render_page
 from yiwang.identity.models import Mandate
 from yiwang.identity.selectors import list_active_mandates_received
@@ -50,6 +51,8 @@ from .schemas import (
 )
 from .services import cases, materials, receipts
 from .services.applicant_forms import form_for_actor
+from .services.numbers import normalize_case_number
+from .status_throttle import count_failure, is_throttled, window_seconds
 
 READ = bearer_scope("applications:read")
 WRITE = bearer_scope("applications:write")
@@ -101,14 +104,24 @@ def _mandate(actor: Any, mandate_id: int | None) -> Mandate | None:
 
 @router.get(
     "/applications/status",
-    response={200: PublicStatusOut, **ERROR_RESPONSES},
+    response={200: PublicStatusOut, **ERROR_RESPONSES, 429: ErrorOut},
     auth=None,
     summary="办件进度公开查询（免登录，凭办件编号与查询码）",
 )
 def public_status(request: HttpRequest, query: Query[PublicStatusQuery]):
     """No name, no ID number, no reasons: the item, the department, the status, the dates, the timeline.
-    A wrong number or query code answers ``404 case_not_found`` alike."""
-    status = selectors.public_status(number=query.number, query_code=query.query_code)
+    A wrong number or query code answers ``404 case_not_found`` alike; after repeated failures from one
+    address or on one number, ``429 throttled`` until the cool-off window ends."""
+    ip_address = request.META.get("REMOTE_ADDR") or None
+    normalized = normalize_case_number(query.number) or query.number.strip().upper()
+    if is_throttled(ip_address=ip_address, number=normalized):
+        minutes = max(1, window_seconds() // 60)
+        raise Throttled(_("查询失败次数过多，请 %(minutes)s 分钟后再试") % {"minutes": minutes})
+    try:
+        status = selectors.public_status(number=query.number, query_code=query.query_code)
+    except NotFound:
+        count_failure(ip_address=ip_address, number=normalized)
+        raise
     return presenters.public_status_out(status)
 
 

@@ -44,3 +44,11 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = "与当前状态冲突"
+
+
+class Throttled(DomainError):
+    """Too many failed attempts from this address or on this object: wait for the cool-off window."""
+
+    code = "throttled"
+    status = 429
+    default_message = "尝试次数过多，请稍后再试"

@@ -74,3 +74,11 @@ def test_the_queue_is_sorted_by_due_date_and_paged():
     # a citizen's queue is empty, not an error
     citizen = log_in(Client(), UserFactory(level3=True))
     assert citizen.get("/api/v1/workbench/tasks").json() == {"items": [], "next_cursor": None}
+
+
+def test_guessing_query_codes_through_the_api_is_throttled_like_the_page(client, settings):
+    settings.APPLICATIONS_QUERY_NUMBER_FAILURE_LIMIT = 3
+    url = "/api/v1/applications/status?number=511602000000202612060000010&query_code=AAAAAAAA"
+    answers = [client.get(url) for _ in range(4)]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert answers[-1].json()["error"]["code"] == "throttled"
