@@ -73,18 +73,29 @@ def identity(material: Material) -> str:
 # The plan ---------------------------------------------------------------------------------------------
 
 
+PLAN_PREFETCH = (
+    "materials",
+    "fees",
+    "questions__options__adds_materials",
+    "questions__options__removes_materials",
+    "questions__options__adds_fees",
+)
+
+
+def _prefetched(implementation: Implementation) -> bool:
+    """Whether the caller loaded this implementation with ``PLAN_PREFETCH`` (in this same call chain)."""
+    cache = getattr(implementation, "_prefetched_objects_cache", {})
+    return all(name in cache for name in ("materials", "fees", "questions"))
+
+
 def _implementations(implementations: Sequence[Implementation]) -> list[Implementation]:
+    if implementations and all(_prefetched(one) for one in implementations):
+        return list(implementations)  # the submission loaded them with their catalog data a moment ago
     loaded = {
         implementation.pk: implementation
         for implementation in Implementation.objects.filter(pk__in=[one.pk for one in implementations])
         .select_related("item", "department")
-        .prefetch_related(
-            "materials",
-            "fees",
-            "questions__options__adds_materials",
-            "questions__options__removes_materials",
-            "questions__options__adds_fees",
-        )
+        .prefetch_related(*PLAN_PREFETCH)
     }
     return [loaded[one.pk] for one in implementations]
 

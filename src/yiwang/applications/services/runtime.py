@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,16 +35,24 @@ RETRY_AFTER_FAILURE = dt.timedelta(hours=1)  # a case whose timer step fails is 
 
 
 def process_version_for(*, case: Case) -> ProcessVersion:
-    """The active version of the process bound to the case's implementation, else of the default one."""
-    definition = None
+    """The active version of the process bound to the case's implementation, else of the default one.
+
+    One statement: the bound definition (lowest id) if there is one, else the default, then its active
+    version (none if the bound definition has no active version: no falling back to the default)."""
+    definitions = ProcessDefinition.objects.filter(is_default=True)
     if case.implementation_id is not None:
-        definition = ProcessDefinition.objects.filter(implementations=case.implementation_id).first()
-    if definition is None:
-        definition = ProcessDefinition.objects.filter(is_default=True).first()
+        bound = ProcessDefinition.implementations.through.objects.filter(
+            processdefinition_id=OuterRef("pk"), implementation_id=case.implementation_id
+        )
+        definitions = (
+            ProcessDefinition.objects.annotate(bound=Exists(bound))
+            .filter(Q(bound=True) | Q(is_default=True))
+            .order_by("-bound", "pk")
+        )
     version = (
-        ProcessVersion.objects.filter(definition=definition, status=ProcessStatus.ACTIVE).first()
-        if definition is not None
-        else None
+        ProcessVersion.objects.defer("bpmn_xml", "spec_json")  # the spec: _spec_json_of, kept per process
+        .filter(definition_id=Subquery(definitions.values("pk")[:1]), status=ProcessStatus.ACTIVE)
+        .first()
     )
     if version is None:
         raise Conflict(_("没有启用的审批流程，请先导入并启用流程"), code="no_active_process")
@@ -90,15 +99,21 @@ def _save(case: Case, snapshot: workflow.Snapshot, *, version: ProcessVersion | 
     case.save(update_fields=fields)
 
 
-def _sync_tasks(case: Case, snapshot: workflow.Snapshot) -> None:
-    """Project the ready user tasks: new ones become rows, rows no longer ready are cancelled."""
+def _sync_tasks(case: Case, snapshot: workflow.Snapshot, *, new: bool = False) -> None:
+    """Project the ready user tasks: new ones become rows, rows no longer ready are cancelled.
+
+    ``new``: the case's workflow has just started, it has no task rows yet (nothing to cancel or skip)."""
     ready = {task.task_id: task for task in snapshot.ready_tasks}
-    (
-        CaseTask.objects.filter(case=case, state=TaskState.READY)
-        .exclude(task_id__in=list(ready))
-        .update(state=TaskState.CANCELLED, completed_at=timezone.now())
-    )
-    known = set(CaseTask.objects.filter(case=case, task_id__in=list(ready)).values_list("task_id", flat=True))
+    known: set[str] = set()
+    if not new:
+        (
+            CaseTask.objects.filter(case=case, state=TaskState.READY)
+            .exclude(task_id__in=list(ready))
+            .update(state=TaskState.CANCELLED, completed_at=timezone.now())
+        )
+        known = set(
+            CaseTask.objects.filter(case=case, task_id__in=list(ready)).values_list("task_id", flat=True)
+        )
     CaseTask.objects.bulk_create(
         [
             CaseTask(
@@ -126,17 +141,36 @@ def _spec(case: Case) -> dict[str, Any]:
     return version.spec_json
 
 
+@lru_cache(maxsize=64)
+def _cached_spec_json(key: tuple[int, str, str]) -> dict[str, Any]:
+    return ProcessVersion.objects.values_list("spec_json", flat=True).get(pk=key[0])
+
+
+def _spec_json_of(version: ProcessVersion) -> tuple[dict[str, Any], tuple[int, str, str]]:
+    """The version's spec (read-only: shared by the calls of this process) and its cache key. A version
+    never changes once imported (a new file is a new version), so its id and digest name its spec."""
+    key = (version.pk, version.sha256, version.serializer_version)
+    return _cached_spec_json(key), key
+
+
 @transaction.atomic
 def start(*, case: Case, now: dt.datetime | None = None) -> workflow.Snapshot:
     """Start the case's process (bound to its implementation, else the default) on its active version."""
     if case.state_json is not None:
         raise Conflict(_("该办件的审批流程已启动"), code="workflow_already_started")
     version = process_version_for(case=case)
-    snapshot = workflow.start(version.spec_json, data=_initial_data(case), context=case, now=now)
     deadlines = _deadlines(case)
-    if any(deadlines.values()):
-        snapshot = workflow.set_deadlines(version.spec_json, snapshot.state_json, deadlines=deadlines)
-    store_snapshot(case=case, snapshot=snapshot, version=version)
+    spec_json, spec_key = _spec_json_of(version)
+    snapshot = workflow.start(
+        spec_json,
+        data=_initial_data(case),
+        context=case,
+        now=now,
+        spec_key=spec_key,
+        deadlines=deadlines if any(deadlines.values()) else None,
+    )
+    _save(case, snapshot, version=version)
+    _sync_tasks(case, snapshot, new=True)  # not started before (checked above): no task rows yet
     return snapshot
 
 

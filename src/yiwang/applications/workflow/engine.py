@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from collections.abc import Hashable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -69,6 +71,27 @@ def _specs(spec_json: dict[str, Any]):
         for name, sub in spec_json.get("subprocess_specs", {}).items()
     }
     return spec, subprocess_specs
+
+
+@lru_cache(maxsize=64)
+def _cached_specs(key: Hashable, spec_json_holder: _SpecJson):
+    return _specs(spec_json_holder.value)
+
+
+class _SpecJson:
+    """The spec document passed through the cache without being part of its key (dicts are unhashable;
+    the caller's key names an immutable version, e.g. its primary key and file digest)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: dict[str, Any]) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _SpecJson)
 
 
 def _tree_order(tasks: dict[str, Any], root: str) -> dict[str, Any]:
@@ -175,13 +198,25 @@ def start(
     context: Any,
     now: dt.datetime | None = None,
     calendar: Any = None,
+    spec_key: Hashable | None = None,
+    deadlines: dict[str, dt.datetime | None] | None = None,
 ) -> Snapshot:
-    """A new instance with ``data``, run to its first waiting point (user tasks, timers)."""
+    """A new instance with ``data``, run to its first waiting point (user tasks, timers).
+
+    With ``spec_key`` (naming an immutable spec: a process version's primary key and digest) the parsed
+    spec is kept in this process and shared by the instances started from it (Spiff does not change a
+    spec while running a workflow). ``deadlines``, if given, are set as ``set_deadlines`` would do right
+    after the start."""
     engine = SafeScriptEngine(context=context, now=now, calendar=calendar)
-    spec, subprocess_specs = _specs(spec_json)
+    if spec_key is None:
+        spec, subprocess_specs = _specs(spec_json)
+    else:
+        spec, subprocess_specs = _cached_specs(spec_key, _SpecJson(spec_json))
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
     workflow.task_tree.data.update(_clean_data(data))
     _run(engine, workflow.do_engine_steps)
+    if deadlines:
+        _apply_deadlines(workflow, deadlines)
     return _snapshot(workflow, spec_json)
 
 
@@ -248,6 +283,11 @@ def set_deadlines(
     """
     engine = SafeScriptEngine()
     workflow = _load(spec_json, state_json, engine)
+    _apply_deadlines(workflow, deadlines)
+    return _snapshot(workflow, spec_json)
+
+
+def _apply_deadlines(workflow: BpmnWorkflow, deadlines: dict[str, dt.datetime | None]) -> None:
     known = dict(workflow.data.get("_deadlines", {}))
     values = {}
     for name, when in deadlines.items():
@@ -268,7 +308,6 @@ def set_deadlines(
             task.internal_data["deadline"] = name
             task.internal_data["event_value"] = values[name]
             task.internal_data.pop("event_fired", None)
-    return _snapshot(workflow, spec_json)
 
 
 def _label(task_spec) -> str:

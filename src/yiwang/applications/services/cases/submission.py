@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ from yiwang.regions.models import Department, Region
 
 from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
 from ...models import ApplicationForm, Case, CaseMaterial, VaultItem
-from .. import bundles, forms, materials, numbers, prefill, runtime
+from .. import bundles, forms, material_plan, materials, numbers, prefill, runtime
 from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
 from .recording import record_case_action
 
@@ -184,6 +185,8 @@ def submit(
     if existing is not None:
         _discard(uploads)
         return existing, False
+    if target.implementation is not None:  # what the materials' plan reads, on the row loaded above
+        prefetch_related_objects([target.implementation], *material_plan.PLAN_PREFETCH)
     applicant = resolve_applicant(
         actor=actor, kind=applicant_kind, holder_code=holder_code, mandate=mandate, items=target.items
     )
