@@ -56,8 +56,10 @@ def _log_third_party_read(actor, license: License) -> None:
     )
 
 
-def access_license_by_identifier(*, actor, identifier: str) -> License:
-    """The license if the actor holds it, acts for its holder or administers its issuer; else NotFound."""
+def access_license_by_identifier(*, actor, identifier: str, scope: LicenseScope | None = None) -> License:
+    """The license if the actor holds it, acts for its holder or administers its issuer; else NotFound.
+
+    ``scope``: the actor's ``license_scope_for`` if the caller computed it already (in this call chain)."""
     license = (
         License.objects.select_related("license_type", "issuer", "signing_key")
         .filter(identifier=(identifier or "").strip().upper())
@@ -65,7 +67,8 @@ def access_license_by_identifier(*, actor, identifier: str) -> License:
     )
     if license is None:
         raise NotFound("未找到该电子证照", code="license_not_found")
-    scope = license_scope_for(actor)
+    if scope is None:
+        scope = license_scope_for(actor)
     if license.holder_code in scope.own:
         return license
     if scope.covers(

@@ -17,6 +17,7 @@ from yiwang.catalog.constants import MaterialRequirement
 from yiwang.catalog.models import Implementation, Material
 from yiwang.catalog.selectors import evaluate_situation
 from yiwang.exchange.models import Resource
+from yiwang.identity.selectors import LicenseScope, license_scope_for
 from yiwang.licenses.models import License
 
 from ..constants import FormStatus, MaterialSource
@@ -164,9 +165,13 @@ def _declared_shared_data(
     return declared
 
 
-def _license_item(item: MaterialPlanItem, actor: User, holder_code: str) -> bool:
+def _license_item(item: MaterialPlanItem, actor: User, holder_code: str, scope: LicenseScope | None) -> bool:
     code = item.material.license_type_code
-    license = holder_license(actor=actor, holder_code=holder_code, license_type_code=code) if code else None
+    license = (
+        holder_license(actor=actor, holder_code=holder_code, license_type_code=code, scope=scope)
+        if code
+        else None
+    )
     if license is None:
         return False
     until = f"，有效期至{license.valid_until:%Y-%m-%d}" if license.valid_until else "，长期有效"
@@ -246,6 +251,10 @@ def plan(
     needed, removed = _needs(loaded, situation)
     declared = _declared_shared_data(loaded)
     today = timezone.localdate()
+    # what the actor may act on, once for the plan's license look-ups (each would compute it twice)
+    scope = (
+        license_scope_for(actor) if any(need.material.license_type_code for need in needed.values()) else None
+    )
     items = []
     for key, need in needed.items():
         item = MaterialPlanItem(
@@ -258,7 +267,7 @@ def plan(
             satisfied_by=MaterialSource.UPLOAD,
         )
         _ = (
-            _license_item(item, actor, holder_code)
+            _license_item(item, actor, holder_code, scope)
             or _bundle_item(item, loaded)
             or _shared_item(item, declared)
             or _vault_item(item, holder_code, today)

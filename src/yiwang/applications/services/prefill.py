@@ -39,7 +39,7 @@ from yiwang.exchange.models import Grant, Resource
 from yiwang.exchange.selectors import query_resource
 from yiwang.identity.constants import AssuranceLevel
 from yiwang.identity.models import Enterprise
-from yiwang.identity.selectors import may_act_on_license
+from yiwang.identity.selectors import LicenseScope, license_scope_for
 from yiwang.licenses.constants import LicenseStatus
 from yiwang.licenses.models import License
 from yiwang.licenses.selectors import access_license_by_identifier, effective_status
@@ -225,10 +225,16 @@ def _from_registers(
 # Licenses and the account ----------------------------------------------------------------------------
 
 
-def holder_license(*, actor: User, holder_code: str, license_type_code: str) -> License | None:
-    """The holder's newest valid license of the type, when the actor may act on it (read through the gate)."""
+def holder_license(
+    *, actor: User, holder_code: str, license_type_code: str, scope: LicenseScope | None = None
+) -> License | None:
+    """The holder's newest valid license of the type, when the actor may act on it (read through the gate).
+
+    ``scope``: the actor's ``license_scope_for``, when the caller computed it for several look-ups."""
     type_code = license_type_code
-    if not may_act_on_license(actor, holder_code=holder_code, license_type_code=type_code):
+    if scope is None:
+        scope = license_scope_for(actor)
+    if not scope.covers(holder_code=holder_code, license_type_code=type_code):
         return None
     candidates = License.objects.filter(
         holder_code=holder_code, license_type__code=type_code, status=LicenseStatus.VALID
@@ -236,7 +242,7 @@ def holder_license(*, actor: User, holder_code: str, license_type_code: str) -> 
     for candidate in candidates:
         if effective_status(candidate) == LicenseStatus.VALID:
             try:  # the gate: logs an agent's read, so the holder sees it among the uses
-                return access_license_by_identifier(actor=actor, identifier=candidate.identifier)
+                return access_license_by_identifier(actor=actor, identifier=candidate.identifier, scope=scope)
             except NotFound:
                 return None
     return None
