@@ -75,7 +75,7 @@ class TopicFactory(DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试主题{n}")
     audience = Audience.PERSON
     kind = TopicKind.THEME
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
 
     class Params:
         life_event = factory.Trait(kind=TopicKind.LIFE_EVENT)
@@ -162,7 +162,7 @@ class MaterialFactory(DjangoModelFactory):
         model = Material
 
     implementation = factory.SubFactory(ImplementationFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     name = factory.Sequence(lambda n: f"测试材料{n}")
     form = MaterialForm.ORIGINAL
     copies = 1
@@ -187,7 +187,7 @@ class FeeFactory(DjangoModelFactory):
         model = Fee
 
     implementation = factory.SubFactory(ImplementationFactory, is_free=False)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     name = factory.Sequence(lambda n: f"测试收费{n}")
     amount = Decimal("10.00")
     description = "每件10元"
@@ -202,7 +202,7 @@ class ProcessStepFactory(DjangoModelFactory):
         model = ProcessStep
 
     implementation = factory.SubFactory(ImplementationFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     name = "受理"
     description = "窗口工作人员核对材料，符合要求的当场受理"
     limit_days = 1
@@ -224,7 +224,7 @@ class FAQFactory(DjangoModelFactory):
         model = FAQ
 
     implementation = factory.SubFactory(ImplementationFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     question = "可以委托他人办理吗？"
     answer = "可以，受托人需携带授权委托书和本人身份证件。"
 
@@ -234,7 +234,7 @@ class SituationQuestionFactory(DjangoModelFactory):
         model = SituationQuestion
 
     implementation = factory.SubFactory(ImplementationFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     code = factory.Sequence(lambda n: f"q{n}")
     text = factory.Sequence(lambda n: f"测试问题{n}？")
 
@@ -247,7 +247,7 @@ class SituationOptionFactory(DjangoModelFactory):
         skip_postgeneration_save = True
 
     question = factory.SubFactory(SituationQuestionFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000
     code = factory.Sequence(lambda n: f"o{n}")
     label = factory.Sequence(lambda n: f"选项{n}")
 
@@ -305,4 +305,4 @@ class BundleItemFactory(DjangoModelFactory):
 
     bundle = factory.SubFactory(BundleFactory)
     implementation = factory.SubFactory(ImplementationFactory)
-    order = factory.Sequence(lambda n: n)
+    order = factory.Sequence(lambda n: n % 1000)  # the guides' 序号 is 0–999; a long session passes 1,000

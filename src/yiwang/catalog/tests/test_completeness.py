@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from yiwang.catalog.completeness import recompute_completeness, update_completeness
 from yiwang.catalog.constants import GUIDE_ELEMENTS
 from yiwang.catalog.models import Implementation
 
 from .factories import FeeFactory, ImplementationFactory, ProcessStepFactory
+
+# Recomputing 1,200 implementations takes 11–15 statements (batched); one a row would be 1,200+.
+QUERY_BOUND = 30
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +84,7 @@ def test_fees_need_a_basis_unless_free():
     assert update_completeness(implementation=charged).missing_elements == []
 
 
-def test_recompute_in_bulk_counts_changes_and_is_fast():
+def test_recompute_in_bulk_counts_changes_in_a_bounded_number_of_queries():
     # given: 1,200 implementations with nothing but fees known, one with a step
     ImplementationFactory.create_batch(3, complete=True)
     item = ImplementationFactory().item
@@ -93,13 +96,12 @@ def test_recompute_in_bulk_counts_changes_and_is_fast():
         for n in range(1200)
     )
     ProcessStepFactory(implementation=Implementation.objects.get(code="BULK-7"))
-    # when
-    started = time.perf_counter()
-    changed = recompute_completeness()
-    elapsed = time.perf_counter() - started
+    # when (in bulk: the statements do not grow with the 1,200 rows; its speed is bench/'s business)
+    with CaptureQueriesContext(connection) as queries:
+        changed = recompute_completeness()
     # then
     assert changed == Implementation.objects.count()
-    assert elapsed < 2.0
+    assert len(queries) <= QUERY_BOUND, [q["sql"][:120] for q in queries]
     assert Implementation.objects.get(code="BULK-7").completeness == round(100 * 3 / 15)
     assert "process" not in Implementation.objects.get(code="BULK-7").missing_elements
     # and a second run changes nothing
