@@ -14,6 +14,7 @@ can be imported::
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar
@@ -23,13 +24,14 @@ from yiwang.core.registry import Registry
 HandlerFunction = Callable[[Any, dict[str, Any]], dict[str, Any] | None]
 
 
-class WorkflowHandler:
+class WorkflowHandler(abc.ABC):
     """Base of a registered handler: a class whose instances are called with (context, data)."""
 
     id: ClassVar[str]
 
+    @abc.abstractmethod
     def __call__(self, context: Any, data: dict[str, Any]) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """Do the service task's work; a returned dict is merged into the task data."""
 
 
 handlers: Registry[WorkflowHandler] = Registry("applications-workflow-handlers")
