@@ -20,5 +20,6 @@ urlpatterns = [
     path("quality/", include("yiwang.quality.urls")),
     path("me/", include("yiwang.quality.citizen_urls")),
     path("cases/", include("yiwang.applications.urls")),
+    path("supervision/", include("yiwang.supervision.urls")),
     path("", include("yiwang.portal.urls")),
 ]

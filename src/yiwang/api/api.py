@@ -21,6 +21,7 @@ from yiwang.quality.api import router as quality_router
 from yiwang.regions.api import router as regions_router
 from yiwang.registers.api import router as registers_router
 from yiwang.search.api import router as search_router
+from yiwang.supervision.api import router as supervision_router
 
 from .audit_log import router as audit_log_router
 from .audit_tree import router as audit_tree_router
@@ -122,3 +123,4 @@ api.add_router("", data_uses_router)
 api.add_router("", audit_log_router)
 api.add_router("", audit_tree_router)
 api.add_router("", applications_router)
+api.add_router("", supervision_router)

@@ -31,6 +31,10 @@ REGISTER_CHANGED = "registers.record_changed"
 # Announced with announce_now: an e-license was revoked (licenses.services.status), payload identifier,
 # license_type_code, holder_kind, holder_code, issuer_id, kind, changes, occurred_at, change_id.
 LICENSE_REVOKED = "licenses.license_revoked"
+# Announced with announce_now by every case action (applications.services.cases.recording), payload
+# case_id, event (the case.* topic: case.submitted, case.accepted, case.closed…), actor_id (or None),
+# occurred_at (ISO). Supervision invites the evaluation on closing and watches acceptance and refusals.
+CASE_CHANGED = "applications.case_changed"
 
 
 class ChangeKind(models.TextChoices):

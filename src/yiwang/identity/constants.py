@@ -22,6 +22,9 @@ class StaffRole(models.TextChoices):
     DATA_ADMIN = "data_admin", _("部门数据管理员")
     LICENSE_ADMIN = "license_admin", _("证照管理员")
     SUPERVISOR = "supervisor", _("效能监察人员")
+    # The head of a department (部门负责人): receives its yellow and red cards, answers its rectification
+    # tickets and complaints, appeals reviews it believes wrongful.
+    DEPARTMENT_HEAD = "department_head", _("部门负责人")
     PLATFORM_ADMIN = "platform_admin", _("平台管理员")
     # 三员分立: the auditor reads the audit log of their department; the platform administrator cannot.
     AUDITOR = "auditor", _("审计员")
@@ -82,7 +85,14 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     StaffRole.APPROVER: frozenset({"application.view", "application.decide", "register.read"}),
     StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage"}),
     StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
-    StaffRole.SUPERVISOR: frozenset({"supervision.view", "application.view", "staff.view"}),
+    # A supervisor (效能监察) oversees every department within the region of their role, not only their own
+    # department: supervision.selectors asks identity.selectors.assignment_covering_region for them.
+    StaffRole.SUPERVISOR: frozenset(
+        {"supervision.view", "supervision.oversee", "application.view", "staff.view"}
+    ),
+    StaffRole.DEPARTMENT_HEAD: frozenset(
+        {"supervision.view", "supervision.respond", "complaint.handle", "application.view", "staff.view"}
+    ),
     # The platform administrator gives the exchange's second approval of grade-4 (核心) data items.
     StaffRole.PLATFORM_ADMIN: frozenset(
         {"staff.manage", "staff.view", "client.manage", "exchange.approve_sensitive"}
@@ -121,6 +131,7 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",), "exchange": ("view",)},
     StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},
     StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",)},
+    StaffRole.DEPARTMENT_HEAD: {"catalog": ("view",)},
     # 审计员 (安全审计员): reads the audit log of their departments, read-only (audit/admin.py scopes it).
     StaffRole.AUDITOR: {"audit": ("view",)},
 }

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yiwang.portal",
     "yiwang.licenses",
     "yiwang.applications",
+    "yiwang.supervision",
     "yiwang.demo",
 ]
 
@@ -235,6 +236,10 @@ OAUTH2_PROVIDER = {
         "applications:write": _("提交申请、上传材料、补正与撤回"),
         "workbench:read": _("查看办件待办队列（工作人员）"),
         "workbench:write": _("受理、补正告知、特别程序、审查与决定办件（工作人员）"),
+        "feedback:read": _("查看我的评价、投诉、咨询与建议"),
+        "feedback:write": _("评价办件、提交投诉咨询建议"),
+        "supervision:read": _("查看黄红牌、整改工单、投诉与统计（工作人员）"),
+        "supervision:write": _("签收黄红牌、整改、回访、申诉与答复投诉（工作人员）"),
     },
     "DEFAULT_SCOPES": ["openid"],
 }

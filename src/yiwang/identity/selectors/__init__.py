@@ -25,10 +25,12 @@ from .holders import (
     own_holder_codes,
 )
 from .permissions import (
+    assignment_covering_region,
     assignment_with_permission,
     department_ids_with_permission,
     has_permission_in,
     list_holders_of_permission,
+    region_codes_with_permission,
     role_grants,
     staff_department_ids,
     staff_has_permission,
@@ -39,6 +41,7 @@ __all__ = [
     "MIN_HOLDER_ASSURANCE",
     "LicenseScope",
     "access_mandate_by_id",
+    "assignment_covering_region",
     "assignment_with_permission",
     "department_ids_with_permission",
     "get_user_by_public_id",
@@ -59,6 +62,7 @@ __all__ = [
     "mask_name",
     "may_act_on_license",
     "own_holder_codes",
+    "region_codes_with_permission",
     "required_level_label",
     "role_grants",
     "staff_department_ids",

@@ -81,6 +81,35 @@ def assignment_with_permission(
     return None
 
 
+def assignment_covering_region(
+    *, actor: User | None, permission: str, region_code: str
+) -> StaffAssignment | None:
+    """The actor's staff role granting ``permission`` whose region covers ``region_code``, in any department.
+
+    For the permissions a role holds over a whole region rather than one department (a supervisor's
+    ``supervision.oversee``): the caller records the returned role in the audit log.
+    """
+    assignments = (
+        _assignments(actor)
+        .filter(role__in=roles_with_permission(permission))
+        .select_related("region", "department")
+        .order_by("pk")
+    )
+    for assignment in assignments:
+        if region_covers(outer=assignment.region, inner_code=region_code):
+            return assignment
+    return None
+
+
+def region_codes_with_permission(actor: User | None, permission: str) -> set[str]:
+    """The region codes of the actor's roles granting ``permission``: the tops of what they oversee."""
+    return set(
+        _assignments(actor)
+        .filter(role__in=roles_with_permission(permission))
+        .values_list("region_id", flat=True)
+    )
+
+
 def has_permission_in(
     *, actor: User | None, permission: str, department_id: int, region_code: str | None = None
 ) -> bool:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.audit.services import record_event
+from yiwang.core import changes
 from yiwang.core.errors import Conflict
 from yiwang.notifications.selectors import list_endpoints
 from yiwang.notifications.services import enqueue_event
@@ -109,11 +110,19 @@ def record_case_action(
         details={"number": case.number, "revision": case.revision, **(details or {})},
         **facts,
     )
+    occurred_at = timezone.now()
     enqueue_event(
         topic=topic,
         payload=case_payload(case, **(published or {})),
         endpoints=list_endpoints(department=case.department, topic=topic),
         event_id=uuid.uuid5(_EVENT_NAMESPACE, f"{case.number}/{case.revision}/{topic}"),
-        occurred_at=timezone.now(),
+        occurred_at=occurred_at,
+    )
+    changes.announce_now(
+        changes.CASE_CHANGED,
+        case_id=case.pk,
+        event=topic,
+        actor_id=user.pk if user is not None else None,
+        occurred_at=occurred_at.isoformat(),
     )
     return event

@@ -1,0 +1,5 @@
+"""Supervision API: cards."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

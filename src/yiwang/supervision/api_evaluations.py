@@ -1,0 +1,5 @@
+"""Supervision API: evaluations."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,5 @@
+"""Supervision API: feedback."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,5 @@
+"""Supervision API: stats."""
+
+from ninja import Router
+
+router = Router(tags=["supervision"])

@@ -1,0 +1,1 @@
+"""Supervision services: anomalies (being built; see docs/supervision.md)."""

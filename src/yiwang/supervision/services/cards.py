@@ -1,0 +1,1 @@
+"""Supervision services: cards (being built; see docs/supervision.md)."""

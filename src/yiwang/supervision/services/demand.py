@@ -1,0 +1,1 @@
+"""Supervision services: demand (being built; see docs/supervision.md)."""

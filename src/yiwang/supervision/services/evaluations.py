@@ -1,0 +1,1 @@
+"""Supervision services: evaluations (being built; see docs/supervision.md)."""

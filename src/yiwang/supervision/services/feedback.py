@@ -1,0 +1,1 @@
+"""Supervision services: feedback (being built; see docs/supervision.md)."""

@@ -1,0 +1,1 @@
+"""Supervision services: predictions (being built; see docs/supervision.md)."""

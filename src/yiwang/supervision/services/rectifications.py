@@ -1,0 +1,1 @@
+"""Supervision services: rectifications (being built; see docs/supervision.md)."""

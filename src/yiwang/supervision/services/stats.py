@@ -1,0 +1,1 @@
+"""Supervision services: stats (being built; see docs/supervision.md)."""

@@ -1,0 +1,1 @@
+"""Factories of supervision's tables (each part adds its own)."""

@@ -1,0 +1,3 @@
+"""Supervision pages: cards."""
+
+urlpatterns: list = []

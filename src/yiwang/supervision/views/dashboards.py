@@ -1,0 +1,3 @@
+"""Supervision pages: dashboards."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Supervision pages: evaluations."""
+
+urlpatterns: list = []

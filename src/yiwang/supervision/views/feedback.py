@@ -1,0 +1,3 @@
+"""Supervision pages: feedback."""
+
+urlpatterns: list = []
