@@ -33,6 +33,7 @@ STAFF_ROLES = (
     ("supervisor", StaffRole.SUPERVISOR),
     ("admin", StaffRole.PLATFORM_ADMIN),
     ("auditor", StaffRole.AUDITOR),
+    ("head", StaffRole.DEPARTMENT_HEAD),
 )
 POLICE_DEPARTMENT = "区公安分局"
 POLICE_STAFF = (
@@ -52,10 +53,12 @@ BUNDLE_DEPARTMENTS = (
     ("ybj", "区医疗保障局"),
 )
 BUNDLE_ROLES = (("clerk", StaffRole.WINDOW_CLERK), ("approver", StaffRole.APPROVER))
+# Each bundle department's head (部门负责人) receives its yellow and red cards and answers its complaints.
+BUNDLE_HEAD_NAMES = ("魏", "陶", "姜", "戚", "谢")
 BUNDLE_NAMES = ("秦", "尤", "许", "何", "吕", "施", "张", "孔", "曹", "严", "华")
 POLICE_APPROVER = "gaj_approver"
 SELLER_SHARE = "单独所有"
-STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈")
+STAFF_NAMES = ("赵", "钱", "孙", "李", "周", "吴", "郑", "王", "冯", "陈", "褚", "卫", "蒋", "沈", "韦", "昌")
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,10 @@ def _bundle_staff(departments: dict) -> list[DemoAccount]:
     police = departments.get(POLICE_DEPARTMENT)
     if police is not None:
         accounts.append(_staff_member(POLICE_APPROVER, next(names), police, StaffRole.APPROVER))
+    for (key, short_name), surname in zip(BUNDLE_DEPARTMENTS, BUNDLE_HEAD_NAMES, strict=True):
+        department = departments.get(short_name)
+        if department is not None:
+            accounts.append(_staff_member(f"{key}_head", surname, department, StaffRole.DEPARTMENT_HEAD))
     return accounts
 
 

@@ -23,7 +23,7 @@ def test_demo_accounts_cover_every_role_and_are_idempotent():
     levels = {a.username: User.objects.get(username=a.username).assurance_level for a in accounts[:3]}
     assert levels == {"citizen_l2": 2, "citizen_l3": 3, "citizen_l4": 4}
     staff = [a for a in accounts if "_" in a.username and a.username.split("_")[0] in {"scj", "rsj"}]
-    assert len(staff) == 14  # seven roles in two departments, the auditor included
+    assert len(staff) == 16  # eight roles in two departments, the auditor and the head included
     from yiwang.identity.constants import StaffRole
 
     roles = {a.username: User.objects.get(username=a.username).staff_assignments.get().role for a in staff}
