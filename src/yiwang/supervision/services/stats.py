@@ -1,1 +1,247 @@
-"""Supervision services: stats (being built; see docs/supervision.md)."""
+"""The dashboards' daily figures (DailyCaseStat), recomputed for a day from the cases and their neighbours.
+
+One refresh of a day runs a handful of GROUP BY queries (cases submitted, accepted and closed that day,
+evaluations, cards, complaints, data-exchange calls), then replaces that day's rows in one transaction
+(delete + insert), so the figures are never summed twice and the dashboards never read a case.
+
+A case is *closed* (办结) when its ``closed_at`` falls on the day and it was not withdrawn. It is closed on
+time when its promised date is that day or later (a case without a promised date is never late); fully
+online when it came online and nobody went to a window (``visits == 0``); at most one visit when
+``visits <= 1``. Its duration is the working days after its submission day up to its closing day
+(``core.workdays``): the closed cases are grouped by their submission date in the database and each
+group's count is multiplied by that date's working-day distance, so a day costs one calendar walk per
+distinct submission date, not one per case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from yiwang.applications.constants import CaseStatus, Channel
+from yiwang.applications.models import Case
+from yiwang.audit.constants import Outcome
+from yiwang.audit.selectors import count_entries
+from yiwang.catalog.models import Implementation
+from yiwang.core.workdays import WorkdayCalendar, load_calendar
+from yiwang.exchange.selectors.monitoring import CALL_ACTIONS
+from yiwang.regions.models import Department
+
+from ..constants import BAD_LEVELS, GOOD_LEVELS, CardColor, FeedbackKind
+from ..models import Card, DailyCaseStat, Evaluation, Feedback
+
+Key = tuple[int, int | None]  # (department id, implementation id or None)
+
+FIELDS = (
+    "submitted",
+    "submitted_online",
+    "accepted",
+    "closed",
+    "closed_on_time",
+    "closed_fully_online",
+    "closed_at_most_one_visit",
+    "duration_days_sum",
+    "evaluations",
+    "evaluations_good",
+    "evaluations_bad",
+    "yellow_cards",
+    "red_cards",
+    "complaints",
+    "exchange_calls",
+)
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The local day's start and the next day's start (aware)."""
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    end = timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+    return start, end
+
+
+class _Rows:
+    """The day's figures by (department, implementation), with the region each row belongs to."""
+
+    def __init__(self) -> None:
+        self.figures: dict[Key, dict[str, float]] = {}
+        self.regions: dict[Key, str] = {}
+
+    def add(
+        self, row: dict[str, Any], implementation_field: str | None = "implementation_id", **values: float
+    ) -> None:
+        implementation_id = row.get(implementation_field) if implementation_field else None
+        key = (row["department_id"], implementation_id)
+        self.regions.setdefault(key, row["region_id"])
+        figures = self.figures.setdefault(key, dict.fromkeys(FIELDS, 0))
+        for name, value in values.items():
+            figures[name] += value or 0
+
+
+def _cases(
+    rows: _Rows, start: dt.datetime, end: dt.datetime, day: dt.date, calendar: WorkdayCalendar
+) -> None:
+    group = ("department_id", "region_id", "implementation_id")
+    submitted = (
+        Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
+        .order_by()
+        .values(*group)
+        .annotate(n=Count("id"), online=Count("id", filter=Q(channel=Channel.ONLINE)))
+    )
+    for row in submitted:
+        rows.add(row, submitted=row["n"], submitted_online=row["online"])
+    accepted = (
+        Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
+        .order_by()
+        .values(*group)
+        .annotate(n=Count("id"))
+    )
+    for row in accepted:
+        rows.add(row, accepted=row["n"])
+    closed = (
+        Case.objects.filter(closed_at__gte=start, closed_at__lt=end)
+        .exclude(status=CaseStatus.WITHDRAWN)
+        .order_by()
+        .annotate(submitted_on=TruncDate("submitted_at"))
+        .values(*group, "submitted_on")
+        .annotate(
+            n=Count("id"),
+            on_time=Count("id", filter=Q(promised_due__isnull=True) | Q(promised_due__gte=day)),
+            fully_online=Count("id", filter=Q(channel=Channel.ONLINE, visits=0)),
+            one_visit=Count("id", filter=Q(visits__lte=1)),
+        )
+    )
+    distances: dict[dt.date, int] = {}
+    for row in closed:
+        submitted_on = row["submitted_on"]
+        if submitted_on not in distances:
+            distances[submitted_on] = calendar.working_days_between(submitted_on, day)
+        rows.add(
+            row,
+            closed=row["n"],
+            closed_on_time=row["on_time"],
+            closed_fully_online=row["fully_online"],
+            closed_at_most_one_visit=row["one_visit"],
+            duration_days_sum=row["n"] * distances[submitted_on],
+        )
+
+
+def _evaluations(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
+    evaluations = (
+        Evaluation.objects.filter(created_at__gte=start, created_at__lt=end, counted=True)
+        .order_by()
+        .values("department_id", "region_id", "implementation_id")
+        .annotate(
+            n=Count("id"),
+            good=Count("id", filter=Q(level__in=sorted(GOOD_LEVELS))),
+            bad=Count("id", filter=Q(level__in=sorted(BAD_LEVELS))),
+        )
+    )
+    for row in evaluations:
+        rows.add(row, evaluations=row["n"], evaluations_good=row["good"], evaluations_bad=row["bad"])
+
+
+def _cards(rows: _Rows, day: dt.date) -> None:
+    cards = (
+        Card.objects.filter(raised_on=day)
+        .order_by()
+        .values("department_id", "region_id", "case__implementation_id")
+        .annotate(
+            yellow=Count("id", filter=Q(color=CardColor.YELLOW)),
+            red=Count("id", filter=Q(color=CardColor.RED)),
+        )
+    )
+    for row in cards:
+        rows.add(row, "case__implementation_id", yellow_cards=row["yellow"], red_cards=row["red"])
+
+
+def _complaints(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
+    complaints = (
+        Feedback.objects.filter(kind=FeedbackKind.COMPLAINT, created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values("department_id", "region_id")
+        .annotate(n=Count("id"))
+    )
+    for row in complaints:
+        rows.add(row, None, complaints=row["n"])
+
+
+def _exchange(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
+    """Allowed data-exchange calls, counted for the providing department (the audit log's entries)."""
+    counts = count_entries(
+        actions=CALL_ACTIONS, group_by=("department",), since=start, until=end, outcome=Outcome.ALLOWED
+    )
+    by_department = {row["department"]: row["count"] for row in counts if row["department"]}
+    regions = dict(Department.objects.filter(pk__in=list(by_department)).values_list("pk", "region_id"))
+    for department_id, calls in by_department.items():
+        if department_id in regions:
+            rows.add(
+                {"department_id": department_id, "region_id": regions[department_id]},
+                None,
+                exchange_calls=calls,
+            )
+
+
+def compute_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> list[DailyCaseStat]:
+    """The day's rows (not saved)."""
+    calendar = calendar or load_calendar()
+    start, end = day_bounds(day)
+    rows = _Rows()
+    _cases(rows, start, end, day, calendar)
+    _evaluations(rows, start, end)
+    _cards(rows, day)
+    _complaints(rows, start, end)
+    _exchange(rows, start, end)
+    implementation_ids = {key[1] for key in rows.figures if key[1] is not None}
+    item_codes = dict(
+        Implementation.objects.filter(pk__in=sorted(implementation_ids)).values_list("pk", "item__code")
+    )
+    return [
+        DailyCaseStat(
+            day=day,
+            department_id=department_id,
+            region_id=rows.regions[(department_id, implementation_id)],
+            implementation_id=implementation_id,
+            item_code=item_codes.get(implementation_id, "") if implementation_id else "",
+            **{name: figures[name] for name in FIELDS},
+        )
+        for (department_id, implementation_id), figures in sorted(
+            rows.figures.items(), key=lambda pair: (pair[0][0], pair[0][1] or 0)
+        )
+        if any(figures.values())
+    ]
+
+
+def refresh_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> int:
+    """Recompute the day's figures and replace its rows (one transaction); the number of rows written."""
+    stats = compute_day(day=day, calendar=calendar)
+    with transaction.atomic():
+        DailyCaseStat.objects.filter(day=day).delete()
+        DailyCaseStat.objects.bulk_create(stats, batch_size=1000)
+    return len(stats)
+
+
+def refresh_days(*, days: Iterable[dt.date]) -> int:
+    """Refresh each of ``days`` (one calendar load for them all); the number of rows written."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    calendar = load_calendar()
+    return sum(refresh_day(day=day, calendar=calendar) for day in days)
+
+
+def refresh_since(*, since: dt.date, until: dt.date | None = None) -> int:
+    """Refresh every day from ``since`` to ``until`` (default today), both included."""
+    until = until or timezone.localdate()
+    count = (until - since).days + 1
+    return refresh_days(days=(since + dt.timedelta(days=offset) for offset in range(max(count, 0))))
+
+
+def refresh_recent() -> int:
+    """Today and yesterday (what the periodic task keeps fresh)."""
+    today = timezone.localdate()
+    return refresh_days(days=[today - dt.timedelta(days=1), today])
