@@ -44,7 +44,7 @@ class SupervisionScope:
         if self.department_ids:
             condition |= Q(**{f"{department_field}_id__in": sorted(self.department_ids)})
         for prefix in self.region_prefixes:
-            condition |= Q(**{f"{region_field}_id__startswith": prefix})
+            condition |= Q(**{f"{region_field}__pk__startswith": prefix})
         return condition
 
     def covers(self, *, department_id: int, region_code: str) -> bool:
