@@ -114,7 +114,7 @@ def _stat_filter(reader: Reader, *, region: Region | None, department: Departmen
     if department is not None:
         condition &= Q(department_id=department.pk)
     elif region is not None:
-        condition &= Q(region_id__startswith=region_prefix(code=region.code, level=region.level))
+        condition &= Q(region__pk__startswith=region_prefix(code=region.code, level=region.level))
     return condition
 
 
@@ -140,7 +140,7 @@ def _implementation_counts(reader: Reader, *, region: Region | None, department:
         implementations = implementations.filter(department_id=department.pk)
     elif region is not None:
         implementations = implementations.filter(
-            region_id__startswith=region_prefix(code=region.code, level=region.level)
+            region__pk__startswith=region_prefix(code=region.code, level=region.level)
         )
     return implementations.aggregate(
         all=Count("id"), online=Count("id", filter=Q(online_depth__gte=OnlineDepth.ONLINE_SUBMISSION))
