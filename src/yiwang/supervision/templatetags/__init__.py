@@ -1,0 +1,1 @@
+"""Template tags of supervision (each part its own library)."""
