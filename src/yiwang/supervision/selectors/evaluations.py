@@ -17,11 +17,13 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.applications.models import Case
-from yiwang.applications.selectors import access_case_by_number, is_applicant_side
+from yiwang.applications.models import Case, CaseTask
+from yiwang.applications.selectors import is_applicant_side
+from yiwang.applications.services.numbers import normalize_case_number
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.pagination import DEFAULT_LIMIT, Page, paginate
 from yiwang.core.workdays import load_calendar
+from yiwang.identity.selectors import staff_department_ids
 from yiwang.regions.selectors import get_region, region_exists, region_prefix
 
 from ..constants import BAD_LEVELS, GOOD_LEVELS, EvaluationLevel, EvaluationStage, RectificationStatus
@@ -47,13 +49,30 @@ def _rectification_not_found() -> NotFound:
 # Gates --------------------------------------------------------------------------------------------------
 
 
-def access_case_to_rate(*, actor: Any, number: str) -> Case:
-    """The case if the actor is on its applicant side (the rater); otherwise NotFound, alike for all.
+def handled_case(*, user: Any, case: Case) -> bool:
+    """Whether ``user`` handled the case (claimed or completed a stage, took it in at the window, decided
+    it) or is staff of its department: never a rater of it."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.pk in (case.window_clerk_id, case.decided_by_id):
+        return True
+    if CaseTask.objects.filter(Q(claimed_by=user) | Q(completed_by=user), case=case).exists():
+        return True
+    return case.department_id in staff_department_ids(user)
 
-    Staff who may see the case are let through the read gate, so the service refuses them with its own
-    clear error (``handler_cannot_evaluate``) instead of pretending the case does not exist."""
-    case = access_case_by_number(actor=actor, number=number)
-    if not is_applicant_side(actor=actor, case=case) and not getattr(actor, "is_staff_member", False):
+
+def case_to_rate(*, actor: Any, number: str) -> Case:
+    """The case a logged-in actor asks to rate: its applicant side, or staff who handled it (whom the
+    service then refuses with a clear, audited error); NotFound for everybody else, alike."""
+    value = normalize_case_number(number or "")
+    case = (
+        Case.objects.select_related("implementation__item", "department", "applicant")
+        .filter(number=value)
+        .first()
+        if _is_user(actor) and value
+        else None
+    )
+    if case is None or not (is_applicant_side(actor=actor, case=case) or handled_case(user=actor, case=case)):
         raise NotFound(_("未找到该办件，请核对办件编号"), code="case_not_found")
     return case
 

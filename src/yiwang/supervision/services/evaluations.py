@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -29,18 +29,14 @@ from yiwang.applications.constants import (
     CLOSED_STATUSES,
     CaseStatus,
 )
-from yiwang.applications.models import Case, CaseTask
+from yiwang.applications.models import Case
 from yiwang.applications.selectors import is_applicant_side
 from yiwang.audit.constants import Outcome
 from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from yiwang.identity import services as identity_services
 from yiwang.identity.models import User
-from yiwang.identity.selectors import (
-    assignment_covering_region,
-    assignment_with_permission,
-    staff_department_ids,
-)
-from yiwang.identity.sms import get_sms_backend
+from yiwang.identity.selectors import assignment_covering_region, assignment_with_permission
 
 from ..constants import (
     BAD_LEVELS,
@@ -51,6 +47,7 @@ from ..constants import (
     EvaluationStage,
 )
 from ..models import Evaluation, EvaluationAddition, EvaluationInvitation
+from ..selectors.evaluations import handled_case
 from ..selectors.scope import OVERSEE
 from . import rectifications
 from .subscriptions import react
@@ -64,6 +61,7 @@ CLOSING_EVENTS = frozenset({CASE_CLOSED, CASE_NOT_ACCEPTED, CASE_DECIDED})
 INVITATION_DAYS = 30
 WINDOW_DEVICE_MINUTES = 30
 MAX_COMMENT = 1000
+logger = logging.getLogger(__name__)
 _TOKEN_SALT = "yiwang.supervision.evaluation-token"  # noqa: S105 (an HMAC salt, not a secret)
 
 
@@ -130,20 +128,33 @@ def invite(*, case: Case) -> tuple[EvaluationInvitation, EvaluationInvitation]:
             expires_at=expires,
         )
         phone = _applicant_phone(case)
+        message = _("【一网通办】您的办件 %(number)s 已办结，请对本次服务进行评价：%(link)s") % {
+            "number": case.number,
+            "link": sms_link_path(token),
+        }
+        sent = bool(phone) and _send_text_after_commit(phone=phone, message=message)
         record_event(
             action=EVALUATION_INVITED,
             target=case,
             department=case.department,
             subject=case.holder_code,
-            details={"number": case.number, "channels": ["web", "sms"], "sms_sent": bool(phone)},
+            details={"number": case.number, "channels": ["web", "sms"], "sms_sent": sent},
         )
-        if phone:
-            message = _("【一网通办】您的办件 %(number)s 已办结，请对本次服务进行评价：%(link)s") % {
-                "number": case.number,
-                "link": sms_link_path(token),
-            }
-            transaction.on_commit(lambda: get_sms_backend().send(phone=phone, message=message))
     return web, sms
+
+
+def _send_text_after_commit(*, phone: str, message: str) -> bool:
+    """Hand the text to identity's public SMS service after commit, if it offers one (``send_text``).
+
+    identity keeps its SMS backends private and exposes only the phone-code service; until it offers a
+    plain text service the SMS invitation is recorded (the web invitation still reaches the applicant)
+    and the audit entry says it was not sent."""
+    sender = getattr(identity_services, "send_text", None)
+    if sender is None:
+        logger.warning("No public SMS text service in identity: the evaluation SMS was recorded, not sent")
+        return False
+    transaction.on_commit(lambda: sender(phone=phone, message=message))
+    return True
 
 
 def start_window_evaluation(*, actor: Any, case: Case) -> tuple[EvaluationInvitation, str]:
@@ -202,17 +213,6 @@ def invitation_for_token(token: str) -> EvaluationInvitation:
 
 
 # Who may rate -------------------------------------------------------------------------------------------
-
-
-def handled_case(*, user: Any, case: Case) -> bool:
-    """Whether ``user`` handled the case or is staff of its department (never a rater of it)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.pk in (case.window_clerk_id, case.decided_by_id):
-        return True
-    if CaseTask.objects.filter(Q(claimed_by=user) | Q(completed_by=user), case=case).exists():
-        return True
-    return case.department_id in staff_department_ids(user)
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ class EvalWorld:
         return client
 
     def bearer(self, who: str, scope: str) -> Client:
-        client = Client(headers=bearer_token(self.people[who], scope, f"tok-eval-{next(_tokens)}"))
+        client = Client(**bearer_token(self.people[who], scope, f"tok-eval-{next(_tokens)}"))
         return client
 
 

@@ -38,7 +38,7 @@ def test_closing_a_case_invites_its_applicant_on_the_web_and_by_sms_with_only_a_
 ):
     sent = []
     monkeypatch.setattr(
-        evaluations, "get_sms_backend", lambda: type("B", (), {"send": lambda self, **kw: sent.append(kw)})()
+        evaluations.identity_services, "send_text", lambda **kw: sent.append(kw), raising=False
     )
     world = make_world()
     case, _created = submit(world, key="invite")
@@ -56,6 +56,14 @@ def test_closing_a_case_invites_its_applicant_on_the_web_and_by_sms_with_only_a_
     token = sent[0]["message"].split("/supervision/e/")[1].rstrip("/")
     assert token not in invitations["sms"].token_hash
     assert evaluations.invitation_for_token(token) == invitations["sms"]
+
+
+def test_without_a_text_service_the_sms_invitation_is_recorded_as_not_sent(world, monkeypatch):
+    monkeypatch.delattr(evaluations.identity_services, "send_text", raising=False)
+    web, sms = evaluations.invite(case=world.case)
+    assert sms.token_hash and web.invitee == world.people["applicant"]
+    entry = AuditEntry.objects.get(action=evaluations.EVALUATION_INVITED)
+    assert entry.details["sms_sent"] is False
 
 
 def test_a_withdrawn_case_is_not_invited(world):
