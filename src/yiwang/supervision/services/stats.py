@@ -245,3 +245,95 @@ def refresh_recent() -> int:
     """Today and yesterday (what the periodic task keeps fresh)."""
     today = timezone.localdate()
     return refresh_days(days=[today - dt.timedelta(days=1), today])
+
+
+def export_figures(*, actor: Any, figures: Any) -> bytes:
+    """The dashboard's figures as an Excel workbook (totals and rates, days, drill-down rows); audited."""
+    from openpyxl import Workbook
+
+    from yiwang.audit.services import record_event
+    from yiwang.core.spreadsheets import workbook_bytes, write_sheet
+
+    from ..constants import AuditAction
+
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = "汇总"
+    labels = {
+        "online_handleable": "可网办率（%）",
+        "fully_online": "全程网办率（%）",
+        "at_most_one_visit": "最多跑一次率（%）",
+        "on_time": "按时办结率（%）",
+        "satisfaction": "满意率（%）",
+        "online_submission": "网上申报率（%）",
+    }
+    where = (
+        figures.department.name if figures.department else (figures.region.name if figures.region else "全部")
+    )
+    rows: list[list[Any]] = [["范围", where], ["起始日期", figures.since], ["截止日期", figures.until]]
+    rows += [[labels[key], value] for key, value in figures.rates.items()]
+    rows += [[str(DailyCaseStat._meta.get_field(name).verbose_name), figures.totals[name]] for name in FIELDS]
+    rows.append(["平均办理用时（工作日）", figures.average_days])
+    write_sheet(summary, ["指标", "数值"], rows)
+    daily = workbook.create_sheet("每日")
+    write_sheet(
+        daily,
+        ["日期", "申报", "办结", "平均用时（工作日）"],
+        zip(
+            figures.daily["days"],
+            figures.daily["submitted"],
+            figures.daily["closed"],
+            figures.daily["average_days"],
+            strict=True,
+        ),
+    )
+    headers = [
+        "名称",
+        "申报",
+        "受理",
+        "办结",
+        "按时办结率（%）",
+        "全程网办率（%）",
+        "最多跑一次率（%）",
+        "满意率（%）",
+        "平均用时（工作日）",
+        "黄牌",
+        "红牌",
+        "投诉",
+    ]
+    for title, detail in (("下级", figures.children), ("部门", figures.departments)):
+        sheet = workbook.create_sheet(title)
+        write_sheet(
+            sheet,
+            headers,
+            (
+                [
+                    row["name"],
+                    row["submitted"],
+                    row["accepted"],
+                    row["closed"],
+                    row["on_time"],
+                    row["fully_online"],
+                    row["at_most_one_visit"],
+                    row["satisfaction"],
+                    row["average_days"],
+                    row["yellow_cards"],
+                    row["red_cards"],
+                    row["complaints"],
+                ]
+                for row in detail
+            ),
+        )
+    content = workbook_bytes(workbook)
+    record_event(
+        action=AuditAction.STATS_EXPORTED,
+        actor=actor,
+        department=figures.department,
+        details={
+            "since": figures.since.isoformat(),
+            "until": figures.until.isoformat(),
+            "region": figures.region.code if figures.region else "",
+            "department": figures.department.pk if figures.department else None,
+        },
+    )
+    return content
