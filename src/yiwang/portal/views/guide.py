@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET
 
 from yiwang.catalog.selectors import evaluate_situation, get_implementation_guide
 from yiwang.catalog.services import record_view
+from yiwang.supervision.services import demand
 
 from ..forms import SituationForm
 from ..preferences import current_region
@@ -36,6 +37,10 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
         # An item code was given: send the visitor to the chosen region's implementation.
         return redirect("portal:guide", code=context["implementation"].code)
     record_view(implementation=context["implementation"])
+    region = current_region(request)
+    implementation = context["implementation"]
+    region_code = region.code if region else implementation.region_id
+    demand.record_view(item_id=implementation.item_id, region_code=region_code)
     return render(request, "portal/guide.html", context)
 
 

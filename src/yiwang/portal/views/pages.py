@@ -14,7 +14,6 @@ from yiwang.catalog.selectors import (
     get_topic,
     list_department_implementations,
     list_popular_bundles,
-    list_popular_implementations,
     list_topic_entries,
     list_topics,
 )
@@ -22,6 +21,7 @@ from yiwang.catalog.services import record_view
 from yiwang.regions.constants import RegionLevel
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import get_department, list_departments, list_region_ancestors
+from yiwang.supervision.selectors.stats import hot_items, order_topics_by_demand
 
 from ..preferences import current_region
 from ..region_picker import build_picker
@@ -35,6 +35,12 @@ def _split_by_kind(topics: list[Topic]) -> dict[str, list[Topic]]:
         "themes": [topic for topic in topics if topic.kind == TopicKind.THEME],
         "life_events": [topic for topic in topics if topic.kind == TopicKind.LIFE_EVENT],
     }
+
+
+def _hot_topics(audience: str, region_code: str | None) -> dict[str, list[Topic]]:
+    """The audience's topics, those in demand in the region first (supervision's decayed demand)."""
+    topics = list_topics(audience=audience)
+    return _split_by_kind(order_topics_by_demand(topics=topics, region_code=region_code))
 
 
 def department_region(region: Region | None) -> Region | None:
@@ -54,10 +60,10 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "portal/home.html",
         {
-            "popular_items": list_popular_implementations(region_code=region_code, limit=10),
+            "popular_items": hot_items(region_code=region_code, limit=10),
             "popular_bundles": list_popular_bundles(limit=6),
-            "person_topics": _split_by_kind(list_topics(audience=Audience.PERSON)),
-            "enterprise_topics": _split_by_kind(list_topics(audience=Audience.ENTERPRISE)),
+            "person_topics": _hot_topics(Audience.PERSON, region_code),
+            "enterprise_topics": _hot_topics(Audience.ENTERPRISE, region_code),
             "departments": list(list_departments(region_code=departments_at.code)[:40])
             if departments_at
             else [],
