@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -35,8 +35,6 @@ from yiwang.regions.models import Department
 
 from ..constants import BAD_LEVELS, GOOD_LEVELS, CardColor, FeedbackKind
 from ..models import Card, DailyCaseStat, Evaluation, Feedback
-
-Key = tuple[int, int | None]  # (department id, implementation id or None)
 
 FIELDS = (
     "submitted",
@@ -65,68 +63,75 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 class _Rows:
-    """The day's figures by (department, implementation), with the region each row belongs to."""
+    """Figures by (day, department, implementation), with the region each row belongs to."""
 
     def __init__(self) -> None:
-        self.figures: dict[Key, dict[str, float]] = {}
-        self.regions: dict[Key, str] = {}
+        self.figures: dict[tuple[dt.date, int, int | None], dict[str, float]] = {}
+        self.regions: dict[tuple[dt.date, int, int | None], str] = {}
 
     def add(
-        self, row: dict[str, Any], implementation_field: str | None = "implementation_id", **values: float
+        self,
+        day: dt.date,
+        row: dict[str, Any],
+        implementation_field: str | None = "implementation_id",
+        **values: float,
     ) -> None:
         implementation_id = row.get(implementation_field) if implementation_field else None
-        key = (row["department_id"], implementation_id)
+        key = (day, row["department_id"], implementation_id)
         self.regions.setdefault(key, row["region_id"])
         figures = self.figures.setdefault(key, dict.fromkeys(FIELDS, 0))
         for name, value in values.items():
             figures[name] += value or 0
 
 
-def _cases(
-    rows: _Rows, start: dt.datetime, end: dt.datetime, day: dt.date, calendar: WorkdayCalendar
-) -> None:
-    group = ("department_id", "region_id", "implementation_id")
+GROUP = ("department_id", "region_id", "implementation_id")
+
+
+def _cases(rows: _Rows, start: dt.datetime, end: dt.datetime, calendar: WorkdayCalendar) -> None:
     submitted = (
         Case.objects.filter(submitted_at__gte=start, submitted_at__lt=end)
         .order_by()
-        .values(*group)
+        .annotate(on=TruncDate("submitted_at"))
+        .values("on", *GROUP)
         .annotate(n=Count("id"), online=Count("id", filter=Q(channel=Channel.ONLINE)))
     )
     for row in submitted:
-        rows.add(row, submitted=row["n"], submitted_online=row["online"])
+        rows.add(row["on"], row, submitted=row["n"], submitted_online=row["online"])
     accepted = (
         Case.objects.filter(accepted_at__gte=start, accepted_at__lt=end)
         .order_by()
-        .values(*group)
+        .annotate(on=TruncDate("accepted_at"))
+        .values("on", *GROUP)
         .annotate(n=Count("id"))
     )
     for row in accepted:
-        rows.add(row, accepted=row["n"])
+        rows.add(row["on"], row, accepted=row["n"])
     closed = (
         Case.objects.filter(closed_at__gte=start, closed_at__lt=end)
         .exclude(status=CaseStatus.WITHDRAWN)
         .order_by()
-        .annotate(submitted_on=TruncDate("submitted_at"))
-        .values(*group, "submitted_on")
+        .annotate(on=TruncDate("closed_at"), submitted_on=TruncDate("submitted_at"))
+        .values("on", *GROUP, "submitted_on")
         .annotate(
             n=Count("id"),
-            on_time=Count("id", filter=Q(promised_due__isnull=True) | Q(promised_due__gte=day)),
+            on_time=Count("id", filter=Q(promised_due__isnull=True) | Q(promised_due__gte=F("on"))),
             fully_online=Count("id", filter=Q(channel=Channel.ONLINE, visits=0)),
             one_visit=Count("id", filter=Q(visits__lte=1)),
         )
     )
-    distances: dict[dt.date, int] = {}
+    distances: dict[tuple[dt.date, dt.date], int] = {}
     for row in closed:
-        submitted_on = row["submitted_on"]
-        if submitted_on not in distances:
-            distances[submitted_on] = calendar.working_days_between(submitted_on, day)
+        pair = (row["submitted_on"], row["on"])
+        if pair not in distances:
+            distances[pair] = calendar.working_days_between(*pair)
         rows.add(
+            row["on"],
             row,
             closed=row["n"],
             closed_on_time=row["on_time"],
             closed_fully_online=row["fully_online"],
             closed_at_most_one_visit=row["one_visit"],
-            duration_days_sum=row["n"] * distances[submitted_on],
+            duration_days_sum=row["n"] * distances[pair],
         )
 
 
@@ -134,7 +139,8 @@ def _evaluations(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
     evaluations = (
         Evaluation.objects.filter(created_at__gte=start, created_at__lt=end, counted=True)
         .order_by()
-        .values("department_id", "region_id", "implementation_id")
+        .annotate(on=TruncDate("created_at"))
+        .values("on", *GROUP)
         .annotate(
             n=Count("id"),
             good=Count("id", filter=Q(level__in=sorted(GOOD_LEVELS))),
@@ -142,61 +148,71 @@ def _evaluations(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
         )
     )
     for row in evaluations:
-        rows.add(row, evaluations=row["n"], evaluations_good=row["good"], evaluations_bad=row["bad"])
+        rows.add(
+            row["on"], row, evaluations=row["n"], evaluations_good=row["good"], evaluations_bad=row["bad"]
+        )
 
 
-def _cards(rows: _Rows, day: dt.date) -> None:
+def _cards(rows: _Rows, since: dt.date, until: dt.date) -> None:
     cards = (
-        Card.objects.filter(raised_on=day)
+        Card.objects.filter(raised_on__gte=since, raised_on__lte=until)
         .order_by()
-        .values("department_id", "region_id", "case__implementation_id")
+        .values("raised_on", "department_id", "region_id", "case__implementation_id")
         .annotate(
             yellow=Count("id", filter=Q(color=CardColor.YELLOW)),
             red=Count("id", filter=Q(color=CardColor.RED)),
         )
     )
     for row in cards:
-        rows.add(row, "case__implementation_id", yellow_cards=row["yellow"], red_cards=row["red"])
+        rows.add(
+            row["raised_on"], row, "case__implementation_id", yellow_cards=row["yellow"], red_cards=row["red"]
+        )
 
 
 def _complaints(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
     complaints = (
         Feedback.objects.filter(kind=FeedbackKind.COMPLAINT, created_at__gte=start, created_at__lt=end)
         .order_by()
-        .values("department_id", "region_id")
+        .annotate(on=TruncDate("created_at"))
+        .values("on", "department_id", "region_id")
         .annotate(n=Count("id"))
     )
     for row in complaints:
-        rows.add(row, None, complaints=row["n"])
+        rows.add(row["on"], row, None, complaints=row["n"])
 
 
 def _exchange(rows: _Rows, start: dt.datetime, end: dt.datetime) -> None:
     """Allowed data-exchange calls, counted for the providing department (the audit log's entries)."""
     counts = count_entries(
-        actions=CALL_ACTIONS, group_by=("department",), since=start, until=end, outcome=Outcome.ALLOWED
+        actions=CALL_ACTIONS, group_by=("day", "department"), since=start, until=end, outcome=Outcome.ALLOWED
     )
-    by_department = {row["department"]: row["count"] for row in counts if row["department"]}
-    regions = dict(Department.objects.filter(pk__in=list(by_department)).values_list("pk", "region_id"))
-    for department_id, calls in by_department.items():
+    departments = {row["department"] for row in counts if row["department"]}
+    regions = dict(Department.objects.filter(pk__in=sorted(departments)).values_list("pk", "region_id"))
+    for row in counts:
+        department_id = row["department"]
         if department_id in regions:
+            day = row["day"] if isinstance(row["day"], dt.date) else dt.date.fromisoformat(str(row["day"]))
             rows.add(
+                day,
                 {"department_id": department_id, "region_id": regions[department_id]},
                 None,
-                exchange_calls=calls,
+                exchange_calls=row["count"],
             )
 
 
-def compute_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> list[DailyCaseStat]:
-    """The day's rows (not saved)."""
+def compute_days(
+    *, since: dt.date, until: dt.date, calendar: WorkdayCalendar | None = None
+) -> list[DailyCaseStat]:
+    """The rows of every day in [since, until] (not saved): each source grouped by day in one query."""
     calendar = calendar or load_calendar()
-    start, end = day_bounds(day)
+    start, end = day_bounds(since)[0], day_bounds(until)[1]
     rows = _Rows()
-    _cases(rows, start, end, day, calendar)
+    _cases(rows, start, end, calendar)
     _evaluations(rows, start, end)
-    _cards(rows, day)
+    _cards(rows, since, until)
     _complaints(rows, start, end)
     _exchange(rows, start, end)
-    implementation_ids = {key[1] for key in rows.figures if key[1] is not None}
+    implementation_ids = {key[2] for key in rows.figures if key[2] is not None}
     item_codes = dict(
         Implementation.objects.filter(pk__in=sorted(implementation_ids)).values_list("pk", "item__code")
     )
@@ -204,25 +220,35 @@ def compute_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> lis
         DailyCaseStat(
             day=day,
             department_id=department_id,
-            region_id=rows.regions[(department_id, implementation_id)],
+            region_id=rows.regions[(day, department_id, implementation_id)],
             implementation_id=implementation_id,
             item_code=item_codes.get(implementation_id, "") if implementation_id else "",
             **{name: figures[name] for name in FIELDS},
         )
-        for (department_id, implementation_id), figures in sorted(
-            rows.figures.items(), key=lambda pair: (pair[0][0], pair[0][1] or 0)
+        for (day, department_id, implementation_id), figures in sorted(
+            rows.figures.items(), key=lambda pair: (pair[0][0], pair[0][1], pair[0][2] or 0)
         )
-        if any(figures.values())
+        if any(figures.values()) and since <= day <= until
     ]
+
+
+def compute_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> list[DailyCaseStat]:
+    """The day's rows (not saved)."""
+    return compute_days(since=day, until=day, calendar=calendar)
+
+
+def refresh_range(*, since: dt.date, until: dt.date, calendar: WorkdayCalendar | None = None) -> int:
+    """Recompute every day in [since, until] and replace their rows (one transaction); rows written."""
+    stats = compute_days(since=since, until=until, calendar=calendar)
+    with transaction.atomic():
+        DailyCaseStat.objects.filter(day__gte=since, day__lte=until).delete()
+        DailyCaseStat.objects.bulk_create(stats, batch_size=2000)
+    return len(stats)
 
 
 def refresh_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> int:
     """Recompute the day's figures and replace its rows (one transaction); the number of rows written."""
-    stats = compute_day(day=day, calendar=calendar)
-    with transaction.atomic():
-        DailyCaseStat.objects.filter(day=day).delete()
-        DailyCaseStat.objects.bulk_create(stats, batch_size=1000)
-    return len(stats)
+    return refresh_range(since=day, until=day, calendar=calendar)
 
 
 def refresh_days(*, days: Iterable[dt.date]) -> int:
@@ -237,14 +263,15 @@ def refresh_days(*, days: Iterable[dt.date]) -> int:
 def refresh_since(*, since: dt.date, until: dt.date | None = None) -> int:
     """Refresh every day from ``since`` to ``until`` (default today), both included."""
     until = until or timezone.localdate()
-    count = (until - since).days + 1
-    return refresh_days(days=(since + dt.timedelta(days=offset) for offset in range(max(count, 0))))
+    if until < since:
+        return 0
+    return refresh_range(since=since, until=until)
 
 
 def refresh_recent() -> int:
     """Today and yesterday (what the periodic task keeps fresh)."""
     today = timezone.localdate()
-    return refresh_days(days=[today - dt.timedelta(days=1), today])
+    return refresh_range(since=today - dt.timedelta(days=1), until=today)
 
 
 def export_figures(*, actor: Any, figures: Any) -> bytes:
