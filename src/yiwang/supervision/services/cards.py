@@ -280,8 +280,10 @@ ON CONFLICT DO NOTHING
 
 
 def _audit_details_sql() -> str:
-    pairs = "'case_id', k.case_id, 'task_id', k.task_id, 'color', k.color, 'kind', k.kind, " \
+    pairs = (
+        "'case_id', k.case_id, 'task_id', k.task_id, 'color', k.color, 'kind', k.kind, "
         "'days_left', k.days_left, 'due_on', CAST(k.due_on AS varchar(10)), 'reason', k.reason"
+    )
     if connection.vendor == "postgresql":
         return f"jsonb_build_object({pairs})"
     return f"json_object({pairs})"
@@ -330,8 +332,24 @@ def _run_batch(
     t = today_ord
     cursor.execute(
         _CASE_CARDS,
-        [t, t, t, t, t, day, t, now, low, high, *RUNNING_STATUSES, t, t, rule.yellow_days_left, t,
-         rule.yellow_percent_left],
+        [
+            t,
+            t,
+            t,
+            t,
+            t,
+            day,
+            t,
+            now,
+            low,
+            high,
+            *RUNNING_STATUSES,
+            t,
+            t,
+            rule.yellow_days_left,
+            t,
+            rule.yellow_percent_left,
+        ],
     )
     cards = max(cursor.rowcount, 0)
     cursor.execute(_STAGE_CARDS, [t, day, t, now, low, high, TaskState.READY.value, *RUNNING_STATUSES, t, t])
@@ -348,8 +366,16 @@ def _run_batch(
     call = context.current()
     cursor.execute(
         _audit_sql(),
-        [now, AuditAction.CARD_RAISED.value, call.system, subject_hash(""), "效能监察", call.channel,
-         call.request_id, before],
+        [
+            now,
+            AuditAction.CARD_RAISED.value,
+            call.system,
+            subject_hash(""),
+            "效能监察",
+            call.channel,
+            call.request_id,
+            before,
+        ],
     )
     return cards, recipients
 

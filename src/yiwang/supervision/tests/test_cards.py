@@ -117,11 +117,19 @@ def test_a_stopped_or_closed_clock_raises_nothing(status):
 def test_the_sweep_is_idempotent_cards_recipients_and_audit_once():
     world = make_cards_world()
     first = cards.sweep(today=dt.date(2026, 10, 12), batch_size=1)
-    counts = (Card.objects.count(), CardRecipient.objects.count(), AuditEntry.objects.filter(
-        action=AuditAction.CARD_RAISED).count(), Notice.objects.count())
+    counts = (
+        Card.objects.count(),
+        CardRecipient.objects.count(),
+        AuditEntry.objects.filter(action=AuditAction.CARD_RAISED).count(),
+        Notice.objects.count(),
+    )
     second = cards.sweep(today=dt.date(2026, 10, 12), batch_size=1)
-    again = (Card.objects.count(), CardRecipient.objects.count(), AuditEntry.objects.filter(
-        action=AuditAction.CARD_RAISED).count(), Notice.objects.count())
+    again = (
+        Card.objects.count(),
+        CardRecipient.objects.count(),
+        AuditEntry.objects.filter(action=AuditAction.CARD_RAISED).count(),
+        Notice.objects.count(),
+    )
     assert first.cards == 1 and second.cards == 0 and counts == again
     assert world.case.pk == Card.objects.get().case_id
 
@@ -143,7 +151,10 @@ def test_cards_reach_the_handler_the_head_and_the_supervisor_of_the_region_only(
     assert "1 张新的黄红牌" in notices.first().title
     entry = AuditEntry.objects.get(action=AuditAction.CARD_RAISED)
     assert (entry.object_type, entry.object_id, entry.department_id) == (
-        "supervision.card", str(card.pk), world.department.pk)
+        "supervision.card",
+        str(card.pk),
+        world.department.pk,
+    )
     assert entry.details["kind"] == CardKind.STAGE_OVERRUN and entry.details["case_id"] == world.case.pk
 
 
@@ -163,6 +174,7 @@ def test_many_cases_in_small_batches_give_the_same_cards_as_one_batch():
     for offset in range(6):
         open_case(world.department, promised_due=PROMISED_DUE + dt.timedelta(days=offset))
     cards.sweep(today=dt.date(2026, 10, 12), batch_size=2)
+
     def raised():
         return sorted(Card.objects.values_list("case_id", "task_id", "kind", "days_left"), key=str)
 
