@@ -247,9 +247,11 @@ def _complaints_by_topic(
         created_at__lt=end,
     )
     rows = complaints.order_by().values("item__topics").annotate(count=Count("id", distinct=True))
-    counts = {row["item__topics"]: row["count"] for row in rows}
+    counts: dict[int | None, int] = {row["item__topics"]: row["count"] for row in rows}
     names = dict(Topic.objects.filter(pk__in=[pk for pk in counts if pk]).values_list("pk", "name"))
-    result = [{"topic": names.get(pk, ""), "count": count} for pk, count in counts.items() if pk]
+    result: list[dict[str, Any]] = [
+        {"topic": names.get(pk, ""), "count": count} for pk, count in counts.items() if pk is not None
+    ]
     if counts.get(None):
         result.append({"topic": _("未归入主题"), "count": counts[None]})
     return sorted(result, key=lambda row: -row["count"])

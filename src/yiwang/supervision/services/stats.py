@@ -72,7 +72,7 @@ class _Rows:
     def add(
         self,
         day: dt.date,
-        row: dict[str, Any],
+        row: Any,
         implementation_field: str | None = "implementation_id",
         **values: float,
     ) -> None:
@@ -299,7 +299,10 @@ def export_figures(*, actor: Any, figures: Any) -> bytes:
     )
     rows: list[list[Any]] = [["范围", where], ["起始日期", figures.since], ["截止日期", figures.until]]
     rows += [[labels[key], value] for key, value in figures.rates.items()]
-    rows += [[str(DailyCaseStat._meta.get_field(name).verbose_name), figures.totals[name]] for name in FIELDS]
+    rows += [
+        [str(getattr(DailyCaseStat._meta.get_field(name), "verbose_name", name)), figures.totals[name]]
+        for name in FIELDS
+    ]
     rows.append(["平均办理用时（工作日）", figures.average_days])
     write_sheet(summary, ["指标", "数值"], rows)
     daily = workbook.create_sheet("每日")
