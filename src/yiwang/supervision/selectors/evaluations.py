@@ -23,12 +23,12 @@ from yiwang.applications.services.numbers import normalize_case_number
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.pagination import DEFAULT_LIMIT, Page, paginate
 from yiwang.core.workdays import load_calendar
-from yiwang.identity.selectors import staff_department_ids
+from yiwang.identity.selectors import assignment_covering_region, has_permission_in, staff_department_ids
 from yiwang.regions.selectors import get_region, region_exists, region_prefix
 
 from ..constants import BAD_LEVELS, GOOD_LEVELS, EvaluationLevel, EvaluationStage, RectificationStatus
 from ..models import Evaluation, EvaluationAddition, Rectification
-from .scope import supervision_scope_for
+from .scope import OVERSEE, RESPOND, supervision_scope_for
 
 SCORECARD_SECONDS = 600
 GROUPS = {"item": "item_code", "department": "department_id", "region": "region_id"}
@@ -160,6 +160,24 @@ def rectification_for_rater(*, actor: Any, rectification_id: int) -> Rectificati
     if rectification is None:
         raise _rectification_not_found()
     return rectification
+
+
+def may_respond(*, actor: Any, rectification: Rectification) -> bool:
+    """The department head of the ticket (measures, appeal)."""
+    return has_permission_in(
+        actor=actor,
+        permission=RESPOND,
+        department_id=rectification.department_id,
+        region_code=rectification.region_id,
+    )
+
+
+def may_oversee(*, actor: Any, rectification: Rectification) -> bool:
+    """A supervisor over the ticket's region (revisit, the appeal's decision)."""
+    return (
+        assignment_covering_region(actor=actor, permission=OVERSEE, region_code=rectification.region_id)
+        is not None
+    )
 
 
 # Rates --------------------------------------------------------------------------------------------------

@@ -241,7 +241,8 @@ def _refuse(*, actor: Any, case: Case, error: DomainError, channel: str) -> None
     raise error
 
 
-def _refuse_handler(*, actor: Any, case: Case, channel: str, logged_actor: Any = None) -> None:
+def refuse_if_handler(*, actor: Any, case: Case, channel: str, logged_actor: Any = None) -> None:
+    """Refuse (and audit, in its own transaction) a rating by staff who handled the case."""
     if handled_case(user=actor, case=case):
         _refuse(
             actor=logged_actor if logged_actor is not None else actor,
@@ -350,9 +351,9 @@ def evaluate(
     clean_indicators = _clean_indicators(indicators)
     text = _clean_comment(comment)
     if channel != EvaluationChannel.PHONE:  # on the phone the supervisor only records the caller's rating
-        _refuse_handler(actor=actor, case=case, channel=channel)
+        refuse_if_handler(actor=actor, case=case, channel=channel)
     rater = _rater(actor=actor, case=case, channel=channel, token=token, caller_id_number=caller_id_number)
-    _refuse_handler(actor=rater.user, case=case, channel=channel, logged_actor=actor)
+    refuse_if_handler(actor=rater.user, case=case, channel=channel, logged_actor=actor)
     if rater.stage == EvaluationStage.SERVICE and case.status not in RATEABLE_STATUSES:
         raise Conflict(_("办件办结后才能评价"), code="case_not_closed")
     with transaction.atomic():
