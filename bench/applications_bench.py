@@ -5,6 +5,7 @@
     .venv/bin/python bench/applications_bench.py http    [--database sqlite|postgres] [--seconds 10]
     .venv/bin/python bench/applications_bench.py reads   [--cases 1000000] [--seconds 10] [--samples 400]
     .venv/bin/python bench/applications_bench.py profile [--database sqlite|postgres] [--submissions 40]
+    .venv/bin/python bench/applications_bench.py page    [--samples 400]     # the workbench page in-process
 
 ``submit``: ``services.cases.submit`` in-process, a real demo form (城乡居民医保参保登记 for citizen_l4,
 社会保障卡申领 for citizen_l3), every material satisfied by an e-license or the vault, the workflow started
@@ -776,9 +777,68 @@ def reads_bench(*, cases: int, seconds: int, samples: int) -> dict[str, Any]:
     return figures
 
 
+def page_bench(*, samples: int) -> dict[str, Any]:
+    """The workbench page ``/cases/workbench/`` in-process (Django's test client, a verified staff
+    session, the busiest three queues at 1M cases): median and p99 of the whole request, its SQL count,
+    and a cProfile on process_time in var/bench-applications-pg/page-cpu-profile.txt."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client
+
+    setup_django("postgres")
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    busiest = [user for user, _n in _busiest_staff()[:3]]
+    clients = []
+    for user in busiest:
+        client = Client()
+        name, value = staff_session_cookie(user).split("=", 1)
+        client.cookies[name] = value
+        clients.append(client)
+    for i in range(20):  # warm
+        response = clients[i % 3].get("/cases/workbench/")
+        assert response.status_code == 200, response.status_code
+    statements: list[str] = []
+
+    def _capture(execute, sql, params, many, context):  # request_started clears connection.queries
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(_capture):
+        clients[0].get("/cases/workbench/")
+    timed = _timed(lambda i: clients[i % 3].get("/cases/workbench/"), samples)
+    cpu = []
+    for i in range(samples):  # CPU time of this process a page (what other work on the cores does not change)
+        started = time.process_time()
+        clients[i % 3].get("/cases/workbench/")
+        cpu.append(time.process_time() - started)
+    timed["cpu_p50_ms"] = round(_percentile(cpu, 0.5) * 1000, 2)
+    timed["cpu_p99_ms"] = round(_percentile(cpu, 0.99) * 1000, 2)
+    cpu_profiler = cProfile.Profile(time.process_time)
+    cpu_profiler.enable()
+    for i in range(min(samples, 100)):
+        clients[i % 3].get("/cases/workbench/")
+    cpu_profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(cpu_profiler, stream=text).sort_stats("cumulative").print_stats(60)
+    out = PG_VAR / "page-cpu-profile.txt"
+    out.write_text(text.getvalue() + "\n\nSQL of one page:\n" + "\n".join(statements))
+    return {
+        "page /cases/workbench/ in-process": timed,
+        "sql_statements": len(statements),
+        "rows": clients[0].get("/cases/workbench/").content.count(b'data-testid="queue-row"'),
+        "cpu_profile": str(out),
+        "load_average": _load_average(),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["submit", "http", "reads", "profile"])
+    parser.add_argument("mode", choices=["submit", "http", "reads", "profile", "page"])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--processes", type=int, default=2)
@@ -794,6 +854,8 @@ def main() -> None:
         figures = profile_bench(database=arguments.database, submissions=arguments.submissions)
     elif arguments.mode == "http":
         figures = http_submit_bench(database=arguments.database, seconds=int(arguments.seconds))
+    elif arguments.mode == "page":
+        figures = page_bench(samples=arguments.samples)
     else:
         figures = reads_bench(
             cases=arguments.cases, seconds=int(arguments.seconds), samples=arguments.samples

@@ -307,6 +307,10 @@ def _after(due_on: dt.date | None, pk: int) -> Q:
     return Q(due_on__gt=due_on) | Q(due_on=due_on, pk__gt=pk) | Q(due_on__isnull=True)
 
 
+# A queue row never shows the case's answers or its workflow (kilobytes of JSON a case to fetch and decode)
+_QUEUE_DEFERRED = ("case__state_json", "case__data", "case__situation", "case__prefilled")
+
+
 def staff_queue(
     *,
     actor: Any,
@@ -345,9 +349,9 @@ def staff_queue(
     if cursor:
         tasks = tasks.filter(_after(*_decode_cursor(cursor)))
     rows = list(
-        tasks.select_related("case__implementation", "case__bundle", "claimed_by").order_by(
-            F("due_on").asc(nulls_last=True), "pk"
-        )[: limit + 1]
+        tasks.select_related("case__implementation", "case__bundle", "claimed_by")
+        .defer(*_QUEUE_DEFERRED)
+        .order_by(F("due_on").asc(nulls_last=True), "pk")[: limit + 1]
     )
     items, more = rows[:limit], len(rows) > limit
     next_cursor = _encode_cursor(items[-1].due_on, items[-1].pk) if more and items else None

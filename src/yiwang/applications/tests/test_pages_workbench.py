@@ -180,6 +180,27 @@ def test_the_queue_filters_by_claim_item_and_status(pages):
     assert numbers(status=CaseStatus.SUSPENDED) == {other_item.case.number}
 
 
+def test_a_queue_row_shows_window_escalation_claimant_and_escapes_what_people_typed(pages):
+    today = timezone.localdate()
+    task = queued(pages, due_on=today + dt.timedelta(days=30))
+    Case.objects.filter(pk=task.case_id).update(holder_name="<script>alert(1)</script>", channel="window")
+    CaseTask.objects.filter(pk=task.pk).update(
+        is_escalation=True, claimed_by=pages.people["clerk"], name="审查 & <b>复核</b>"
+    )
+    client = pages.client("approver")
+    response = client.get(reverse("applications:workbench"), {"status": CaseStatus.ACCEPTED})
+    body = response.content.decode()
+    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "审查 &amp; &lt;b&gt;复核&lt;/b&gt;" in body
+    assert '<span class="tag">窗口</span>' in body
+    assert '<span class="flag flag-overdue">督办</span>' in body
+    assert pages.people["clerk"].full_name in body
+    assert f'href="{case_url(task.case)}"' in body
+    assert f'<option value="{CaseStatus.ACCEPTED}" selected>' in body
+    english = client.get(reverse("applications:workbench"), HTTP_ACCEPT_LANGUAGE="en")
+    assert english.status_code == 200
+
+
 def test_the_queue_pages_by_cursor(pages, monkeypatch):
     monkeypatch.setattr(workbench_queue, "PAGE_SIZE", 2)
     today = timezone.localdate()
