@@ -168,7 +168,7 @@ def access_anomaly_for_review(*, actor: Any, anomaly_id: int) -> Anomaly:
         raise NotFound("未找到该异常", code="anomaly_not_found")
     condition = Q(department__isnull=True, region__isnull=True)
     for prefix in scope.region_prefixes:
-        condition |= Q(region_id__startswith=prefix)
+        condition |= Q(region__code__startswith=prefix)
     anomaly = Anomaly.objects.filter(condition, pk=anomaly_id).first()
     if anomaly is None:
         raise NotFound("未找到该异常", code="anomaly_not_found")
