@@ -146,7 +146,7 @@ def route(
         case = access_case_by_number(actor=actor, number=case_number)  # NotFound alike when not theirs
         if not is_applicant_side(actor=actor, case=case):
             raise NotFound(_("未找到该办件"), code="case_not_found")
-        implementation = Implementation.objects.select_related("item").get(pk=case.implementation_id)
+        implementation = Implementation.objects.select_related("item").get(pk=case.implementation_id or 0)
         return Route(case.department, case.region, implementation.item, case, "case")
     if subject == FeedbackSubject.ITEM:
         if not item_code:
@@ -368,7 +368,7 @@ def _event(feedback: Feedback, kind: str, *, actor: Any, text: str = "", **field
 
 def _lock(feedback: Feedback) -> Feedback:
     return (
-        Feedback.objects.select_for_update()
+        Feedback.objects.select_for_update(of=("self",))
         .select_related("department", "region", "item")
         .get(pk=feedback.pk)
     )
@@ -476,9 +476,9 @@ def anonymize(text: str, *, names: list[str]) -> str:
 def _personal_names(feedback: Feedback) -> list[str]:
     names = [feedback.contact_name]
     if feedback.citizen_id is not None:
-        citizen = feedback.citizen
+        citizen: Any = feedback.citizen
         names += [citizen.full_name, getattr(citizen, "given_name", "")]
-    if feedback.case_id is not None:
+    if feedback.case is not None:
         names.append(feedback.case.holder_name)
     return names
 
@@ -522,7 +522,8 @@ def _guide_implementation(feedback: Feedback) -> Implementation:
         .first()
     )
     if implementation is None:
-        implementation = get_implementation_guide(code=feedback.item.code, region_code=feedback.region_id)
+        item: Any = feedback.item
+        implementation = get_implementation_guide(code=item.code, region_code=feedback.region_id)
     return implementation
 
 
