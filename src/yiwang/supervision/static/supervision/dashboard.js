@@ -30,6 +30,7 @@
     duration.yAxis = { type: "value" };
     duration.series = [{ name: labels.average_days, type: "bar", data: data.daily.average_days, itemStyle: { color: "#7d3c98" } }];
     var rates = base();
+    rates.grid.right = 44;
     rates.xAxis = { type: "value", max: 100 };
     rates.yAxis = { type: "category", data: data.rates.map(function (row) { return row[0]; }).reverse() };
     rates.series = [{ name: labels.percent, type: "bar", data: data.rates.map(function (row) { return row[1]; }).reverse(), itemStyle: { color: "#d68910" }, label: { show: true, position: "right", color: text } }];
