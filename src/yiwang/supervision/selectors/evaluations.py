@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -183,14 +183,14 @@ def may_oversee(*, actor: Any, rectification: Rectification) -> bool:
 # Rates --------------------------------------------------------------------------------------------------
 
 
-def with_current_level(queryset: QuerySet[Evaluation]) -> QuerySet[Evaluation]:
-    """Annotate ``current_level``: the latest addition's new level, else the first one."""
+def current_level() -> Coalesce:
+    """The expression of a rating's current level: the latest addition's new level, else the first one."""
     latest = (
         EvaluationAddition.objects.filter(evaluation=OuterRef("pk"), level__isnull=False)
         .order_by("-created_at", "-pk")
         .values("level")[:1]
     )
-    return queryset.annotate(current_level=Coalesce(Subquery(latest), "level", output_field=IntegerField()))
+    return Coalesce(Subquery(latest), "level", output_field=IntegerField())
 
 
 @dataclass(frozen=True)
@@ -229,7 +229,9 @@ def rates(
     if by not in GROUPS:
         raise InvalidInput(_("统计维度须为 item、department 或 region"), code="invalid_group")
     field_name = GROUPS[by]
-    queryset = with_current_level(Evaluation.objects.filter(_period(start, end), counted=True))
+    queryset = Evaluation.objects.filter(_period(start, end), counted=True).annotate(
+        current_level=current_level()
+    )
     if region_code:
         if not region_exists(code=region_code):
             raise InvalidInput(_("未知的行政区划"), code="invalid_region")
@@ -274,7 +276,9 @@ def _closed_on(rectification: Rectification) -> dt.date | None:
 
 
 def _compute_scorecard(item_code: str) -> Scorecard:
-    evaluations = with_current_level(Evaluation.objects.filter(item_code=item_code, counted=True))
+    evaluations = Evaluation.objects.filter(item_code=item_code, counted=True).annotate(
+        current_level=current_level()
+    )
     counts = {
         row["current_level"]: row["n"] for row in evaluations.values("current_level").annotate(n=Count("pk"))
     }

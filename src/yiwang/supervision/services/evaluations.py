@@ -282,6 +282,13 @@ def _rater(*, actor: Any, case: Case, channel: str, token: str, caller_id_number
     raise InvalidInput(_("不支持的评价渠道"), code="invalid_channel")
 
 
+def _required_level(level: Any) -> int:
+    value = _clean_level(level)
+    if value is None:
+        raise InvalidInput(_("请选择评价等级（1–5）"), code="invalid_level")
+    return value
+
+
 def _clean_level(level: Any, *, required: bool = True) -> int | None:
     if level in (None, "") and not required:
         return None
@@ -347,7 +354,7 @@ def evaluate(
     ``caller_mismatch``, ``handler_cannot_evaluate`` (refused and audited), ``case_not_closed``,
     ``invalid_level``, ``invalid_indicators``, ``comment_too_long``, ``already_evaluated`` (409).
     """
-    clean_level = _clean_level(level)
+    clean_level = _required_level(level)
     clean_indicators = _clean_indicators(indicators)
     text = _clean_comment(comment)
     if channel != EvaluationChannel.PHONE:  # on the phone the supervisor only records the caller's rating

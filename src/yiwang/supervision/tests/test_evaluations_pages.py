@@ -204,3 +204,9 @@ def test_the_guide_page_shows_the_items_scorecard(world, client):
     assert response.status_code == 200
     page = response.content.decode()
     assert 'data-testid="scorecard"' in page and "非常不满意" in page
+
+
+def test_my_closed_case_links_to_its_rating_page(world):
+    page = world.client("applicant").get(reverse("applications:case", args=[world.case.number]))
+    assert page.status_code == 200
+    assert f"/supervision/evaluate/{world.case.number}/" in page.content.decode()
