@@ -422,7 +422,7 @@ def sweep(*, today: dt.date | None = None, batch_size: int = BATCH_SIZE) -> Swee
 @transaction.atomic
 def _notify(*, start: int) -> int:
     """One in-app notice per recipient of the cards raised since ``start`` (in their first department)."""
-    rows = (
+    rows = list(
         CardRecipient.objects.filter(card_id__gt=start)
         .values("user_id")
         .annotate(
@@ -432,7 +432,6 @@ def _notify(*, start: int) -> int:
         )
         .order_by("user_id")
     )
-    rows = list(rows)
     departments = Department.objects.in_bulk({row["department_id"] for row in rows})
     users = User.objects.in_bulk({row["user_id"] for row in rows})
     for row in rows:
@@ -456,8 +455,9 @@ def acknowledge(*, actor: Any, card_id: int, note: str = "") -> Card:
     recipients have acknowledged it. Audited with the note.
     """
     card = Card.objects.select_for_update().select_related("department", "region").filter(pk=card_id).first()
+    actor_id: int = getattr(actor, "pk", None) or 0
     rows = list(
-        CardRecipient.objects.filter(card_id=card_id, user_id=getattr(actor, "pk", None)).order_by("pk")
+        CardRecipient.objects.filter(card_id=card_id, user_id=actor_id).order_by("pk")
         if card is not None and getattr(actor, "is_authenticated", False)
         else []
     )
