@@ -18,7 +18,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 from ninja import Field, Header, Path, Query, Router, Schema
 from ninja.responses import Status
-from pydantic import StringConstraints
+from pydantic import StrictInt, StringConstraints
 
 from yiwang.core.api_auth import bearer_scope
 from yiwang.core.errors import Conflict
@@ -44,8 +44,10 @@ router = Router(tags=["好差评"])
 
 
 class EvaluationIn(Schema):
-    level: int = Field(..., description="评价等级：5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意")
-    indicators: dict[str, int] = Field(
+    level: StrictInt = Field(
+        ..., description="评价等级：5 非常满意，4 满意，3 基本满意，2 不满意，1 非常不满意"
+    )
+    indicators: dict[str, StrictInt] = Field(
         default_factory=dict,
         description="分项评价（efficiency、guide_accuracy、convenience、ease_of_use），各 1–5",
     )
@@ -54,7 +56,7 @@ class EvaluationIn(Schema):
 
 class AdditionIn(Schema):
     comment: ShortText = Field(..., description="追加评价内容")
-    level: int | None = Field(None, description="新的评价等级（可选；此后按新等级统计）")
+    level: StrictInt | None = Field(None, description="新的评价等级（可选；此后按新等级统计）")
 
 
 class AdditionOut(Schema):

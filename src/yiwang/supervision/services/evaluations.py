@@ -289,13 +289,21 @@ def _required_level(level: Any) -> int:
     return value
 
 
+def _score(raw: Any) -> int:
+    """A whole number given as an int or its digits (never a bool or a fraction); 0 when it is not one."""
+    if isinstance(raw, bool):
+        return 0
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit():
+        return int(raw.strip())
+    return 0
+
+
 def _clean_level(level: Any, *, required: bool = True) -> int | None:
     if level in (None, "") and not required:
         return None
-    try:
-        value = int(level)
-    except (TypeError, ValueError):
-        value = 0
+    value = _score(level)
     if value not in EvaluationLevel.values:
         raise InvalidInput(_("请选择评价等级（1–5）"), code="invalid_level")
     return value
@@ -314,11 +322,8 @@ def _clean_indicators(indicators: Any) -> dict[str, int]:
             )
         if raw in (None, ""):
             continue
-        try:
-            value = int(raw)
-        except (TypeError, ValueError):
-            value = 0
-        if isinstance(raw, bool) or value not in range(1, 6):
+        value = _score(raw)
+        if value not in range(1, 6):
             raise InvalidInput(_("分项评价须为 1–5 分"), code="invalid_indicators")
         cleaned[key] = value
     return cleaned

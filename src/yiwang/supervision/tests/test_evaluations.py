@@ -134,6 +134,8 @@ def test_an_open_case_cannot_be_rated_yet(world):
         (0, None, "", "invalid_level"),
         ("x", None, "", "invalid_level"),
         (6, None, "", "invalid_level"),
+        (True, None, "", "invalid_level"),
+        (4.5, None, "", "invalid_level"),
         (5, {"speed": 3}, "", "invalid_indicators"),
         (5, {"efficiency": 9}, "", "invalid_indicators"),
         (5, ["efficiency"], "", "invalid_indicators"),

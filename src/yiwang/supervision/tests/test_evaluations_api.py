@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from yiwang.audit.models import AuditEntry
 from yiwang.supervision.constants import AuditAction, RectificationStatus
@@ -196,3 +198,49 @@ def test_bad_input_never_answers_500(world, url, body):
     client = world.client("applicant" if "cases" in url else "supervisor")
     response = _post(client, url.format(n=world.case.number), body, **{"Idempotency-Key": "k"})
     assert 400 <= response.status_code < 500, response.content
+
+
+_ANY_VALUE = st.one_of(
+    st.text(max_size=40),
+    st.integers(min_value=-(10**20), max_value=10**20),
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.dictionaries(
+        st.text(max_size=20), st.one_of(st.integers(), st.text(max_size=5), st.none()), max_size=5
+    ),
+    st.lists(st.integers(), max_size=3),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    payload=st.dictionaries(st.sampled_from(["level", "indicators", "comment", "other"]), _ANY_VALUE),
+    key=st.text(max_size=8),
+)
+def test_any_rating_body_gets_an_answer_not_a_server_error(world, payload, key):
+    client = world.client("applicant")
+    client.raise_request_exception = False
+    headers = (
+        {"Idempotency-Key": key} if key and key.isascii() and key.isprintable() and " " not in key else {}
+    )
+    response = _post(client, _rate_url(world), payload, **headers)
+    assert response.status_code in {200, 201, 400, 409}, response.content
+
+
+@settings(max_examples=60, deadline=None)
+@given(level=_ANY_VALUE, indicators=_ANY_VALUE)
+def test_the_rating_validators_accept_only_levels_1_to_5(level, indicators):
+    from yiwang.core.errors import InvalidInput
+    from yiwang.supervision.services.evaluations import _clean_indicators, _clean_level
+
+    try:
+        value = _clean_level(level)
+    except InvalidInput:
+        value = None
+    assert value is None or (value in (1, 2, 3, 4, 5) and not isinstance(level, bool | float))
+    try:
+        cleaned = _clean_indicators(indicators)
+    except InvalidInput:
+        cleaned = {}
+    assert all(1 <= score <= 5 for score in cleaned.values())
