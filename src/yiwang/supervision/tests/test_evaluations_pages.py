@@ -210,3 +210,23 @@ def test_my_closed_case_links_to_its_rating_page(world):
     page = world.client("applicant").get(reverse("applications:case", args=[world.case.number]))
     assert page.status_code == 200
     assert f"/supervision/evaluate/{world.case.number}/" in page.content.decode()
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+def test_my_evaluations_page_lists_only_the_visitors_own_ratings(world, who):
+    _ticket(world)
+    response = world.client(who).get(reverse("supervision:my_evaluations"))
+    if who == "anonymous":
+        assert response.status_code == 302
+        return
+    assert response.status_code == 200
+    assert (world.case.number in response.content.decode()) == (who == "applicant")
+
+
+def test_a_handler_opening_the_sms_link_is_refused_and_audited(world):
+    _web, sms = evaluations.invite(case=world.case)
+    token = "sms-token-handler-0001"
+    EvaluationInvitation.objects.filter(pk=sms.pk).update(token_hash=evaluations.hash_token(token))
+    response = world.client("handler").post(reverse("supervision:sms_evaluate", args=[token]), {"level": "5"})
+    assert response.status_code == 403 and not Evaluation.objects.exists()
+    assert AuditEntry.objects.filter(action=AuditAction.EVALUATION_REFUSED).count() == 1
