@@ -54,8 +54,14 @@ class Card(models.Model):
     """A yellow or red card on a case (or one of its stages): raised once per kind, kept for good."""
 
     case = models.ForeignKey("applications.Case", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: card_once_per_task (task, kind) serves every lookup by stage.
     task = models.ForeignKey(
-        "applications.CaseTask", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "applications.CaseTask",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     color = models.CharField(_("颜色"), max_length=10, choices=CardColor.choices)
     kind = models.CharField(_("类型"), max_length=20, choices=CardKind.choices)
@@ -63,9 +69,15 @@ class Card(models.Model):
     due_on = models.DateField(_("期限"))
     raised_on = models.DateField(_("发牌日期"))
     days_left = models.SmallIntegerField(_("剩余工作日"))
+    # No index of its own: card_department_idx (department, color, raised_on) leads with it.
     department = models.ForeignKey(
-        "regions.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
+        "regions.Department",
+        verbose_name=_("部门"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
+    # Keeps its own indexes: the varchar_pattern_ops one serves the supervisors' region-prefix LIKE.
     region = models.ForeignKey(
         "regions.Region", verbose_name=_("区划"), on_delete=models.PROTECT, related_name="+"
     )
@@ -98,8 +110,12 @@ class Card(models.Model):
 class CardRecipient(models.Model):
     """One person a card reaches (handler, department head, supervisor), and their acknowledgment."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="recipients")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Neither foreign key has an index of its own: card_recipient_once (card, user, role) leads with the
+    # card, card_recipient_inbox_idx (user, acknowledged_at) with the user.
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="recipients", db_index=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     role = models.CharField(_("身份"), max_length=16, choices=RecipientRole.choices)
     acknowledged_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     note = models.CharField(_("签收说明"), max_length=500, blank=True)

@@ -3,10 +3,11 @@
 The sweep is set-based so it keeps up with a million open cases: the working-day calendar becomes a
 temporary table ``date → working-day ordinal`` (the ordinal counts the working days up to that date), so
 the working days between two dates are a subtraction and the whole check is one INSERT … SELECT … ON
-CONFLICT DO NOTHING per batch of case ids, with the recipients and the audit entries inserted the same
-way from the cards the batch created. The same SQL runs on SQLite and PostgreSQL (only the JSON of the
-audit details differs). One card of a kind per case (per stage for an overrun): the unique constraints
-make the sweep idempotent, so it may run any number of times a day.
+CONFLICT DO NOTHING per batch of case ids, the recipients one more from the cards the batch created, and
+the audit log one entry per department and batch listing the cards (the Card rows are the kept record of
+each card). The same SQL runs on SQLite and PostgreSQL (only the id list of the audit summary differs).
+One card of a kind per case (per stage for an overrun): the unique constraints make the sweep
+idempotent, so it may run any number of times a day.
 
 Rules (docs/supervision-cards.md):
 
@@ -36,11 +37,10 @@ from django.utils import timezone
 
 from yiwang.applications.constants import CaseStatus, TaskState
 from yiwang.applications.models import Case, CaseTask
-from yiwang.audit.services import record_event, subject_hash
-from yiwang.core import call_context as context
+from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.workdays import load_calendar
-from yiwang.identity.models import StaffAssignment, User
+from yiwang.identity.models import User
 from yiwang.identity.selectors import list_holders_of_permission
 from yiwang.notifications.services.notices import raise_notice
 from yiwang.regions.models import Department
@@ -71,7 +71,8 @@ _STAFF_TABLE = "sv_card_staff"
 class SweepResult:
     today: dt.date
     raised: dict[str, int] = field(default_factory=dict)  # by kind
-    recipients: int = 0
+    recipients: int = 0  # reached by the new cards
+    handlers_added: int = 0  # claimants added to earlier cards (stages claimed since)
     notices: int = 0
     batches: int = 0
 
@@ -150,19 +151,12 @@ def _fill_workdays(cursor: Any, ordinals: dict[dt.date, int]) -> None:
 
 
 def _staff_rows() -> list[tuple[str, int, int, str, str]]:
-    """(kind, user, department, role, region prefix) of the people cards may reach.
+    """(kind, user, department, role, region prefix) of the people cards reach besides the handler.
 
-    kind "staff": every active staff role (the handlers of an unclaimed stage hold its role in its
-    department and region); "head": the holders of ``supervision.respond`` (department heads);
-    "supervisor": the holders of ``supervision.oversee`` (region-wide).
+    kind "head": the holders of ``supervision.respond`` (department heads); "supervisor": the holders of
+    ``supervision.oversee`` (region-wide).
     """
     rows: list[tuple[str, int, int, str, str]] = []
-    staff = StaffAssignment.objects.filter(user__is_active=True, user__is_staff_member=True).select_related(
-        "region"
-    )
-    for assignment in staff:
-        prefix = region_prefix(code=assignment.region.code, level=assignment.region.level)
-        rows.append(("staff", assignment.user_id, assignment.department_id, assignment.role, prefix))
     for kind, permission in (("head", RESPOND), ("supervisor", OVERSEE)):
         for assignment in list_holders_of_permission(permission=permission):
             prefix = region_prefix(code=assignment.region.code, level=assignment.region.level)
@@ -238,69 +232,111 @@ WHERE t.case_id >= %s AND t.case_id < %s
 ON CONFLICT DO NOTHING
 """  # noqa: S608 (table names are constants)
 
-# The handlers: the stage's claimant, else the staff holding its role in its department and region; a
-# case card reaches the handlers of the case's open stages.
-_HANDLERS = f"""
-INSERT INTO supervision_cardrecipient (card_id, user_id, role, acknowledged_at, note)
-SELECT kt.card_id, COALESCE(kt.claimed_by_id, st.user_id), 'handler', NULL, ''
-FROM (
-    SELECT k.id AS card_id, t.claimed_by_id, t.department_id, t.role, t.region_id
-    FROM supervision_card k JOIN applications_casetask t ON t.id = k.task_id
-    WHERE k.id > %s AND k.task_id IS NOT NULL
-    UNION ALL
-    SELECT k.id, t.claimed_by_id, t.department_id, t.role, t.region_id
-    FROM supervision_card k JOIN applications_casetask t ON t.case_id = k.case_id AND t.state = %s
-    WHERE k.id > %s AND k.task_id IS NULL
-) kt
-LEFT JOIN {_STAFF_TABLE} st
-       ON kt.claimed_by_id IS NULL AND st.kind = 'staff' AND st.department_id = kt.department_id
-          AND st.role = kt.role AND kt.region_id LIKE st.prefix || '%%'
-WHERE COALESCE(kt.claimed_by_id, st.user_id) IS NOT NULL
-ON CONFLICT DO NOTHING
-"""  # noqa: S608 (table names are constants)
-
-_HEADS = f"""
-INSERT INTO supervision_cardrecipient (card_id, user_id, role, acknowledged_at, note)
-SELECT k.id, st.user_id, 'head', NULL, ''
+# Whom a new card reaches, in one statement: the handler (the claimant of the stage; a case card: the
+# claimants of the case's open stages; an unclaimed stage has no handler yet: it reaches the heads, who
+# assign the work, and the claimant is added by a later sweep, see _CLAIMED_HANDLERS), the department
+# heads of the card's department and region, and the supervisors whose region covers the card.
+_RECIPIENTS = f"""
+INSERT INTO supervision_cardrecipient (card_id, user_id, role, note)
+SELECT k.id, t.claimed_by_id, 'handler', ''
+FROM supervision_card k JOIN applications_casetask t ON t.id = k.task_id
+WHERE k.id > %s AND k.task_id IS NOT NULL AND t.claimed_by_id IS NOT NULL
+UNION ALL
+SELECT k.id, t.claimed_by_id, 'handler', ''
+FROM supervision_card k JOIN applications_casetask t ON t.case_id = k.case_id AND t.state = %s
+WHERE k.id > %s AND k.task_id IS NULL AND t.claimed_by_id IS NOT NULL
+UNION ALL
+SELECT k.id, st.user_id, 'head', ''
 FROM supervision_card k
 JOIN {_STAFF_TABLE} st ON st.kind = 'head' AND st.department_id = k.department_id
                       AND k.region_id LIKE st.prefix || '%%'
 WHERE k.id > %s
-ON CONFLICT DO NOTHING
-"""  # noqa: S608 (table names are constants)
-
-_SUPERVISORS = f"""
-INSERT INTO supervision_cardrecipient (card_id, user_id, role, acknowledged_at, note)
-SELECT k.id, st.user_id, 'supervisor', NULL, ''
+UNION ALL
+SELECT k.id, st.user_id, 'supervisor', ''
 FROM supervision_card k
 JOIN {_STAFF_TABLE} st ON st.kind = 'supervisor' AND k.region_id LIKE st.prefix || '%%'
 WHERE k.id > %s
 ON CONFLICT DO NOTHING
 """  # noqa: S608 (table names are constants)
 
+# The claimant of a stage claimed after its card was raised (or claimed anew) becomes a handler of the
+# stage's card and of its case's cards, at the next sweep. Driven by the open claimed stages (not by the
+# cards kept over the years); a card already answered by everyone is open again for the new handler.
+_CLAIMED_HANDLERS = """
+INSERT INTO supervision_cardrecipient (card_id, user_id, role, note)
+SELECT k.id, t.claimed_by_id, 'handler', ''
+FROM applications_casetask t
+JOIN applications_case c ON c.id = t.case_id
+JOIN supervision_card k ON k.task_id = t.id
+WHERE t.state = %s AND t.claimed_by_id IS NOT NULL AND c.status IN (%s, %s)
+  AND NOT EXISTS (SELECT 1 FROM supervision_cardrecipient r
+                  WHERE r.card_id = k.id AND r.user_id = t.claimed_by_id AND r.role = 'handler')
+UNION ALL
+SELECT k.id, t.claimed_by_id, 'handler', ''
+FROM applications_casetask t
+JOIN applications_case c ON c.id = t.case_id
+JOIN supervision_card k ON k.case_id = t.case_id AND k.task_id IS NULL
+WHERE t.state = %s AND t.claimed_by_id IS NOT NULL AND c.status IN (%s, %s)
+  AND NOT EXISTS (SELECT 1 FROM supervision_cardrecipient r
+                  WHERE r.card_id = k.id AND r.user_id = t.claimed_by_id AND r.role = 'handler')
+ON CONFLICT DO NOTHING
+"""
 
-def _audit_details_sql() -> str:
-    pairs = (
-        "'case_id', k.case_id, 'task_id', k.task_id, 'color', k.color, 'kind', k.kind, "
-        "'days_left', k.days_left, 'due_on', CAST(k.due_on AS varchar(10)), 'reason', k.reason"
-    )
-    if connection.vendor == "postgresql":
-        return f"jsonb_build_object({pairs})"
-    return f"json_object({pairs})"
+_REOPEN_FOR_NEW_HANDLERS = """
+UPDATE supervision_card SET acknowledged_at = NULL
+WHERE acknowledged_at IS NOT NULL
+  AND id IN (SELECT card_id FROM supervision_cardrecipient WHERE id > %s AND role = 'handler')
+"""
 
 
-def _audit_sql() -> str:
-    """One audit entry per new card, as ``record_event`` writes it (channel task, object the card)."""
+def _batch_summary_sql() -> str:
+    """The cards a batch raised, per department: counts by colour and kind and their ids (for the audit)."""
+    ids = "array_agg(id ORDER BY id)" if connection.vendor == "postgresql" else "group_concat(id)"
     return f"""
-INSERT INTO audit_auditentry (seq, leaf_hash, occurred_at, kind, action, outcome, reason, actor_id,
-    actor_role, actor_department_id, actor_region_code, system, mandate_id, on_behalf_of, object_type,
-    object_id, department_id, subject_hash, subject_kind, fields, purpose, ground_kind, ground_ref, channel,
-    request_id, ip_address, details)
-SELECT NULL, '', %s, 'write', %s, 'allowed', '', NULL, '', NULL, '', %s, NULL, '', 'supervision.card',
-    CAST(k.id AS varchar(20)), k.department_id, %s, '', '[]', %s, '', '', %s, %s, NULL, {_audit_details_sql()}
-FROM supervision_card k
-WHERE k.id > %s
+SELECT department_id, COUNT(*),
+       SUM(CASE WHEN color = 'red' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN kind = 'overdue' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN kind = 'nearly_due' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN kind = 'stage_overrun' THEN 1 ELSE 0 END),
+       {ids}
+FROM supervision_card WHERE id > %s GROUP BY department_id ORDER BY department_id
 """  # noqa: S608 (table names are constants)
+
+
+def _ids(value: Any) -> list[int]:
+    if isinstance(value, str):  # SQLite's group_concat
+        return sorted(int(part) for part in value.split(","))
+    return list(value)
+
+
+def _audit_batch(cursor: Any, *, before: int, today: dt.date) -> int:
+    """One ``supervision.card_raised`` entry per department the batch raised cards in (the auditors of a
+    department see theirs): how many, by colour and kind, and every card id. Returns the cards counted."""
+    cursor.execute(_batch_summary_sql(), [before])
+    total = 0
+    for department_id, count, red, overdue, nearly_due, overrun, ids in cursor.fetchall():
+        card_ids = _ids(ids)
+        total += count
+        record_event(
+            action=AuditAction.CARD_RAISED,
+            object_type="supervision.card",
+            object_id=f"{card_ids[0]}-{card_ids[-1]}",
+            department=Department(pk=department_id),
+            purpose="效能监察",
+            details={
+                "raised_on": today.isoformat(),
+                "cards": count,
+                "red": red,
+                "yellow": count - red,
+                "kinds": {
+                    CardKind.OVERDUE.value: overdue,
+                    CardKind.NEARLY_DUE.value: nearly_due,
+                    CardKind.STAGE_OVERRUN.value: overrun,
+                },
+                "card_ids": card_ids,
+            },
+        )
+    return total
 
 
 def _max_card_id(cursor: Any) -> int:
@@ -356,35 +392,34 @@ def _run_batch(
     cards += max(cursor.rowcount, 0)
     if not cards:
         return 0, 0
-    recipients = 0
-    cursor.execute(_HANDLERS, [before, TaskState.READY.value, before])
-    recipients += max(cursor.rowcount, 0)
-    cursor.execute(_HEADS, [before])
-    recipients += max(cursor.rowcount, 0)
-    cursor.execute(_SUPERVISORS, [before])
-    recipients += max(cursor.rowcount, 0)
-    call = context.current()
-    cursor.execute(
-        _audit_sql(),
-        [
-            now,
-            AuditAction.CARD_RAISED.value,
-            call.system,
-            subject_hash(""),
-            "效能监察",
-            call.channel,
-            call.request_id,
-            before,
-        ],
-    )
+    cursor.execute(_RECIPIENTS, [before, TaskState.READY.value, before, before, before])
+    recipients = max(cursor.rowcount, 0)
+    _audit_batch(cursor, before=before, today=today)
     return cards, recipients
+
+
+def _add_claimed_handlers(cursor: Any) -> int:
+    """Reach the handlers who claimed a stage after its cards were raised; returns the rows added."""
+    cursor.execute(_max_recipient_id_sql())
+    before = int(cursor.fetchone()[0])
+    ready = TaskState.READY.value
+    cursor.execute(_CLAIMED_HANDLERS, [ready, *RUNNING_STATUSES, ready, *RUNNING_STATUSES])
+    added = max(cursor.rowcount, 0)
+    if added:
+        cursor.execute(_REOPEN_FOR_NEW_HANDLERS, [before])
+    return added
+
+
+def _max_recipient_id_sql() -> str:
+    return "SELECT COALESCE(MAX(id), 0) FROM supervision_cardrecipient"
 
 
 def sweep(*, today: dt.date | None = None, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Check every running case and open stage against its working-day limits and raise the cards due.
 
-    Idempotent; each batch of case ids is one transaction (cards, recipients and audit entries together);
-    at the end each recipient of new cards gets one in-app notice.
+    Idempotent; first the claimants of stages claimed since their cards were raised become handlers of
+    those cards (one transaction), then each batch of case ids is one transaction (cards, recipients and
+    the batch's audit entries together); at the end each person newly reached gets one in-app notice.
     """
     today = today or timezone.localdate()
     result = SweepResult(today=today)
@@ -398,6 +433,10 @@ def sweep(*, today: dt.date | None = None, batch_size: int = BATCH_SIZE) -> Swee
     rule = default_rule()
     with _sweep_lock(), connection.cursor() as cursor:
         start = _max_card_id(cursor)
+        cursor.execute(_max_recipient_id_sql())
+        first_recipient = int(cursor.fetchone()[0])
+        with transaction.atomic():
+            result.handlers_added = _add_claimed_handlers(cursor)
         with transaction.atomic():
             _fill_workdays(cursor, ordinals)
             _fill_staff(cursor)
@@ -413,17 +452,18 @@ def sweep(*, today: dt.date | None = None, batch_size: int = BATCH_SIZE) -> Swee
             low = high
         raised = Card.objects.filter(pk__gt=start).values("kind").annotate(count=Count("pk")).order_by()
         result.raised = {row["kind"]: row["count"] for row in raised}
-        result.notices = _notify(start=start)
+        result.notices = _notify(first_recipient=first_recipient)
         cursor.execute(f"DROP TABLE IF EXISTS {_WORKDAY_TABLE}")
         cursor.execute(f"DROP TABLE IF EXISTS {_STAFF_TABLE}")
     return result
 
 
 @transaction.atomic
-def _notify(*, start: int) -> int:
-    """One in-app notice per recipient of the cards raised since ``start`` (in their first department)."""
+def _notify(*, first_recipient: int) -> int:
+    """One in-app notice per person newly reached since the recipient row ``first_recipient`` (new cards,
+    and earlier cards of a stage they have claimed since), in their cards' first department."""
     rows = list(
-        CardRecipient.objects.filter(card_id__gt=start)
+        CardRecipient.objects.filter(pk__gt=first_recipient)
         .values("user_id")
         .annotate(
             cards=Count("card_id", distinct=True),

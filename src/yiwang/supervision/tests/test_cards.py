@@ -9,6 +9,7 @@ import pytest
 
 from yiwang.applications.constants import CaseStatus
 from yiwang.audit.models import AuditEntry
+from yiwang.catalog.tests.factories import DepartmentFactory
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory
 from yiwang.notifications.models import Notice
@@ -152,21 +153,81 @@ def test_cards_reach_the_handler_the_head_and_the_supervisor_of_the_region_only(
     entry = AuditEntry.objects.get(action=AuditAction.CARD_RAISED)
     assert (entry.object_type, entry.object_id, entry.department_id) == (
         "supervision.card",
-        str(card.pk),
+        f"{card.pk}-{card.pk}",
         world.department.pk,
     )
-    assert entry.details["kind"] == CardKind.STAGE_OVERRUN and entry.details["case_id"] == world.case.pk
+    assert entry.details["card_ids"] == [card.pk] and entry.details["cards"] == 1
+    assert entry.details["kinds"][CardKind.STAGE_OVERRUN] == 1 and entry.details["yellow"] == 1
 
 
-def test_an_unclaimed_stage_reaches_every_holder_of_its_role_in_the_department():
+def _reached(card) -> set[tuple[int, str]]:
+    return {(row.user_id, row.role) for row in CardRecipient.objects.filter(card=card)}
+
+
+def test_an_unclaimed_stage_reaches_the_head_and_supervisor_and_its_claimant_at_the_next_sweep():
+    # given a stage nobody has claimed yet, two approvers of the department could take it
     world = make_cards_world(claimed=False)
-    second = StaffAssignmentFactory(role=StaffRole.APPROVER, department=world.department).user
-    StaffAssignmentFactory(role=StaffRole.WINDOW_CLERK, department=world.department)  # another lane
+    StaffAssignmentFactory(role=StaffRole.APPROVER, department=world.department)
+    people = world.people
+    cards.sweep(today=dt.date(2026, 9, 30))  # the stage's overrun
+    card = Card.objects.get(task=world.task)
+    # then it reaches who assigns the work (the head) and the supervisor, not every approver
+    assert _reached(card) == {(people["head"].pk, "head"), (people["supervisor"].pk, "supervisor")}
+    # when the head and the supervisor answer it, and then an approver claims the stage
+    for who in ("head", "supervisor"):
+        cards.acknowledge(actor=people[who], card_id=card.pk, note="已安排")
+    card.refresh_from_db()
+    assert card.acknowledged_at is not None
+    world.task.claimed_by = people["handler"]
+    world.task.save()
+    # then the next sweep makes the claimant a handler of the stage's card and of the case's red card
+    result = cards.sweep(today=dt.date(2026, 10, 12))
+    red = Card.objects.get(case=world.case, kind=CardKind.OVERDUE)
+    assert (people["handler"].pk, "handler") in _reached(card)
+    assert (people["handler"].pk, "handler") in _reached(red)
+    assert result.handlers_added == 1 and result.recipients == 3  # red: handler, head, supervisor
+    # and the stage's card waits for the new handler's acknowledgment again
+    card.refresh_from_db()
+    assert card.acknowledged_at is None
+    notice = Notice.objects.filter(recipient=people["handler"]).get()
+    assert "2 张新的黄红牌待签收（其中红牌 1 张）" in notice.title
+    # and sweeping again adds nobody twice
+    again = cards.sweep(today=dt.date(2026, 10, 12))
+    assert again.handlers_added == 0 and again.notices == 0
+
+
+def test_a_claimant_of_a_closed_case_is_not_added():
+    world = make_cards_world(claimed=False)
     cards.sweep(today=dt.date(2026, 9, 30))
-    handlers = set(
-        CardRecipient.objects.filter(card__task=world.task, role="handler").values_list("user_id", flat=True)
-    )
-    assert handlers == {world.people["handler"].pk, second.pk}
+    world.task.claimed_by = world.people["handler"]
+    world.task.save()
+    world.case.status = CaseStatus.APPROVED
+    world.case.save()
+    assert cards.sweep(today=dt.date(2026, 10, 1)).handlers_added == 0
+    assert not CardRecipient.objects.filter(role="handler").exists()
+
+
+def test_the_audit_log_names_every_card_a_sweep_raised_per_department_and_batch():
+    world = make_cards_world()
+    other = DepartmentFactory(region=world.department.region)
+    for offset in range(3):
+        open_case(world.department, promised_due=PROMISED_DUE + dt.timedelta(days=offset))
+        open_case(other, promised_due=PROMISED_DUE + dt.timedelta(days=offset))
+    result = cards.sweep(today=dt.date(2026, 10, 12), batch_size=3)
+    entries = list(AuditEntry.objects.filter(action=AuditAction.CARD_RAISED))
+    listed = sorted(card_id for entry in entries for card_id in entry.details["card_ids"])
+    # every card raised appears exactly once, in an entry of its own department
+    assert listed == sorted(Card.objects.values_list("pk", flat=True)) and len(listed) == result.cards
+    departments = dict(Card.objects.values_list("pk", "department_id"))
+    for entry in entries:
+        assert {departments[pk] for pk in entry.details["card_ids"]} == {entry.department_id}
+        assert entry.details["cards"] == len(entry.details["card_ids"])
+        assert entry.details["red"] + entry.details["yellow"] == entry.details["cards"]
+        assert sum(entry.details["kinds"].values()) == entry.details["cards"]
+        assert entry.details["raised_on"] == "2026-10-12" and entry.actor_id is None
+    # fewer entries than cards: one per department and batch that raised any
+    assert {entry.department_id for entry in entries} == {world.department.pk, other.pk}
+    assert len(entries) < len(listed)
 
 
 def test_many_cases_in_small_batches_give_the_same_cards_as_one_batch():
