@@ -182,26 +182,42 @@ def _still_valid_vault(items: list[MaterialPlanItem], holder_code: str) -> None:
             raise Conflict(f"材料库中的“{item.name}”已过期，请重新上传", code="vault_item_expired")
 
 
-@transaction.atomic
-def attach(
-    *, case: Case, plan: Sequence[MaterialPlanItem], uploads: Mapping[str, StoredFile], actor: User
-) -> list[CaseMaterial]:
-    """Write the case's materials (with their trust levels), record the holder's consent for the
-    licenses it relies on (materials and prefilled fields), and put new uploads in the holder's vault."""
-    items = list(plan)
-    _check_uploads(items, uploads)
-    _still_valid_vault(items, case.holder_code)
+def _licenses_relied_on(case: Case, items: list[MaterialPlanItem]) -> dict[int, License]:
+    """The licenses the case relies on: those satisfying materials, those its prefilled fields came from."""
     licenses = {
         item.license.pk: item.license
         for item in items
         if item.license is not None and item.satisfied_by == MaterialSource.LICENSE
     }
     prefill_identifiers = licenses_used(case.prefilled or {})
-    for license in License.objects.filter(identifier__in=sorted(prefill_identifiers)).select_related(
-        "license_type"
-    ):
-        licenses.setdefault(license.pk, license)
-    _consent(case, actor, licenses.values(), _departments(case, items))
+    if prefill_identifiers:
+        for license in License.objects.filter(identifier__in=sorted(prefill_identifiers)).select_related(
+            "license_type"
+        ):
+            licenses.setdefault(license.pk, license)
+    return licenses
+
+
+@transaction.atomic
+def attach(
+    *,
+    case: Case,
+    plan: Sequence[MaterialPlanItem],
+    uploads: Mapping[str, StoredFile],
+    actor: User,
+    consent: bool = True,
+) -> list[CaseMaterial]:
+    """Write the case's materials (with their trust levels), record the holder's consent for the
+    licenses it relies on (materials and prefilled fields), and put new uploads in the holder's vault.
+
+    ``consent=False``: the caller records the consent itself with ``record_consent`` once the case has its
+    number (the consent's purpose names it; a submission takes the number last)."""
+    items = list(plan)
+    _check_uploads(items, uploads)
+    _still_valid_vault(items, case.holder_code)
+    licenses = _licenses_relied_on(case, items)
+    if consent:
+        _consent(case, actor, licenses.values(), _departments(case, items))
     rows = CaseMaterial.objects.bulk_create(_rows(case, actor, items, uploads))
     record_event(
         action=MATERIALS_ATTACHED,
@@ -212,3 +228,10 @@ def attach(
         details={"materials": {row.key: row.source for row in rows}, "consents": len(licenses)},
     )
     return rows
+
+
+def record_consent(*, case: Case, plan: Sequence[MaterialPlanItem], actor: User) -> None:
+    """The holder's consent for the licenses the case relies on, when ``attach`` was called without it."""
+    items = list(plan)
+    licenses = _licenses_relied_on(case, items)
+    _consent(case, actor, licenses.values(), _departments(case, items))

@@ -20,7 +20,7 @@ A material of several parts of a bundle is one item of the plan (same key, or th
 
 from __future__ import annotations
 
-from .material_attach import MATERIALS_ATTACHED, attach
+from .material_attach import MATERIALS_ATTACHED, attach, record_consent
 from .material_plan import EXEMPT, MaterialPlanItem, identity, plan
 from .uploads import StoredFile, discard_upload, store_upload
 
@@ -33,5 +33,6 @@ __all__ = [
     "discard_upload",
     "identity",
     "plan",
+    "record_consent",
     "store_upload",
 ]

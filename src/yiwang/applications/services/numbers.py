@@ -17,8 +17,7 @@ import datetime as dt
 import re
 import secrets
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from stdnum.iso7064 import mod_11_2
@@ -63,19 +62,30 @@ def format_case_number(*, region_code: str, day: dt.date, serial: int) -> str:
     return body + check_character(body)
 
 
-@transaction.atomic
 def new_case_number(*, region_code: str, day: dt.date) -> str:
     """Reserve the next serial of the region and day and return the case number built from it.
 
     The counter row stays locked until the caller's transaction ends: numbers are handed out in commit
-    order and a rolled-back submission returns its serial.
-    """
-    counter, _created = CaseSerial.objects.get_or_create(region_code=region_code, day=day)
-    counter = CaseSerial.objects.select_for_update().get(pk=counter.pk)
-    serial = counter.last + 1
-    number = format_case_number(region_code=region_code, day=day, serial=serial)
-    CaseSerial.objects.filter(pk=counter.pk).update(last=F("last") + 1)
-    return number
+    order and a rolled-back submission returns its serial. One statement when the day's counter exists
+    (``UPDATE … RETURNING`` takes the lock and the serial at once)."""
+    with transaction.atomic(savepoint=False):  # the caller's transaction: a failure here fails it
+        serial = _next_serial(region_code, day)
+        if serial is None:
+            CaseSerial.objects.get_or_create(region_code=region_code, day=day)
+            serial = _next_serial(region_code, day)
+        assert serial is not None
+        return format_case_number(region_code=region_code, day=day, serial=serial)
+
+
+def _next_serial(region_code: str, day: dt.date) -> int | None:
+    table = connection.ops.quote_name(CaseSerial._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last = last + 1 WHERE region_code = %s AND day = %s RETURNING last",  # noqa: S608
+            [region_code, connection.ops.adapt_datefield_value(day)],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def new_query_code() -> str:

@@ -174,6 +174,41 @@ def start(*, case: Case, now: dt.datetime | None = None) -> workflow.Snapshot:
     return snapshot
 
 
+_RAN = 32 | 64 | 128  # Spiff's TaskState STARTED, COMPLETED, ERROR: the task's code was run
+
+
+@lru_cache(maxsize=64)
+def _service_task_names(spec_key: tuple[int, str, str]) -> frozenset[str]:
+    spec_json = _cached_spec_json(spec_key)
+    specs = [spec_json["spec"], *(spec_json.get("subprocess_specs") or {}).values()]
+    return frozenset(
+        name
+        for spec in specs
+        for name, task_spec in spec["task_specs"].items()
+        if task_spec.get("typename") == "HandlerServiceTask"
+    )
+
+
+def start_ran_handlers(*, case: Case) -> bool:
+    """Whether starting the case's workflow ran a service task (a handler saw the case, and may have
+    written what it saw elsewhere). A process drawn with its user tasks first, as the 办件 processes are,
+    runs none before the first user task."""
+    version = case.process_version
+    if version is None or case.state_json is None:
+        return False
+    _spec_json, spec_key = _spec_json_of(version)
+    names = _service_task_names(spec_key)
+    if not names:
+        return False
+    trees = [case.state_json.get("tasks") or {}]
+    trees += [sub.get("tasks") or {} for sub in (case.state_json.get("subprocesses") or {}).values()]
+    return any(
+        task.get("task_spec") in names and int(task.get("state") or 0) & _RAN
+        for tree in trees
+        for task in tree.values()
+    )
+
+
 @transaction.atomic
 def complete(
     *, case: Case, task: CaseTask, actor: User | None, data: dict[str, Any], now: dt.datetime | None = None

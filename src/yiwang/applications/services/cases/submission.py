@@ -8,6 +8,8 @@ is refused.
 
 from __future__ import annotations
 
+import json
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,7 @@ from .parties import Applicant, applicant_facts, require_window_clerk, resolve_a
 from .recording import record_case_action
 
 MAX_KEY_LENGTH = 100
+PROVISIONAL_PREFIX = "~"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,12 @@ def _discard(uploads: Mapping[str, Any]) -> None:
             materials.discard_upload(stored)
 
 
+def _provisional_number() -> str:
+    """A placeholder for the number until it is taken at the end of the submission: unique, never a valid
+    case number (``~`` is not a digit), never seen outside the transaction."""
+    return PROVISIONAL_PREFIX + secrets.token_hex(13)
+
+
 def _create_case(
     *,
     actor: Any,
@@ -134,9 +143,13 @@ def _create_case(
     applicant: Applicant,
     form: ApplicationForm | None,
     fields: dict[str, Any],
+    number_now: bool,
 ) -> tuple[Case, str]:
     now = timezone.now()
-    number = numbers.new_case_number(region_code=target.region.code, day=timezone.localdate(now))
+    if number_now:
+        number = numbers.new_case_number(region_code=target.region.code, day=timezone.localdate(now))
+    else:
+        number = _provisional_number()
     query_code = numbers.new_query_code()
     case = Case.objects.create(
         number=number,
@@ -156,6 +169,33 @@ def _create_case(
         **fields,
     )
     return case, query_code
+
+
+def _start_then_number(case: Case) -> tuple[str, ...]:
+    """Start the case's workflow, then take its number (the serial's row lock is held from here to COMMIT,
+    so the work before it runs side by side with other submissions of the region and day).
+
+    The workflow's data carried the provisional number; it is replaced in the stored state. If the start
+    ran a service task (a handler saw the provisional number and may have written it somewhere), the start
+    is undone and made again with the real number. Returns the case's fields to save."""
+    provisional = case.number
+    savepoint = transaction.savepoint()
+    runtime.start(case=case)
+    if runtime.start_ran_handlers(case=case):
+        transaction.savepoint_rollback(savepoint)
+        case.refresh_from_db()
+        case.number = _take_number(case)
+        Case.objects.filter(pk=case.pk).update(number=case.number)
+        runtime.start(case=case)
+        return ()
+    transaction.savepoint_commit(savepoint)
+    case.number = _take_number(case)
+    case.state_json = json.loads(json.dumps(case.state_json).replace(provisional, case.number))
+    return ("number", "state_json")
+
+
+def _take_number(case: Case) -> str:
+    return numbers.new_case_number(region_code=case.region_id, day=timezone.localdate(case.submitted_at))
 
 
 @transaction.atomic
@@ -223,10 +263,16 @@ def submit(
         "visits": 1 if channel == Channel.WINDOW else 0,
         "idempotency_key": key,
     }
+    number_now = target.bundle is not None  # a bundle's parts name the parent's number as they fan out
     try:
         with transaction.atomic():  # a savepoint: the loser of a race on the key returns to here
             case, query_code = _create_case(
-                actor=actor, target=target, applicant=applicant, form=form, fields=fields
+                actor=actor,
+                target=target,
+                applicant=applicant,
+                form=form,
+                fields=fields,
+                number_now=number_now,
             )
     except IntegrityError:
         raced = _existing(actor, key, target, holder_code)
@@ -234,11 +280,15 @@ def submit(
             raise
         _discard(uploads)
         return raced, False
-    materials.attach(case=case, plan=plan, uploads=dict(uploads), actor=actor)
+    materials.attach(case=case, plan=plan, uploads=dict(uploads), actor=actor, consent=number_now)
+    changed: tuple[str, ...] = ()
     if target.bundle is not None:
         bundles.fan_out(parent=case, actor=actor)
+        facts = applicant_facts(actor=actor, case=case)
     else:
-        runtime.start(case=case)
+        facts = applicant_facts(actor=actor, case=case)  # before the number: the lock covers less
+        changed = _start_then_number(case)
+        materials.record_consent(case=case, plan=plan, actor=actor)  # its purpose names the number
     text = "已在窗口提交申请，等待受理" if channel == Channel.WINDOW else "已提交申请，等待受理"
     record_case_action(
         case=case,
@@ -246,9 +296,10 @@ def submit(
         action=AuditAction.CASE_SUBMITTED,
         topic=CASE_SUBMITTED,
         text=text,
+        changed=changed,
         details={"channel": channel, "window_clerk": getattr(window_clerk, "pk", None)},
         published={"submitted_at": case.submitted_at.isoformat()},
-        facts=applicant_facts(actor=actor, case=case),
+        facts=facts,
     )
     case.query_code = query_code  # type: ignore[attr-defined]
     return case, True
