@@ -13,6 +13,7 @@ from .client_keys import register_client_key, revoke_client_key, set_token_auth_
 from .logins import confirm_totp_device, record_login, record_login_failure
 from .mandates import authorize_agent_action, bind_enterprise, grant_mandate, mandate_problem, revoke_mandate
 from .phone_codes import consume_phone_code, send_phone_code
+from .texts import send_text
 
 __all__ = [
     "authorize_agent_action",
@@ -33,6 +34,7 @@ __all__ = [
     "revoke_staff_role",
     "save_user_account",
     "send_phone_code",
+    "send_text",
     "set_token_auth_method",
     "start_register_verification",
     "sync_admin_access",

@@ -144,16 +144,8 @@ def invite(*, case: Case) -> tuple[EvaluationInvitation, EvaluationInvitation]:
 
 
 def _send_text_after_commit(*, phone: str, message: str) -> bool:
-    """Hand the text to identity's public SMS service after commit, if it offers one (``send_text``).
-
-    identity keeps its SMS backends private and exposes only the phone-code service; until it offers a
-    plain text service the SMS invitation is recorded (the web invitation still reaches the applicant)
-    and the audit entry says it was not sent."""
-    sender = getattr(identity_services, "send_text", None)
-    if sender is None:
-        logger.warning("No public SMS text service in identity: the evaluation SMS was recorded, not sent")
-        return False
-    transaction.on_commit(lambda: sender(phone=phone, message=message))
+    """Hand the text to identity's SMS service once the invitation is committed."""
+    transaction.on_commit(lambda: identity_services.send_text(phone=phone, message=message))
     return True
 
 

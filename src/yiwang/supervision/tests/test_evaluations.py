@@ -58,12 +58,23 @@ def test_closing_a_case_invites_its_applicant_on_the_web_and_by_sms_with_only_a_
     assert evaluations.invitation_for_token(token) == invitations["sms"]
 
 
-def test_without_a_text_service_the_sms_invitation_is_recorded_as_not_sent(world, monkeypatch):
-    monkeypatch.delattr(evaluations.identity_services, "send_text", raising=False)
-    web, sms = evaluations.invite(case=world.case)
+def test_the_sms_invitation_is_texted_to_the_applicant_once_committed(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from yiwang.identity.sms.backends import outbox
+
+    settings.IDENTITY_SMS_BACKEND = "console"
+    outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        web, sms = evaluations.invite(case=world.case)
+    assert not outbox  # nothing leaves before the invitation is committed
+    for callback in callbacks:
+        callback()
     assert sms.token_hash and web.invitee == world.people["applicant"]
+    [message] = list(outbox)
+    assert world.case.number in message["message"] and "/supervision/e/" in message["message"]
     entry = AuditEntry.objects.get(action=evaluations.EVALUATION_INVITED)
-    assert entry.details["sms_sent"] is False
+    assert entry.details["sms_sent"] is True
 
 
 def test_a_withdrawn_case_is_not_invited(world):
