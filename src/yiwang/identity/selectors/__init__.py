@@ -11,7 +11,7 @@ from yiwang.regions.models import Department
 from yiwang.regions.selectors import region_prefix
 
 from ..constants import AssuranceLevel
-from ..masking import mask_id_number, mask_name
+from ..masking import mask_id_number, mask_name, mask_phone
 from ..models import Enterprise, Mandate, StaffAssignment, User
 from .holders import (
     MIN_HOLDER_ASSURANCE,
@@ -60,6 +60,7 @@ __all__ = [
     "mandated_holder_codes",
     "mask_id_number",
     "mask_name",
+    "mask_phone",
     "may_act_on_license",
     "own_holder_codes",
     "region_codes_with_permission",

@@ -30,7 +30,7 @@ from yiwang.catalog.services import save_catalog_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workdays import add_working_days, load_calendar
 from yiwang.identity.constants import PhoneCodePurpose
-from yiwang.identity.selectors import list_holders_of_permission
+from yiwang.identity.selectors import list_holders_of_permission, mask_id_number, mask_name, mask_phone
 from yiwang.identity.services import consume_phone_code
 from yiwang.identity.services.accounts import check_phone
 from yiwang.notifications.services.notices import raise_notice
@@ -448,19 +448,6 @@ def answer_feedback(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[0-9]{4}[0-9]{3}[0-9Xx](?![0-9Xx])")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
 _LANDLINE = re.compile(r"(?<![0-9])0[0-9]{2,3}-?[0-9]{7,8}(?![0-9])")
-
-
-# Masks as identity.masking draws them (that module is private to identity).
-def mask_id_number(value: str) -> str:
-    return value[:4] + "*" * (len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
-
-
-def mask_phone(value: str) -> str:
-    return value[:3] + "****" + value[-4:] if len(value) == 11 else "*" * len(value)
-
-
-def mask_name(value: str) -> str:
-    return value[:1] + "*" * (len(value) - 1) if value else ""
 
 
 def anonymize(text: str, *, names: list[str]) -> str:
