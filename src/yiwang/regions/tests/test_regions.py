@@ -4,7 +4,12 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.identifiers import InvalidIdentifier
 from yiwang.regions.constants import RegionLevel
 from yiwang.regions.models import Region
-from yiwang.regions.selectors import get_region, list_region_ancestors, region_scope_codes
+from yiwang.regions.selectors import (
+    get_region,
+    list_region_ancestors,
+    region_scope_codes,
+    region_subtree_codes,
+)
 from yiwang.regions.services import load_regions, upsert_department
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +39,31 @@ def test_ancestors_in_one_query(django_assert_num_queries):
         chain = list_region_ancestors(region=village)
     assert [region.level for region in chain] == [1, 2, 3, 4, 5]
     assert region_scope_codes(region=village)[0] == "330000000000"
+
+
+def test_a_regions_subtree_is_itself_and_every_region_within_it():
+    county = Region.objects.get(code="330102000000")  # 上城区
+    codes = set(region_subtree_codes(code=county.code))
+    expected = {code for code in Region.objects.values_list("code", flat=True) if code.startswith("330102")}
+    assert county.code in codes
+    assert "330102001051" in codes  # one of its villages
+    assert codes == expected
+    assert "330103000000" not in codes  # the neighbouring county
+    # a village's subtree is the village; the level given saves the lookup, the answer is the same
+    assert list(region_subtree_codes(code="330102001051")) == ["330102001051"]
+    assert set(region_subtree_codes(code=county.code, level=county.level)) == codes
+
+
+def test_a_subtree_filters_in_one_query_without_a_parameter_per_code(django_assert_num_queries):
+    province = Region.objects.get(code="330000000000")
+    with django_assert_num_queries(1) as context:
+        count = Region.objects.filter(code__in=region_subtree_codes(code=province.code, level=1)).count()
+    assert count > 25547  # Zhejiang's towns and villages
+    assert "SELECT" in context.captured_queries[0]["sql"].split("IN", 1)[1]
+
+
+def test_an_unknown_regions_subtree_is_empty():
+    assert list(region_subtree_codes(code="999999000000")) == []
 
 
 def test_unknown_region_is_not_found():
