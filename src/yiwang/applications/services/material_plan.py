@@ -151,14 +151,18 @@ def _needs(
 
 
 def _declared_shared_data(
-    implementations: list[Implementation],
+    implementations: list[Implementation], active_forms: Sequence[ApplicationForm] | None = None
 ) -> dict[str, list[tuple[Implementation, dict]]]:
-    """Per material key, the shared data each part's active form says stands for it."""
+    """Per material key, the shared data each part's active form says stands for it (``active_forms``:
+    the parts' active forms, when the caller has just loaded them; one active form per implementation)."""
     declared: dict[str, list[tuple[Implementation, dict]]] = {}
-    forms = ApplicationForm.objects.filter(
-        implementation_id__in=[one.pk for one in implementations], status=FormStatus.ACTIVE
-    )
-    by_implementation = {form.implementation_id: form.schema for form in forms}
+    if active_forms is None:
+        active_forms = list(
+            ApplicationForm.objects.filter(
+                implementation_id__in=[one.pk for one in implementations], status=FormStatus.ACTIVE
+            )
+        )
+    by_implementation = {form.implementation_id: form.schema for form in active_forms}
     for implementation in implementations:
         for key, entry in (by_implementation.get(implementation.pk, {}).get("materials") or {}).items():
             declared.setdefault(key, []).append((implementation, entry["shared_data"]))
@@ -244,12 +248,14 @@ def plan(
     situation: Mapping[str, Any],
     actor: User,
     holder_code: str,
+    active_forms: Sequence[ApplicationForm] | None = None,
 ) -> list[MaterialPlanItem]:
     """The materials of these answers (one implementation, or a bundle's parts), each once, with how
-    each is satisfied and, for those the applicant need not bring, why (in Chinese)."""
+    each is satisfied and, for those the applicant need not bring, why (in Chinese). ``active_forms``:
+    the parts' active forms if the caller has them (else they are read)."""
     loaded = _implementations(implementations)
     needed, removed = _needs(loaded, situation)
-    declared = _declared_shared_data(loaded)
+    declared = _declared_shared_data(loaded, active_forms)
     today = timezone.localdate()
     # what the actor may act on, once for the plan's license look-ups (each would compute it twice)
     scope = (

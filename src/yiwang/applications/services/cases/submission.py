@@ -253,6 +253,7 @@ def submit(
         situation=dict(situation),
         actor=actor,
         holder_code=applicant.holder_code,
+        active_forms=[form] if form is not None else None,  # one implementation: its form, loaded above
     )
     fields = {
         "situation": dict(situation),
