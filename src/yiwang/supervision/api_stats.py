@@ -58,6 +58,10 @@ class RowOut(Schema):
 
 
 class DailyOut(Schema):
+    bucket: str = Field(
+        description="day: one entry per day; month: per month (periods over 90 days), "
+        "`days` then holds each month's first day and the edge months are partial"
+    )
     days: list[str]
     submitted: list[int]
     closed: list[int]

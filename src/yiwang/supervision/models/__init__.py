@@ -11,7 +11,7 @@ from .evaluations import (
     Revisit,
 )
 from .feedback import FaqOffer, Feedback, FeedbackEvent
-from .stats import DailyCaseStat, DemandScore
+from .stats import DailyCaseStat, DemandScore, MonthlyCaseStat
 
 __all__ = [
     "Anomaly",
@@ -26,6 +26,7 @@ __all__ = [
     "FaqOffer",
     "Feedback",
     "FeedbackEvent",
+    "MonthlyCaseStat",
     "OverduePrediction",
     "Rectification",
     "ReviewAppeal",

@@ -49,6 +49,52 @@ class DailyCaseStat(models.Model):
         return f"{self.day} {self.department_id}"
 
 
+class MonthlyCaseStat(models.Model):
+    """A closed month's figures of one department for one implementation: the sum of its DailyCaseStat rows
+    (services.stats rolls a month up whenever its days are refreshed once the month is over), so a year's
+    view reads twelve months of rows plus the days at its edges instead of 365 days of rows."""
+
+    month = models.DateField(_("月份"), help_text=_("该月第一天"))
+    department = models.ForeignKey("regions.Department", on_delete=models.CASCADE, related_name="+")
+    region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
+    implementation = models.ForeignKey(
+        "catalog.Implementation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    item_code = models.CharField(max_length=40, blank=True)
+    submitted = models.PositiveIntegerField(_("申报"), default=0)
+    submitted_online = models.PositiveIntegerField(_("网上申报"), default=0)
+    accepted = models.PositiveIntegerField(_("受理"), default=0)
+    closed = models.PositiveIntegerField(_("办结"), default=0)
+    closed_on_time = models.PositiveIntegerField(_("按时办结"), default=0)
+    closed_fully_online = models.PositiveIntegerField(_("全程网办"), default=0)
+    closed_at_most_one_visit = models.PositiveIntegerField(_("最多跑一次"), default=0)
+    duration_days_sum = models.FloatField(_("办理用时合计（工作日）"), default=0)
+    evaluations = models.PositiveIntegerField(_("评价"), default=0)
+    evaluations_good = models.PositiveIntegerField(_("好评"), default=0)
+    evaluations_bad = models.PositiveIntegerField(_("差评"), default=0)
+    yellow_cards = models.PositiveIntegerField(_("黄牌"), default=0)
+    red_cards = models.PositiveIntegerField(_("红牌"), default=0)
+    complaints = models.PositiveIntegerField(_("投诉"), default=0)
+    exchange_calls = models.PositiveIntegerField(_("数据共享调用"), default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("每月办件统计")
+        verbose_name_plural = _("每月办件统计")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "department", "implementation", "region"], name="monthly_stat_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["region", "month"], name="monthly_stat_region_idx"),
+            models.Index(fields=["department", "month"], name="monthly_stat_department_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.department_id}"
+
+
 class DemandScore(models.Model):
     """Time-decayed demand for an item in a region: ``log_score`` = ln(score) + λ·t, so ordering by it is
     ordering by the decayed score at any moment, and adding a view is one update (services.demand)."""

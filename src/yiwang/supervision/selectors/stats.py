@@ -3,7 +3,10 @@ for a scope, the drill-down region → department → implementation → open ca
 
 Every figure but the catalog's 可网办率, the complaints by topic and a department's open-case list is read
 from DailyCaseStat (services.stats), so a page costs a few GROUP BYs over days × departments ×
-implementations, however many cases there are. Public readers see the whole platform or one region, as
+implementations, however many cases there are. A period longer than a quarter reads its finished whole
+months from MonthlyCaseStat and only the days at its edges from DailyCaseStat, and its series is by month.
+A region is filtered by the codes of its subtree (``region_id IN (…)``, regions.selectors), which the
+(region, day) and (region, month) indexes serve. Public readers see the whole platform or one region, as
 aggregates only; staff see their supervision scope (selectors.scope).
 """
 
@@ -13,7 +16,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,14 +28,21 @@ from yiwang.catalog.models import Implementation, Topic
 from yiwang.catalog.selectors import list_popular_implementations, region_scope
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.regions.models import Department, Region
-from yiwang.regions.selectors import get_region, list_child_regions, region_contains, region_prefix
+from yiwang.regions.selectors import (
+    get_region,
+    list_child_regions,
+    region_contains,
+    region_subtree_codes,
+)
 
 from ..constants import FeedbackKind
-from ..models import DailyCaseStat, DemandScore, Feedback
+from ..models import DailyCaseStat, DemandScore, Feedback, MonthlyCaseStat
+from ..services.stats import month_start, next_month
 from .scope import SupervisionScope, supervision_scope_for
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
+DAILY_SERIES_MAX_DAYS = 90  # longer periods read finished months from MonthlyCaseStat, series by month
 OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
 OPEN_CASES_LIMIT = 50
 SUMMED = (
@@ -114,13 +125,46 @@ def _stat_filter(reader: Reader, *, region: Region | None, department: Departmen
     if department is not None:
         condition &= Q(department_id=department.pk)
     elif region is not None:
-        condition &= Q(region__pk__startswith=region_prefix(code=region.code, level=region.level))
+        condition &= Q(region_id__in=region_subtree_codes(code=region.code, level=region.level))
     return condition
 
 
-def _sums(queryset) -> dict[str, float]:
-    row = queryset.aggregate(**{name: Sum(name) for name in SUMMED})
-    return {name: row[name] or 0 for name in SUMMED}
+@dataclass(frozen=True)
+class _Period:
+    """Where a period's rows are: finished whole months [first, after) from MonthlyCaseStat (none for a
+    short period), every other day from DailyCaseStat."""
+
+    days: QuerySet
+    months: QuerySet | None
+    by_month: bool
+
+    @property
+    def parts(self) -> list[QuerySet]:
+        return [self.days] if self.months is None else [self.days, self.months]
+
+
+def _period(condition: Q, since: dt.date, until: dt.date) -> _Period:
+    daily = DailyCaseStat.objects.filter(condition).order_by()
+    if (until - since).days + 1 <= DAILY_SERIES_MAX_DAYS:
+        return _Period(days=daily.filter(day__gte=since, day__lte=until), months=None, by_month=False)
+    first = since if since.day == 1 else next_month(month_start(since))
+    after = min(month_start(until + dt.timedelta(days=1)), month_start(timezone.localdate()))
+    if first >= after:
+        return _Period(days=daily.filter(day__gte=since, day__lte=until), months=None, by_month=True)
+    return _Period(
+        days=daily.filter(Q(day__gte=since, day__lt=first) | Q(day__gte=after, day__lte=until)),
+        months=MonthlyCaseStat.objects.filter(condition, month__gte=first, month__lt=after).order_by(),
+        by_month=True,
+    )
+
+
+def _sums(period: _Period) -> dict[str, float]:
+    totals = dict.fromkeys(SUMMED, 0.0)
+    for part in period.parts:
+        row = part.aggregate(**{name: Sum(name) for name in SUMMED})
+        for name in SUMMED:
+            totals[name] += row[name] or 0
+    return {name: int(value) if name != "duration_days_sum" else value for name, value in totals.items()}
 
 
 def _rates(totals: dict[str, float], implementations: dict[str, int]) -> dict[str, float | None]:
@@ -140,23 +184,44 @@ def _implementation_counts(reader: Reader, *, region: Region | None, department:
         implementations = implementations.filter(department_id=department.pk)
     elif region is not None:
         implementations = implementations.filter(
-            region__pk__startswith=region_prefix(code=region.code, level=region.level)
+            region_id__in=region_subtree_codes(code=region.code, level=region.level)
         )
     return implementations.aggregate(
         all=Count("id"), online=Count("id", filter=Q(online_depth__gte=OnlineDepth.ONLINE_SUBMISSION))
     )
 
 
-def _daily(stats, since: dt.date, until: dt.date) -> dict[str, list]:
-    rows = {
-        row["day"]: row
-        for row in stats.values("day").annotate(
-            submitted=Sum("submitted"), closed=Sum("closed"), duration=Sum("duration_days_sum")
-        )
-    }
-    days = [since + dt.timedelta(days=offset) for offset in range((until - since).days + 1)]
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _daily(period: _Period, since: dt.date, until: dt.date) -> dict[str, Any]:
+    """The series: per day, or per month (the first of each month; the edge months partial) when
+    ``period.by_month``; ``bucket`` says which."""
+    sums = {"submitted": Sum("submitted"), "closed": Sum("closed"), "duration": Sum("duration_days_sum")}
+    rows: dict[dt.date, dict[str, float]] = {}
+    if period.by_month:
+        grouped = [period.days.annotate(bucket=TruncMonth("day")).values("bucket").annotate(**sums)]
+        if period.months is not None:
+            grouped.append(period.months.annotate(bucket=F("month")).values("bucket").annotate(**sums))
+        days = []
+        month = month_start(since)
+        while month <= until:
+            days.append(month)
+            month = next_month(month)
+    else:
+        grouped = [period.days.annotate(bucket=F("day")).values("bucket").annotate(**sums)]
+        days = [since + dt.timedelta(days=offset) for offset in range((until - since).days + 1)]
+    for queryset in grouped:
+        for row in queryset:
+            target = rows.setdefault(_as_date(row["bucket"]), {"submitted": 0, "closed": 0, "duration": 0})
+            for name in ("submitted", "closed", "duration"):
+                target[name] += row[name] or 0
     empty = {"submitted": 0, "closed": 0, "duration": 0}
     return {
+        "bucket": "month" if period.by_month else "day",
         "days": [day.isoformat() for day in days],
         "submitted": [rows.get(day, empty)["submitted"] for day in days],
         "closed": [rows.get(day, empty)["closed"] for day in days],
@@ -190,11 +255,15 @@ def _add(target: dict[str, float], row: dict[str, Any]) -> None:
         target[name] = target.get(name, 0) + (row[name] or 0)
 
 
-def _children_of_region(stats, region: Region | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _children_of_region(
+    period: _Period, region: Region | None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Figures per child region (folded from the rows' regions) and per department seated at ``region``."""
-    grouped = list(
-        stats.values("region_id", "department_id").annotate(**{name: Sum(name) for name in SUMMED})
-    )
+    grouped = [
+        row
+        for part in period.parts
+        for row in part.values("region_id", "department_id").annotate(**{name: Sum(name) for name in SUMMED})
+    ]
     children = list(list_child_regions(region=region).order_by("code"))
     by_child: dict[str, dict[str, float]] = {}
     by_department: dict[int, dict[str, float]] = {}
@@ -221,17 +290,15 @@ def _children_of_region(stats, region: Region | None) -> tuple[list[dict[str, An
     return region_rows, department_rows
 
 
-def _children_of_department(stats) -> list[dict[str, Any]]:
-    grouped = list(stats.values("implementation_id").annotate(**{name: Sum(name) for name in SUMMED}))
-    names = dict(
-        Implementation.objects.filter(
-            pk__in=[row["implementation_id"] for row in grouped if row["implementation_id"]]
-        ).values_list("pk", "name")
-    )
+def _children_of_department(period: _Period) -> list[dict[str, Any]]:
+    grouped: dict[int | None, dict[str, float]] = {}
+    for part in period.parts:
+        for row in part.values("implementation_id").annotate(**{name: Sum(name) for name in SUMMED}):
+            _add(grouped.setdefault(row["implementation_id"], {}), row)
+    names = dict(Implementation.objects.filter(pk__in=[pk for pk in grouped if pk]).values_list("pk", "name"))
     rows = []
-    for row in grouped:
-        pk = row["implementation_id"]
-        rows.append(_child_row(names.get(pk, str(pk)) if pk else _("部门整体（投诉、数据共享）"), pk, row))
+    for pk, sums in grouped.items():
+        rows.append(_child_row(names.get(pk, str(pk)) if pk else _("部门整体（投诉、数据共享）"), pk, sums))
     return sorted(rows, key=lambda row: (-row["submitted"], row["name"]))
 
 
@@ -288,21 +355,19 @@ def dashboard_figures(
     department: Department | None = None,
 ) -> Figures:
     """The dashboard of a region, a department or the reader's whole scope over [since, until]."""
-    stats = DailyCaseStat.objects.filter(
-        _stat_filter(reader, region=region, department=department), day__gte=since, day__lte=until
-    ).order_by()
+    period = _period(_stat_filter(reader, region=region, department=department), since, until)
     figures = Figures(since=since, until=until, region=region, department=department)
-    figures.totals = _sums(stats)
+    figures.totals = _sums(period)
     figures.implementations = _implementation_counts(reader, region=region, department=department)
     figures.rates = _rates(figures.totals, figures.implementations)
     closed = figures.totals["closed"]
     figures.average_days = round(figures.totals["duration_days_sum"] / closed, 1) if closed else None
-    figures.daily = _daily(stats, since, until)
+    figures.daily = _daily(period, since, until)
     if department is not None:
         figures.child_kind = "implementation"
-        figures.children = _children_of_department(stats)
+        figures.children = _children_of_department(period)
     else:
-        region_rows, department_rows = _children_of_region(stats, region)
+        region_rows, department_rows = _children_of_region(period, region)
         figures.children = region_rows
         figures.departments = department_rows
     figures.complaints_by_topic = _complaints_by_topic(

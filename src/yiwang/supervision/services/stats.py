@@ -11,6 +11,11 @@ online when it came online and nobody went to a window (``visits == 0``); at mos
 (``core.workdays``): the closed cases are grouped by their submission date in the database and each
 group's count is multiplied by that date's working-day distance, so a day costs one calendar walk per
 distinct submission date, not one per case.
+
+A month that is over (its last day before today) is rolled up into MonthlyCaseStat, the sum of its days'
+rows, in the same transaction whenever any of its days is refreshed: the periodic refresh of today and
+yesterday rolls up the month that ended yesterday on the 1st, and ``refresh_since`` rolls up every
+finished month it rebuilds. The long (yearly) views read those months plus the days at their edges.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Max, Q, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from yiwang.applications.constants import CaseStatus, Channel
@@ -34,7 +39,7 @@ from yiwang.exchange.selectors.monitoring import CALL_ACTIONS
 from yiwang.regions.models import Department
 
 from ..constants import BAD_LEVELS, GOOD_LEVELS, CardColor, FeedbackKind
-from ..models import Card, DailyCaseStat, Evaluation, Feedback
+from ..models import Card, DailyCaseStat, Evaluation, Feedback, MonthlyCaseStat
 
 FIELDS = (
     "submitted",
@@ -237,12 +242,65 @@ def compute_day(*, day: dt.date, calendar: WorkdayCalendar | None = None) -> lis
     return compute_days(since=day, until=day, calendar=calendar)
 
 
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def finished_months(
+    *, since: dt.date, until: dt.date, today: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The months touched by [since, until] that are over (their last day before ``today``), as the
+    half-open range [first month, after the last month); empty when first >= after."""
+    today = today or timezone.localdate()
+    first = month_start(since)
+    after = min(next_month(month_start(until)), month_start(today))
+    return first, after
+
+
+def roll_up_months(*, first: dt.date, after: dt.date) -> int:
+    """Replace the MonthlyCaseStat rows of the months in [first, after) by the sums of their days' rows
+    (one GROUP BY; call inside the transaction that wrote the days); rows written."""
+    if first >= after:
+        return 0
+    grouped: list[dict[str, Any]] = [
+        dict(row)
+        for row in DailyCaseStat.objects.filter(day__gte=first, day__lt=after)
+        .order_by()
+        .annotate(month=TruncMonth("day"))
+        .values("month", "department_id", "region_id", "implementation_id")
+        .annotate(item=Max("item_code"), **{name: Sum(name) for name in FIELDS})
+    ]
+    months = [
+        MonthlyCaseStat(
+            month=row["month"]
+            if isinstance(row["month"], dt.date)
+            else dt.date.fromisoformat(str(row["month"])[:10]),
+            department_id=row["department_id"],
+            region_id=row["region_id"],
+            implementation_id=row["implementation_id"],
+            item_code=row["item"] or "",
+            **{name: row[name] or 0 for name in FIELDS},
+        )
+        for row in grouped
+    ]
+    MonthlyCaseStat.objects.filter(month__gte=first, month__lt=after).delete()
+    MonthlyCaseStat.objects.bulk_create(months, batch_size=2000)
+    return len(months)
+
+
 def refresh_range(*, since: dt.date, until: dt.date, calendar: WorkdayCalendar | None = None) -> int:
-    """Recompute every day in [since, until] and replace their rows (one transaction); rows written."""
+    """Recompute every day in [since, until] and replace their rows, and roll up the finished months among
+    them (one transaction); the daily rows written."""
     stats = compute_days(since=since, until=until, calendar=calendar)
     with transaction.atomic():
         DailyCaseStat.objects.filter(day__gte=since, day__lte=until).delete()
         DailyCaseStat.objects.bulk_create(stats, batch_size=2000)
+        first, after = finished_months(since=since, until=until)
+        roll_up_months(first=first, after=after)
     return len(stats)
 
 

@@ -17,7 +17,8 @@
 
   function options(data) {
     var labels = data.labels;
-    var days = data.daily.days.map(function (day) { return day.slice(5); });
+    var byMonth = data.daily.bucket === "month";
+    var days = data.daily.days.map(function (day) { return byMonth ? day.slice(0, 7) : day.slice(5); });
     var daily = base();
     daily.xAxis = { type: "category", data: days };
     daily.yAxis = { type: "value", minInterval: 1 };
