@@ -199,3 +199,16 @@ def test_the_public_api_answers_anyone_with_the_platforms_rates(world):
     body = Client().get("/api/v1/public/stats").json()
     assert body["totals"]["closed"] == 3
     assert body["rates"]["at_most_one_visit"] == 100.0
+
+
+def test_staff_see_the_card_counts_of_their_scopes_departments_and_the_public_none(world):
+    page = client_for(world, "supervisor").get(reverse("supervision:dashboard"))
+    rows = page.context["card_departments"]
+    assert [(row.department_id, row.red, row.yellow) for row in rows] == [(world.department.pk, 1, 1)]
+    assert rows[0].unacknowledged == 2
+    assert f"department={world.department.pk}".encode() in page.content
+    other = client_for(world, "supervisor_other_region").get(reverse("supervision:dashboard"))
+    assert world.department.pk not in [row.department_id for row in other.context["card_departments"]]
+    public = Client().get(reverse("supervision:dashboard_public"))
+    assert public.context["card_departments"] == []
+    assert b'data-testid="card-departments"' not in public.content

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.page_auth import staff_verified_required
 
+from ..selectors.cards import card_counts
 from ..selectors.stats import (
     PERIODS,
     Figures,
@@ -99,10 +100,25 @@ def _chart_data(figures: Figures, *, drill_url: str, public: bool) -> dict:
     }
 
 
+CARD_DEPARTMENTS_SHOWN = 10
+
+
+def _card_departments(reader: Reader, figures: Figures) -> list:
+    """Staff only: the scope's departments with the most red, then yellow cards raised in the period, with
+    the cards not yet acknowledged by every recipient (the cards part's ``card_counts``)."""
+    if not reader.staff or reader.scope is None:
+        return []
+    rows = card_counts(scope=reader.scope, since=figures.since)
+    if figures.department is not None:
+        return [row for row in rows if row.department_id == figures.department.pk]
+    return rows[:CARD_DEPARTMENTS_SHOWN]
+
+
 def _context(request: HttpRequest, reader: Reader, *, public: bool) -> dict:
     figures, period = _figures(request, reader)
     drill_url = reverse("supervision:dashboard_public" if public else "supervision:dashboard")
     return {
+        "card_departments": [] if public else _card_departments(reader, figures),
         "figures": figures,
         "period": period,
         "periods": PERIODS,
