@@ -123,6 +123,7 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
             _ALL,
         ),
         "licenses.licensetype": _ALL,
+        "supervision.cardrule": _ALL,  # the yellow-card rule (supervision/admin.py scopes and audits it)
         # Webhook endpoints, their deliveries (no payloads shown) and the signing key's PEM.
         **dict.fromkeys(
             ("notifications.webhookendpoint", "notifications.delivery", "notifications.webhookkey"), _ALL
@@ -130,7 +131,7 @@ ADMIN_ACCESS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     StaffRole.DATA_ADMIN: {"catalog": _ALL, "search": ("view",), "exchange": ("view",)},
     StaffRole.LICENSE_ADMIN: {"licenses": ("view",)},
-    StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",)},
+    StaffRole.SUPERVISOR: {"catalog": ("view",), "search": ("view",), "supervision.cardrule": _ALL},
     StaffRole.DEPARTMENT_HEAD: {"catalog": ("view",)},
     # 审计员 (安全审计员): reads the audit log of their departments, read-only (audit/admin.py scopes it).
     StaffRole.AUDITOR: {"audit": ("view",)},

@@ -41,7 +41,11 @@ from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.workdays import load_calendar
 from yiwang.identity.models import User
-from yiwang.identity.selectors import list_holders_of_permission
+from yiwang.identity.selectors import (
+    assignment_with_permission,
+    department_ids_with_permission,
+    list_holders_of_permission,
+)
 from yiwang.notifications.services.notices import raise_notice
 from yiwang.regions.models import Department
 from yiwang.regions.selectors import region_prefix
@@ -235,28 +239,34 @@ ON CONFLICT DO NOTHING
 # Whom a new card reaches, in one statement: the handler (the claimant of the stage; a case card: the
 # claimants of the case's open stages; an unclaimed stage has no handler yet: it reaches the heads, who
 # assign the work, and the claimant is added by a later sweep, see _CLAIMED_HANDLERS), the department
-# heads of the card's department and region, and the supervisors whose region covers the card.
+# heads of the card's department and region, and the supervisors of the nearest region level covering the
+# card that has any (the county's; the city's when the county has none; upper levels oversee the card
+# through their scope: lists, counts, dashboards). The cards
+# are this batch's own (one sweep at a time), so nobody else has reached them: no ON CONFLICT (a
+# speculative insertion per row), UNION drops a person reached twice in the same role (overlapping regions).
 _RECIPIENTS = f"""
 INSERT INTO supervision_cardrecipient (card_id, user_id, role, note)
 SELECT k.id, t.claimed_by_id, 'handler', ''
 FROM supervision_card k JOIN applications_casetask t ON t.id = k.task_id
 WHERE k.id > %s AND k.task_id IS NOT NULL AND t.claimed_by_id IS NOT NULL
-UNION ALL
+UNION
 SELECT k.id, t.claimed_by_id, 'handler', ''
 FROM supervision_card k JOIN applications_casetask t ON t.case_id = k.case_id AND t.state = %s
 WHERE k.id > %s AND k.task_id IS NULL AND t.claimed_by_id IS NOT NULL
-UNION ALL
+UNION
 SELECT k.id, st.user_id, 'head', ''
 FROM supervision_card k
 JOIN {_STAFF_TABLE} st ON st.kind = 'head' AND st.department_id = k.department_id
                       AND k.region_id LIKE st.prefix || '%%'
 WHERE k.id > %s
-UNION ALL
+UNION
 SELECT k.id, st.user_id, 'supervisor', ''
 FROM supervision_card k
 JOIN {_STAFF_TABLE} st ON st.kind = 'supervisor' AND k.region_id LIKE st.prefix || '%%'
 WHERE k.id > %s
-ON CONFLICT DO NOTHING
+  AND NOT EXISTS (SELECT 1 FROM {_STAFF_TABLE} nearer
+                  WHERE nearer.kind = 'supervisor' AND k.region_id LIKE nearer.prefix || '%%'
+                    AND LENGTH(nearer.prefix) > LENGTH(st.prefix))
 """  # noqa: S608 (table names are constants)
 
 # The claimant of a stage claimed after its card was raised (or claimed anew) becomes a handler of the
@@ -484,6 +494,129 @@ def _notify(*, first_recipient: int) -> int:
     return len(rows)
 
 
+# The card rule ----------------------------------------------------------------------------------------
+
+# The platform administrator is the one holder of staff.manage: they set the default rule and any
+# department's; a supervisor sets the rule of a department within their region.
+PLATFORM_PERMISSION = "staff.manage"
+RULE_MAX_DAYS = 30
+
+
+def _rule_authority(*, actor: Any, department: Department | None) -> Any:
+    """The staff role on whose authority the actor sets this rule, or None when they may not."""
+    if not (actor is not None and getattr(actor, "is_authenticated", False) and actor.is_staff_member):
+        return None
+    platform = sorted(department_ids_with_permission(actor, PLATFORM_PERMISSION))
+    if platform:
+        return assignment_with_permission(
+            actor=actor, permission=PLATFORM_PERMISSION, department_id=platform[0]
+        )
+    if department is None:
+        return None
+    return authority_for(
+        actor, permission=OVERSEE, department_id=department.pk, region_code=department.region_id
+    )
+
+
+def may_set_rule(*, actor: Any, department: Department | None) -> bool:
+    """Whether the actor may set (or remove) this department's rule (None: the platform default)."""
+    return _rule_authority(actor=actor, department=department) is not None
+
+
+def _rule_values(rule: CardRule | None) -> dict[str, int] | None:
+    if rule is None:
+        return None
+    return {"yellow_days_left": rule.yellow_days_left, "yellow_percent_left": rule.yellow_percent_left}
+
+
+def check_rule(
+    *, actor: Any, department: Department | None, yellow_days_left: int, yellow_percent_left: int
+) -> Any:
+    """Raise unless the actor may set these values; returns the authority to record."""
+    authority = _rule_authority(actor=actor, department=department)
+    if authority is None:
+        raise PermissionDenied(
+            "只有平台管理员或该部门所在区划的效能监察人员可以设置预警规则", code="rule_not_allowed"
+        )
+    if not 0 <= yellow_days_left <= RULE_MAX_DAYS:
+        raise InvalidInput(f"剩余工作日须在 0 到 {RULE_MAX_DAYS} 之间", code="invalid_days_left")
+    if not 0 <= yellow_percent_left <= 100:
+        raise InvalidInput("剩余时限比例须在 0 到 100 之间", code="invalid_percent_left")
+    return authority
+
+
+@transaction.atomic
+def set_card_rule(
+    *, actor: Any, department: Department | None, yellow_days_left: int, yellow_percent_left: int
+) -> CardRule:
+    """Set a department's rule (None: the platform default); audited with the values before and after."""
+    authority = check_rule(
+        actor=actor,
+        department=department,
+        yellow_days_left=yellow_days_left,
+        yellow_percent_left=yellow_percent_left,
+    )
+    rules = CardRule.objects.select_for_update()
+    rule = (
+        rules.filter(department=department).first() if department else rules.filter(department=None).first()
+    )
+    before = _rule_values(rule)
+    if rule is None:
+        rule = CardRule(department=department)
+    rule.yellow_days_left, rule.yellow_percent_left = yellow_days_left, yellow_percent_left
+    rule.save()
+    _audit_rule(actor=actor, authority=authority, rule=rule, department=department, before=before)
+    return rule
+
+
+@transaction.atomic
+def remove_card_rule(*, actor: Any, rule_id: int) -> None:
+    """Remove a department's own rule (it falls back to the default); the default row stays (set it)."""
+    rule = (
+        CardRule.objects.select_for_update(of=("self",))
+        .select_related("department")
+        .filter(pk=rule_id)
+        .first()
+    )
+    if rule is None or rule.department is None:
+        raise InvalidInput("默认规则不能删除，可以修改", code="default_rule_kept")
+    authority = _rule_authority(actor=actor, department=rule.department)
+    if authority is None:
+        raise PermissionDenied(
+            "只有平台管理员或该部门所在区划的效能监察人员可以设置预警规则", code="rule_not_allowed"
+        )
+    before = _rule_values(rule)
+    _audit_rule(
+        actor=actor, authority=authority, rule=rule, department=rule.department, before=before, removed=True
+    )
+    rule.delete()
+
+
+def _audit_rule(
+    *,
+    actor: Any,
+    authority: Any,
+    rule: CardRule,
+    department: Department | None,
+    before: dict[str, int] | None,
+    removed: bool = False,
+) -> None:
+    record_event(
+        action=AuditAction.CARD_RULE_CHANGED,
+        actor=actor,
+        target=rule,
+        department=department,
+        actor_role=authority.role,
+        actor_department=authority.department,
+        actor_region_code=authority.region_id,
+        details={
+            "department_id": department.pk if department else None,
+            "before": before,
+            "after": None if removed else _rule_values(rule),
+        },
+    )
+
+
 # Acknowledgment -------------------------------------------------------------------------------------
 
 
@@ -547,8 +680,12 @@ __all__ = [
     "Rule",
     "SweepResult",
     "acknowledge",
+    "check_rule",
     "default_rule",
+    "may_set_rule",
+    "remove_card_rule",
     "rule_for",
+    "set_card_rule",
     "sweep",
     "workday_ordinals",
 ]

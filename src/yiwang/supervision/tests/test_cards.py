@@ -160,6 +160,38 @@ def test_cards_reach_the_handler_the_head_and_the_supervisor_of_the_region_only(
     assert entry.details["kinds"][CardKind.STAGE_OVERRUN] == 1 and entry.details["yellow"] == 1
 
 
+def test_a_card_reaches_the_supervisors_of_the_nearest_level_and_the_city_oversees_it_in_scope():
+    from yiwang.catalog.tests.factories import region_by_code
+    from yiwang.identity.models import StaffAssignment
+    from yiwang.supervision.selectors.cards import access_card
+
+    world = make_cards_world()
+    city = region_by_code("511600000000")
+    city_supervisor = _city_supervisor(world, city)
+    cards.sweep(today=dt.date(2026, 9, 30))
+    card = Card.objects.get(task=world.task)
+    # the county has its own supervisor: the card reaches them, not the city's
+    supervisors = set(
+        CardRecipient.objects.filter(card=card, role="supervisor").values_list("user_id", flat=True)
+    )
+    assert supervisors == {world.people["supervisor"].pk}
+    # the city's supervisor oversees it through their scope all the same
+    assert access_card(actor=city_supervisor, card_id=card.pk) == card
+    # a county without a supervisor of its own: the city's supervisors are the nearest
+    StaffAssignment.objects.filter(user=world.people["supervisor"]).delete()
+    cards.sweep(today=dt.date(2026, 10, 12))
+    red = Card.objects.get(case=world.case, kind=CardKind.OVERDUE)
+    supervisors = set(
+        CardRecipient.objects.filter(card=red, role="supervisor").values_list("user_id", flat=True)
+    )
+    assert supervisors == {city_supervisor.pk}
+
+
+def _city_supervisor(world, city):
+    department = DepartmentFactory(region=city)
+    return StaffAssignmentFactory(role=StaffRole.SUPERVISOR, department=department, region=city).user
+
+
 def _reached(card) -> set[tuple[int, str]]:
     return {(row.user_id, row.role) for row in CardRecipient.objects.filter(card=card)}
 
