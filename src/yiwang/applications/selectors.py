@@ -307,8 +307,20 @@ def _after(due_on: dt.date | None, pk: int) -> Q:
     return Q(due_on__gt=due_on) | Q(due_on=due_on, pk__gt=pk) | Q(due_on__isnull=True)
 
 
-# A queue row never shows the case's answers or its workflow (kilobytes of JSON a case to fetch and decode)
-_QUEUE_DEFERRED = ("case__state_json", "case__data", "case__situation", "case__prefilled")
+# A queue row never shows the case's answers or its workflow (kilobytes of JSON a case to fetch and decode),
+# nor the guide texts of its implementation or bundle
+_QUEUE_DEFERRED = (
+    "case__state_json",
+    "case__data",
+    "case__situation",
+    "case__prefilled",
+    "case__implementation__conditions",
+    "case__implementation__process_description",
+    "case__implementation__fee_basis",
+    "case__implementation__missing_elements",
+    "case__implementation__consistency_problems",
+    "case__bundle__description",
+)
 
 
 def staff_queue(
