@@ -16,7 +16,7 @@ from yiwang.supervision.services import cards
 
 from .cards_world import make_cards_world
 
-pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+pytestmark = pytest.mark.django_db
 
 ANSWERS = {200, 400, 401, 403, 404, 405, 409, 422}
 NAMES = ["mine", "color", "department_id", "state", "cursor", "limit", "x", "id", ""]
