@@ -50,17 +50,15 @@ class DailyCaseStat(models.Model):
 
 
 class MonthlyCaseStat(models.Model):
-    """A closed month's figures of one department for one implementation: the sum of its DailyCaseStat rows
-    (services.stats rolls a month up whenever its days are refreshed once the month is over), so a year's
-    view reads twelve months of rows plus the days at its edges instead of 365 days of rows."""
+    """A finished month's figures of one department in one region: the sum of its DailyCaseStat rows over
+    the implementations (services.stats rolls a month up whenever its days are refreshed once the month is
+    over). A region's or a scope's long view reads these months plus the days at its edges: about a row
+    per department and region a month instead of one per department, implementation and day. A
+    department's own view (by implementation) keeps reading the days through its index."""
 
     month = models.DateField(_("月份"), help_text=_("该月第一天"))
     department = models.ForeignKey("regions.Department", on_delete=models.CASCADE, related_name="+")
     region = models.ForeignKey("regions.Region", on_delete=models.CASCADE, related_name="+")
-    implementation = models.ForeignKey(
-        "catalog.Implementation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
-    )
-    item_code = models.CharField(max_length=40, blank=True)
     submitted = models.PositiveIntegerField(_("申报"), default=0)
     submitted_online = models.PositiveIntegerField(_("网上申报"), default=0)
     accepted = models.PositiveIntegerField(_("受理"), default=0)
@@ -82,9 +80,7 @@ class MonthlyCaseStat(models.Model):
         verbose_name = _("每月办件统计")
         verbose_name_plural = _("每月办件统计")
         constraints = [
-            models.UniqueConstraint(
-                fields=["month", "department", "implementation", "region"], name="monthly_stat_unique"
-            ),
+            models.UniqueConstraint(fields=["month", "department", "region"], name="monthly_stat_unique"),
         ]
         indexes = [
             models.Index(fields=["region", "month"], name="monthly_stat_region_idx"),

@@ -131,40 +131,41 @@ def _stat_filter(reader: Reader, *, region: Region | None, department: Departmen
 
 @dataclass(frozen=True)
 class _Period:
-    """Where a period's rows are: finished whole months [first, after) from MonthlyCaseStat (none for a
-    short period), every other day from DailyCaseStat."""
+    """Where a period's rows are. ``parts`` hold every figure once: the finished whole months inside the
+    period from MonthlyCaseStat and the days at its edges from DailyCaseStat (or just the days, for a
+    department's view, which needs the implementations, or when no whole month fits). ``series`` is the
+    period's days when the series is by day."""
 
-    days: QuerySet
-    months: QuerySet | None
+    parts: list[QuerySet]
+    series: QuerySet | None
     by_month: bool
 
-    @property
-    def parts(self) -> list[QuerySet]:
-        return [self.days] if self.months is None else [self.days, self.months]
 
-
-def _period(condition: Q, since: dt.date, until: dt.date) -> _Period:
-    daily = DailyCaseStat.objects.filter(condition).order_by()
-    if (until - since).days + 1 <= DAILY_SERIES_MAX_DAYS:
-        return _Period(days=daily.filter(day__gte=since, day__lte=until), months=None, by_month=False)
+def _period(condition: Q, since: dt.date, until: dt.date, *, months: bool) -> _Period:
+    days = DailyCaseStat.objects.filter(condition, day__gte=since, day__lte=until).order_by()
+    by_month = (until - since).days + 1 > DAILY_SERIES_MAX_DAYS
     first = since if since.day == 1 else next_month(month_start(since))
     after = min(month_start(until + dt.timedelta(days=1)), month_start(timezone.localdate()))
-    if first >= after:
-        return _Period(days=daily.filter(day__gte=since, day__lte=until), months=None, by_month=True)
-    return _Period(
-        days=daily.filter(Q(day__gte=since, day__lt=first) | Q(day__gte=after, day__lte=until)),
-        months=MonthlyCaseStat.objects.filter(condition, month__gte=first, month__lt=after).order_by(),
-        by_month=True,
-    )
+    if not months or first >= after:
+        return _Period(parts=[days], series=None if by_month else days, by_month=by_month)
+    edges = DailyCaseStat.objects.filter(
+        condition, Q(day__gte=since, day__lt=first) | Q(day__gte=after, day__lte=until)
+    ).order_by()
+    rollup = MonthlyCaseStat.objects.filter(condition, month__gte=first, month__lt=after).order_by()
+    return _Period(parts=[edges, rollup], series=None if by_month else days, by_month=by_month)
 
 
-def _sums(period: _Period) -> dict[str, float]:
-    totals = dict.fromkeys(SUMMED, 0.0)
-    for part in period.parts:
-        row = part.aggregate(**{name: Sum(name) for name in SUMMED})
-        for name in SUMMED:
-            totals[name] += row[name] or 0
-    return {name: int(value) if name != "duration_days_sum" else value for name, value in totals.items()}
+def _grouped(period: _Period, *fields: str) -> list[dict[str, Any]]:
+    """The period's figures summed by ``fields``, one GROUP BY per part (a key may come from both)."""
+    sums = {name: Sum(name) for name in SUMMED}
+    return [row for part in period.parts for row in part.values(*fields).annotate(**sums)]
+
+
+def _totals(grouped: list[dict[str, Any]]) -> dict[str, float]:
+    totals: dict[str, float] = dict.fromkeys(SUMMED, 0)
+    for row in grouped:
+        _add(totals, row)
+    return totals
 
 
 def _rates(totals: dict[str, float], implementations: dict[str, int]) -> dict[str, float | None]:
@@ -202,17 +203,20 @@ def _daily(period: _Period, since: dt.date, until: dt.date) -> dict[str, Any]:
     ``period.by_month``; ``bucket`` says which."""
     sums = {"submitted": Sum("submitted"), "closed": Sum("closed"), "duration": Sum("duration_days_sum")}
     rows: dict[dt.date, dict[str, float]] = {}
-    if period.by_month:
-        grouped = [period.days.annotate(bucket=TruncMonth("day")).values("bucket").annotate(**sums)]
-        if period.months is not None:
-            grouped.append(period.months.annotate(bucket=F("month")).values("bucket").annotate(**sums))
+    if period.series is None:
+        grouped = [
+            part.annotate(bucket=F("month") if part.model is MonthlyCaseStat else TruncMonth("day"))
+            .values("bucket")
+            .annotate(**sums)
+            for part in period.parts
+        ]
         days = []
         month = month_start(since)
         while month <= until:
             days.append(month)
             month = next_month(month)
     else:
-        grouped = [period.days.annotate(bucket=F("day")).values("bucket").annotate(**sums)]
+        grouped = [period.series.annotate(bucket=F("day")).values("bucket").annotate(**sums)]
         days = [since + dt.timedelta(days=offset) for offset in range((until - since).days + 1)]
     for queryset in grouped:
         for row in queryset:
@@ -256,14 +260,10 @@ def _add(target: dict[str, float], row: dict[str, Any]) -> None:
 
 
 def _children_of_region(
-    period: _Period, region: Region | None
+    grouped: list[dict[str, Any]], region: Region | None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Figures per child region (folded from the rows' regions) and per department seated at ``region``."""
-    grouped = [
-        row
-        for part in period.parts
-        for row in part.values("region_id", "department_id").annotate(**{name: Sum(name) for name in SUMMED})
-    ]
+    """Figures per child region (folded from the rows' regions) and per department seated at ``region``,
+    from the period's figures by (region, department)."""
     children = list(list_child_regions(region=region).order_by("code"))
     by_child: dict[str, dict[str, float]] = {}
     by_department: dict[int, dict[str, float]] = {}
@@ -290,11 +290,10 @@ def _children_of_region(
     return region_rows, department_rows
 
 
-def _children_of_department(period: _Period) -> list[dict[str, Any]]:
+def _children_of_department(rows_by_implementation: list[dict[str, Any]]) -> list[dict[str, Any]]:
     grouped: dict[int | None, dict[str, float]] = {}
-    for part in period.parts:
-        for row in part.values("implementation_id").annotate(**{name: Sum(name) for name in SUMMED}):
-            _add(grouped.setdefault(row["implementation_id"], {}), row)
+    for row in rows_by_implementation:
+        _add(grouped.setdefault(row["implementation_id"], {}), row)
     names = dict(Implementation.objects.filter(pk__in=[pk for pk in grouped if pk]).values_list("pk", "name"))
     rows = []
     for pk, sums in grouped.items():
@@ -355,9 +354,13 @@ def dashboard_figures(
     department: Department | None = None,
 ) -> Figures:
     """The dashboard of a region, a department or the reader's whole scope over [since, until]."""
-    period = _period(_stat_filter(reader, region=region, department=department), since, until)
+    condition = _stat_filter(reader, region=region, department=department)
+    period = _period(condition, since, until, months=department is None)
+    grouped = _grouped(
+        period, "implementation_id" if department is not None else "region_id", "department_id"
+    )
     figures = Figures(since=since, until=until, region=region, department=department)
-    figures.totals = _sums(period)
+    figures.totals = _totals(grouped)
     figures.implementations = _implementation_counts(reader, region=region, department=department)
     figures.rates = _rates(figures.totals, figures.implementations)
     closed = figures.totals["closed"]
@@ -365,9 +368,9 @@ def dashboard_figures(
     figures.daily = _daily(period, since, until)
     if department is not None:
         figures.child_kind = "implementation"
-        figures.children = _children_of_department(period)
+        figures.children = _children_of_department(grouped)
     else:
-        region_rows, department_rows = _children_of_region(period, region)
+        region_rows, department_rows = _children_of_region(grouped, region)
         figures.children = region_rows
         figures.departments = department_rows
     figures.complaints_by_topic = _complaints_by_topic(

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -271,8 +271,8 @@ def roll_up_months(*, first: dt.date, after: dt.date) -> int:
         for row in DailyCaseStat.objects.filter(day__gte=first, day__lt=after)
         .order_by()
         .annotate(month=TruncMonth("day"))
-        .values("month", "department_id", "region_id", "implementation_id")
-        .annotate(item=Max("item_code"), **{name: Sum(name) for name in FIELDS})
+        .values("month", "department_id", "region_id")
+        .annotate(**{name: Sum(name) for name in FIELDS})
     ]
     months = [
         MonthlyCaseStat(
@@ -281,8 +281,6 @@ def roll_up_months(*, first: dt.date, after: dt.date) -> int:
             else dt.date.fromisoformat(str(row["month"])[:10]),
             department_id=row["department_id"],
             region_id=row["region_id"],
-            implementation_id=row["implementation_id"],
-            item_code=row["item"] or "",
             **{name: row[name] or 0 for name in FIELDS},
         )
         for row in grouped

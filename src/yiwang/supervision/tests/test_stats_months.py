@@ -30,8 +30,8 @@ def test_a_finished_month_is_the_sum_of_its_days_and_the_running_month_waits(mon
     assert november.exists()
     for name in SUMMED:
         assert november.aggregate(total=Sum(name))["total"] == days.aggregate(total=Sum(name))["total"]
-    row = november.get(implementation=world.online)
-    assert (row.region_id, row.item_code) == (world.county.code, world.online.item.code)
+    row = november.get(department=world.department, region=world.county)  # over its implementations
+    assert row.closed == days.filter(department=world.department).aggregate(total=Sum("closed"))["total"]
     assert not MonthlyCaseStat.objects.filter(month=dt.date(2026, 12, 1)).exists()
     count = november.count()
     refresh_since(since=DAY - dt.timedelta(days=7), until=DAY)  # again: replaced, not added
@@ -91,9 +91,15 @@ def test_a_years_figures_from_months_and_edge_days_equal_the_days(monkeypatch):
     roll_up_months(first=first, after=after)
     expected = _expected(since, until)
     county_expected = _expected(since, until, region_id=world.county.code)
-    department_expected = _expected(since, until, department=world.department)
+    # a department's view (by implementation) reads the days
+    department = dashboard_figures(
+        reader=public_reader(), since=since, until=until, department=world.department
+    )
+    assert department.totals == _expected(since, until, department=world.department)
+    assert department.daily["bucket"] == "month"
+    assert sum(row["submitted"] for row in department.children) == department.totals["submitted"]
 
-    # the middle months' days are no longer needed: the year reads their roll-up
+    # a region's year reads the middle months' roll-up, not their days
     DailyCaseStat.objects.filter(day__gte=dt.date(2026, 3, 1), day__lt=dt.date(2026, 4, 1)).delete()
 
     figures = dashboard_figures(reader=public_reader(), since=since, until=until, region=world.county.parent)
@@ -106,11 +112,19 @@ def test_a_years_figures_from_months_and_edge_days_equal_the_days(monkeypatch):
     county_row = next(row for row in figures.children if row["key"] == world.county.code)
     assert {name: county_row[name] for name in SUMMED} == county_expected
 
-    department = dashboard_figures(
-        reader=public_reader(), since=since, until=until, department=world.department
-    )
-    assert department.totals == department_expected
-    assert sum(row["submitted"] for row in department.children) == department_expected["submitted"]
+
+def test_a_quarter_totals_months_and_edge_days_and_keeps_a_daily_series(monkeypatch):
+    world = make_dashboard_world()
+    today = dt.date(2026, 11, 20)
+    _today(monkeypatch, today)
+    since, until = period_window(days=90, today=today)
+    _fill_a_year(world, since - dt.timedelta(days=10), until)
+    first, after = finished_months(since=since, until=until, today=today)
+    roll_up_months(first=first, after=after)
+    figures = dashboard_figures(reader=public_reader(), since=since, until=until)
+    assert figures.daily["bucket"] == "day" and len(figures.daily["days"]) == 90
+    assert figures.totals == _expected(since, until)
+    assert sum(figures.daily["submitted"]) == figures.totals["submitted"]
 
 
 def test_a_month_long_view_stays_by_day(monkeypatch):
