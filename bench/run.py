@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, print the figures and compare them with the issues' targets.
 
-    .venv/bin/python bench/run.py [--only search,http,guide,identity,licenses,applications] [--seconds 10]
+    .venv/bin/python bench/run.py [--only search,http,…,applications,supervision] [--seconds 10]
 
 Each benchmark runs in its own process (each points Django at its own bench database under var/bench*).
 Loads go to loopback only and stop by themselves.
@@ -206,12 +206,19 @@ def applications(seconds: int) -> None:
     print(f"  target median ≤ 20 ms: {'PASS' if row['meets_target'] else 'FAIL'}")
 
 
+def supervision() -> None:
+    """The card sweep over 1M open cases (target < 60 s on 2 cores) and the dashboard's reads at 1M cases
+    (target p99 ≤ 200 ms), each on its own PostgreSQL database (built on the first run, ~10 minutes)."""
+    _run_script("supervision_sweep.py")
+    _run_script("supervision_dashboard.py")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
     parser.add_argument(
         "--only",
         default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks,"
-        "applications",
+        "applications,supervision",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -244,6 +251,8 @@ def main() -> None:
         webhooks()
     if "applications" in chosen:
         applications(arguments.seconds)
+    if "supervision" in chosen:
+        supervision()
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 
