@@ -11,13 +11,15 @@ from .evaluations import (
     Revisit,
 )
 from .feedback import FaqOffer, Feedback, FeedbackEvent
-from .stats import DailyCaseStat, DemandScore, MonthlyCaseStat
+from .stats import FIGURE_FIELDS, CaseFigures, DailyCaseStat, DemandScore, MonthlyCaseStat
 
 __all__ = [
+    "FIGURE_FIELDS",
     "Anomaly",
     "Card",
     "CardRecipient",
     "CardRule",
+    "CaseFigures",
     "DailyCaseStat",
     "DemandScore",
     "Evaluation",

@@ -31,6 +31,12 @@ class CaseFigures(models.Model):
         abstract = True
 
 
+# The counters' names, in order: what a refresh computes and a period sums.
+FIGURE_FIELDS: tuple[str, ...] = tuple(
+    field.name for field in CaseFigures._meta.local_fields if field.name != "updated_at"
+)
+
+
 class DailyCaseStat(CaseFigures):
     """One day's figures of one department for one implementation (recomputed for the day, never summed)."""
 

@@ -21,7 +21,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.applications.constants import CaseStatus
+from yiwang.applications.constants import OPEN_STATUSES
 from yiwang.applications.models import Case
 from yiwang.catalog.constants import OnlineDepth
 from yiwang.catalog.models import Implementation, Topic
@@ -36,32 +36,15 @@ from yiwang.regions.selectors import (
 )
 
 from ..constants import FeedbackKind
-from ..models import DailyCaseStat, DemandScore, Feedback, MonthlyCaseStat
+from ..models import FIGURE_FIELDS, DailyCaseStat, DemandScore, Feedback, MonthlyCaseStat
 from ..services.stats import month_start, next_month
 from .scope import SupervisionScope, supervision_scope_for
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
 DAILY_SERIES_MAX_DAYS = 90  # longer periods read finished months from MonthlyCaseStat, series by month
-OPEN_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT, CaseStatus.ACCEPTED, CaseStatus.SUSPENDED)
 OPEN_CASES_LIMIT = 50
-SUMMED = (
-    "submitted",
-    "submitted_online",
-    "accepted",
-    "closed",
-    "closed_on_time",
-    "closed_fully_online",
-    "closed_at_most_one_visit",
-    "duration_days_sum",
-    "evaluations",
-    "evaluations_good",
-    "evaluations_bad",
-    "yellow_cards",
-    "red_cards",
-    "complaints",
-    "exchange_calls",
-)
+SUMMED = FIGURE_FIELDS
 
 
 @dataclass(frozen=True)

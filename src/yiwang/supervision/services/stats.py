@@ -39,25 +39,9 @@ from yiwang.exchange.selectors.monitoring import CALL_ACTIONS
 from yiwang.regions.models import Department
 
 from ..constants import BAD_LEVELS, GOOD_LEVELS, CardColor, FeedbackKind
-from ..models import Card, DailyCaseStat, Evaluation, Feedback, MonthlyCaseStat
+from ..models import FIGURE_FIELDS, Card, DailyCaseStat, Evaluation, Feedback, MonthlyCaseStat
 
-FIELDS = (
-    "submitted",
-    "submitted_online",
-    "accepted",
-    "closed",
-    "closed_on_time",
-    "closed_fully_online",
-    "closed_at_most_one_visit",
-    "duration_days_sum",
-    "evaluations",
-    "evaluations_good",
-    "evaluations_bad",
-    "yellow_cards",
-    "red_cards",
-    "complaints",
-    "exchange_calls",
-)
+FIELDS = FIGURE_FIELDS
 
 
 def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
