@@ -5,7 +5,6 @@ validation that never answers 500."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,13 +30,6 @@ PEOPLE = [
 ]
 TOKENS = ["token_filer", "token_filer_unscoped", "token_head", "token_head_unscoped"]
 EVERYONE = ["anonymous", *PEOPLE, *TOKENS]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from yiwang.supervision.constants import FeedbackKind
@@ -23,13 +22,6 @@ PEOPLE = [
     "far_supervisor",
     "editor",
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import FAQ
@@ -29,13 +28,6 @@ from .feedback_world import file, make_world, set_today
 
 pytestmark = pytest.mark.django_db
 MONDAY = dt.date(2026, 9, 21)  # 中秋 25–27 September, 国庆 1–7 October 2026
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
