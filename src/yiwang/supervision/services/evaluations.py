@@ -17,6 +17,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -85,8 +86,9 @@ def _applicant_phone(case: Case) -> str:
     return phone or (case.applicant.phone if case.applicant_id else "")
 
 
-def sms_link_path(token: str) -> str:
-    return f"/supervision/e/{token}/"
+def sms_link(token: str) -> str:
+    """The link a text carries: absolute, on the platform's public address (``SITE_URL``)."""
+    return f"{settings.SITE_URL}/supervision/e/{token}/"
 
 
 # Invitations ------------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ def invite(*, case: Case) -> tuple[EvaluationInvitation, EvaluationInvitation]:
         phone = _applicant_phone(case)
         message = _("【一网通办】您的办件 %(number)s 已办结，请对本次服务进行评价：%(link)s") % {
             "number": case.number,
-            "link": sms_link_path(token),
+            "link": sms_link(token),
         }
         sent = bool(phone) and _send_text_after_commit(phone=phone, message=message)
         record_event(

@@ -72,7 +72,8 @@ def test_the_sms_invitation_is_texted_to_the_applicant_once_committed(
         callback()
     assert sms.token_hash and web.invitee == world.people["applicant"]
     [message] = list(outbox)
-    assert world.case.number in message["message"] and "/supervision/e/" in message["message"]
+    assert world.case.number in message["message"]
+    assert f"{settings.SITE_URL}/supervision/e/" in message["message"]  # a link the phone can open
     entry = AuditEntry.objects.get(action=evaluations.EVALUATION_INVITED)
     assert entry.details["sms_sent"] is True
 
