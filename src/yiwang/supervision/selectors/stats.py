@@ -27,6 +27,7 @@ from yiwang.catalog.constants import OnlineDepth
 from yiwang.catalog.models import Implementation, Topic
 from yiwang.catalog.selectors import list_popular_implementations, region_scope
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.identity.selectors import region_codes_with_permission
 from yiwang.regions.models import Department, Region
 from yiwang.regions.selectors import (
     get_region,
@@ -38,7 +39,7 @@ from yiwang.regions.selectors import (
 from ..constants import FeedbackKind
 from ..models import FIGURE_FIELDS, DailyCaseStat, DemandScore, Feedback, MonthlyCaseStat
 from ..services.stats import month_start, next_month
-from .scope import SupervisionScope, supervision_scope_for
+from .scope import OVERSEE, SupervisionScope, supervision_scope_for
 
 PERIODS = (7, 30, 90, 365)
 DEFAULT_PERIOD = 30
@@ -53,6 +54,8 @@ class Reader:
 
     scope: SupervisionScope | None
     staff: bool
+    # Where a staff member's dashboard opens: the one region their roles cover (none when several).
+    home: Region | None = None
 
     def q(self) -> Q:
         return Q() if self.scope is None else self.scope.q()
@@ -69,7 +72,15 @@ def staff_reader(*, actor: Any) -> Reader:
     scope = supervision_scope_for(actor)
     if scope.is_empty:
         raise PermissionDenied(_("您没有查看统计看板的权限"), code="not_supervisor")
-    return Reader(scope=scope, staff=True)
+    return Reader(scope=scope, staff=True, home=_home_region(actor, scope))
+
+
+def _home_region(actor: Any, scope: SupervisionScope) -> Region | None:
+    """The region of the actor's supervising roles and departments, when they are all in one region."""
+    codes = region_codes_with_permission(actor, OVERSEE) | set(
+        Department.objects.filter(pk__in=scope.department_ids).values_list("region_id", flat=True)
+    )
+    return Region.objects.filter(code=codes.pop()).first() if len(codes) == 1 else None
 
 
 def period_window(*, days: int | None, today: dt.date | None = None) -> tuple[dt.date, dt.date]:

@@ -98,6 +98,15 @@ def test_the_scope_decides_the_figures(world):
     assert volumes("head_other_department") == 1
 
 
+def test_the_staff_dashboard_opens_on_the_region_the_reader_supervises(world):
+    page = client_for(world, "supervisor").get(reverse("supervision:dashboard"))
+    other = client_for(world, "supervisor_other_region").get(reverse("supervision:dashboard"))
+
+    assert page.context["figures"].region == world.county
+    assert other.context["figures"].region == world.other_county
+    assert [row["name"] for row in page.context["figures"].departments] == [world.department.name]
+
+
 @pytest.mark.parametrize("who", ["supervisor_other_region", "head_other_department"])
 def test_drilling_into_a_department_outside_the_scope_is_refused(world, who):
     client = client_for(world, who)

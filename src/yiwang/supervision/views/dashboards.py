@@ -44,7 +44,9 @@ def _int(value: str | None, name: str) -> int | None:
 def _figures(request: HttpRequest, reader: Reader) -> tuple[Figures, int]:
     period = _int(request.GET.get("period"), "period") or 30
     since, until = period_window(days=period)
-    region = resolve_region(code=request.GET.get("region") or None)
+    code = request.GET.get("region")
+    # A staff dashboard opens on the region the reader supervises; ?region= drills anywhere in scope.
+    region = resolve_region(code=code) if code else reader.home
     department = resolve_department(
         reader=reader, department_id=_int(request.GET.get("department"), "department")
     )
