@@ -180,6 +180,10 @@ def get_bundle(request, code: str):
         "fees": [
             {"fee": entry.fee, "implementation_code": entry.implementation.code} for entry in guide.fees
         ],
+        "situational_fees": [
+            {"fee": entry.fee, "implementation_code": entry.implementation.code}
+            for entry in guide.situational_fees
+        ],
         "total_fee": guide.total_fee,
         "is_free": guide.is_free,
     }

@@ -45,13 +45,20 @@ class BundleGuide:
     bundle: Bundle
     implementations: list[Implementation]
     materials: list[BundleMaterial]
-    fees: list[BundleFee]
+    fees: list[BundleFee]  # charged whatever the situation; their priced amounts make total_fee
+    situational_fees: list[BundleFee]  # charged only in some situations (mortgage, second home, ...)
+    unpublished_fee_implementations: list[Implementation]  # charge a fee but publish no fee item
     total_fee: Decimal
     is_free: bool
     promised_limit_days: int | None
     promised_limit_unit: str
     separate_limit_days: int | None  # in working days (calendar-day parts converted, ADR 0008)
     materials_before_merge: int
+
+    @property
+    def has_unpriced_fees(self) -> bool:
+        """Whether a fee charged in every situation has no amount, so the total is not the whole cost."""
+        return any(item.fee.amount is None for item in self.fees)
 
     @property
     def promised_limit_unit_label(self) -> str:
@@ -112,12 +119,16 @@ def build_bundle_guide(*, bundle: Bundle) -> BundleGuide:
     """Assemble the guide from a bundle whose items, implementations, materials and fees are prefetched."""
     implementations = [bundle_item.implementation for bundle_item in bundle.bundle_items.all()]
     materials, before = _merge_materials(implementations)
-    fees = [
+    every_fee = [
         BundleFee(fee=fee, implementation=implementation)
         for implementation in implementations
         for fee in implementation.fees.all()
-        if not fee.is_by_situation
     ]
+    fees = [item for item in every_fee if not item.fee.is_by_situation]
+    situational = [item for item in every_fee if item.fee.is_by_situation]
+    charged = {item.implementation.pk for item in every_fee}
+    # An implementation marked as charging but listing no fee must not make the bundle look free.
+    unpublished = [impl for impl in implementations if not impl.is_free and impl.pk not in charged]
     total = sum((item.fee.amount or Decimal("0") for item in fees), Decimal("0"))
     promised, unit, separate = _limits(bundle, implementations)
     return BundleGuide(
@@ -125,8 +136,10 @@ def build_bundle_guide(*, bundle: Bundle) -> BundleGuide:
         implementations=implementations,
         materials=materials,
         fees=fees,
+        situational_fees=situational,
+        unpublished_fee_implementations=unpublished,
         total_fee=total,
-        is_free=not fees,
+        is_free=not every_fee and not unpublished,
         promised_limit_days=promised,
         promised_limit_unit=unit,
         separate_limit_days=separate,

@@ -293,8 +293,9 @@ class BundleGuideOut(Schema):
     materials: list[BundleMaterialOut] = Field(description="一套材料：相同材料只交一次")
     materials_before_merge: int
     materials_saved: int
-    fees: list[BundleFeeOut]
-    total_fee: Decimal
+    fees: list[BundleFeeOut] = Field(description="各种情形下都收取的费用")
+    situational_fees: list[BundleFeeOut] = Field(description="仅特定情形收取的费用（不计入合计）")
+    total_fee: Decimal = Field(description="各种情形下都收取且已标价的费用合计")
     is_free: bool
 
 

@@ -171,6 +171,20 @@ def test_bundle_returns_one_set_of_materials(client):
     assert body["materials_saved"] == 1
 
 
+def test_bundle_lists_fees_that_depend_on_the_situation(client):
+    # given: an item whose registration fee depends on the house type
+    charging = ImplementationFactory(is_free=False)
+    FeeFactory(implementation=charging, name="不动产登记费（住宅）", amount=Decimal("80"), by_situation=True)
+    bundle = BundleFactory(implementations=[ImplementationFactory(is_free=True), charging])
+    # when
+    body = client.get(f"/api/v1/bundles/{bundle.code}").json()
+    # then
+    assert body["is_free"] is False and body["fees"] == []
+    assert [(entry["implementation_code"], entry["fee"]["name"]) for entry in body["situational_fees"]] == [
+        (charging.code, "不动产登记费（住宅）")
+    ]
+
+
 def test_unknown_bundle_is_404(client):
     response = client.get("/api/v1/bundles/nope")
     assert response.status_code == 404 and response.json()["error"]["code"] == "unknown_bundle"

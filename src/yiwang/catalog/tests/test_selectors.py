@@ -132,6 +132,45 @@ def test_bundle_guide_merges_materials_by_key_and_by_normalized_name():
     assert (guide.promised_limit_days, guide.separate_limit_days) == (8, 13)
 
 
+def test_bundle_guide_lists_situational_fees_and_is_not_free():
+    # given: the 二手房 shape, fees that depend on the house type on three items, one free item
+    transfer, tax, mortgage = (ImplementationFactory(is_free=False) for _ in range(3))
+    contract = ImplementationFactory(is_free=True)
+    FeeFactory(implementation=transfer, name="不动产登记费（住宅）", amount=Decimal("80"), by_situation=True)
+    FeeFactory(implementation=tax, name="契税", amount=None, description="按1%至3%", by_situation=True)
+    FeeFactory(implementation=mortgage, name="抵押登记费", amount=Decimal("80"), by_situation=True)
+    bundle = BundleFactory(implementations=[contract, transfer, tax, mortgage])
+    # when
+    guide = selectors.get_bundle_guide(code=bundle.code)
+    # then: the bundle is not presented as free, and the fees that depend on the situation are kept
+    assert not guide.is_free
+    assert guide.fees == [] and guide.total_fee == Decimal("0")
+    assert [(item.implementation, item.fee.name) for item in guide.situational_fees] == [
+        (transfer, "不动产登记费（住宅）"),
+        (tax, "契税"),
+        (mortgage, "抵押登记费"),
+    ]
+
+
+def test_bundle_guide_with_an_item_charging_an_unpublished_fee_is_not_free():
+    # given: one free item and one that charges but lists no fee item
+    free, charging = ImplementationFactory(is_free=True), ImplementationFactory(is_free=False)
+    bundle = BundleFactory(implementations=[free, charging])
+    # when
+    guide = selectors.get_bundle_guide(code=bundle.code)
+    # then
+    assert not guide.is_free
+    assert guide.unpublished_fee_implementations == [charging]
+
+
+def test_bundle_guide_of_free_items_is_free():
+    bundle = BundleFactory(
+        implementations=[ImplementationFactory(is_free=True), ImplementationFactory(is_free=True)]
+    )
+    guide = selectors.get_bundle_guide(code=bundle.code)
+    assert guide.is_free and not guide.situational_fees and not guide.unpublished_fee_implementations
+
+
 def test_bundle_guide_queries_do_not_grow_with_implementations(django_assert_max_num_queries):
     # given
     implementations = [ImplementationFactory(complete=True) for _ in range(5)]

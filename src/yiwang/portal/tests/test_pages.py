@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from yiwang.catalog.models import Bundle
-from yiwang.catalog.tests.factories import DepartmentFactory, ImplementationFactory, TopicFactory
+from yiwang.catalog.tests.factories import (
+    BundleFactory,
+    DepartmentFactory,
+    FeeFactory,
+    ImplementationFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +129,42 @@ def test_bundle_page_lists_one_set_of_materials(client, bundle):
     assert "多个事项共用，只交一次" in html
     assert "出生医学证明办理" in html
     assert Bundle.objects.get(pk=bundle.pk).view_count == 1
+
+
+def test_bundle_page_shows_fees_that_depend_on_the_situation_instead_of_free(client):
+    # given: a bundle whose only fees are charged in some situations (house type, mortgage)
+    transfer = ImplementationFactory(complete=True, is_free=False, name="转移登记")
+    mortgage = ImplementationFactory(complete=True, is_free=False, name="抵押权首次登记")
+    FeeFactory(implementation=transfer, name="不动产登记费（住宅）", amount=Decimal("80"), by_situation=True)
+    FeeFactory(implementation=mortgage, name="契税", amount=None, description="按1%至3%", by_situation=True)
+    bundle = BundleFactory(implementations=[transfer, mortgage], name="二手房转移登记一件事")
+    # when
+    response = client.get(reverse("portal:bundle", args=[bundle.code]))
+    # then: the page does not promise a free service and names each situational fee
+    fees = _section(response.content.decode(), 'data-testid="bundle-fees"')
+    assert "不收费" not in fees
+    assert "视情形收费" in fees
+    assert "转移登记 · 不动产登记费（住宅）：80" in fees
+    assert "抵押权首次登记 · 契税：按1%至3%" in fees
+
+
+def test_bundle_page_sums_fixed_fees_and_keeps_situational_ones_apart(client):
+    first = ImplementationFactory(complete=True, is_free=False)
+    second = ImplementationFactory(complete=True, is_free=False)
+    FeeFactory(implementation=first, name="工本费", amount=Decimal("10.00"))
+    FeeFactory(implementation=second, name="登记费", amount=Decimal("80.00"))
+    FeeFactory(implementation=second, name="加急费", amount=Decimal("50.00"), by_situation=True)
+    bundle = BundleFactory(implementations=[first, second])
+    fees = _section(
+        client.get(reverse("portal:bundle", args=[bundle.code])).content.decode(), 'data-testid="bundle-fees"'
+    )
+    assert "合计：90.00 元" in fees
+    assert "视情形收费" in fees and "加急费" in fees
+
+
+def _section(html: str, marker: str) -> str:
+    start = html.index(marker)
+    return html[start : html.index("</section>", start)]
 
 
 def test_topic_page_lists_bundles_and_items(client, bundle, guide, topic):
