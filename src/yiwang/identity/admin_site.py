@@ -15,7 +15,12 @@ class PlatformAdminSite(AdminSite):
     def login(self, request, extra_context=None):
         # One login for everyone: the platform's page asks staff for their TOTP code.
         from django.contrib.auth.views import redirect_to_login  # imports models: not at app loading
+        from django.shortcuts import render
 
+        user = request.user
+        if user.is_authenticated and not (user.is_active and user.is_staff):
+            # Logging in again cannot help: say why instead of showing the login form once more.
+            return render(request, "identity/admin_denied.html", status=403)
         # The platform login checks that `next` stays on this site.
         next_url = request.GET.get("next") or reverse("admin:index")
         return redirect_to_login(next_url, reverse("identity:login"))

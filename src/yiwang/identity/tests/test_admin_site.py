@@ -68,3 +68,29 @@ def test_a_window_clerk_has_no_back_office(client):
     )
     member.refresh_from_db()
     assert not member.is_staff
+
+
+def test_a_citizen_opening_the_admin_is_told_they_have_no_back_office_rights(client):
+    from yiwang.identity.tests.factories import UserFactory
+
+    # given a logged-in citizen
+    client.force_login(UserFactory())
+    # when they open the admin
+    response = client.get("/admin/", follow=True)
+    # then they are not shown the login form again but told why, with a way back
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "您的账号没有管理后台权限" in html
+    assert 'href="/"' in html
+    assert 'name="password"' not in html
+
+
+def test_a_window_clerk_opening_the_admin_is_told_they_have_no_back_office_rights(client):
+    from yiwang.conftest import login_with_second_factor
+    from yiwang.identity.tests.factories import UserFactory
+
+    clerk = UserFactory(staff=True)
+    login_with_second_factor(client, clerk)
+    response = client.get("/admin/catalog/implementation/", follow=True)
+    assert response.status_code == 403
+    assert "您的账号没有管理后台权限" in response.content.decode()
