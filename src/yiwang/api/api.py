@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
-from ninja import Schema
+from ninja import Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
@@ -47,6 +47,8 @@ api = PlatformAPI(
     renderer=UnescapedJSONRenderer(),
     parser=StrictJSONParser(),
     urls_namespace="api-v1",
+    # Swagger UI's default validator badge is an image from validator.swagger.io: none offline.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

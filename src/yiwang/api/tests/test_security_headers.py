@@ -57,3 +57,16 @@ def test_the_api_docs_are_served_without_a_cdn(client):
     page = client.get("/api/v1/docs").content.decode()
     assert "cdn." not in page
     assert "/static/ninja/" in page
+
+
+def test_the_api_docs_load_every_asset_from_this_site_and_work_offline(client):
+    # given the docs page, as a developer without internet access would open it
+    page = client.get("/api/v1/docs").content.decode()
+    # then it names no other host (not even Swagger's online validator) ...
+    assert re.findall(r"https?://|//[a-z0-9-]+\.[a-z]", page) == []
+    assert '"validatorUrl": null' in page
+    # ... and every script, style and icon it needs is served here
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert {"/static/ninja/swagger-ui-bundle.js", "/static/ninja/swagger-ui.css"} <= set(assets)
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
