@@ -65,6 +65,7 @@ def test_register_step_up_sso_and_logout_everywhere(page: Page, seeded, relying_
     page.get_by_label("公民身份号码").fill(newcomer["id_number"])
     page.get_by_label("密码", exact=True).fill(data["password"])
     page.get_by_label("再次输入密码").fill(data["password"])
+    page.get_by_label("我已阅读并同意《一网通办隐私政策》").check()
     page.get_by_role("button", name="注册").click()
     expect(page.get_by_test_id("assurance-level")).to_contain_text("二级")
     # the departmental system needs level 3: SSO sends the citizen to step up first

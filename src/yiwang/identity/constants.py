@@ -60,6 +60,13 @@ class AuditAction(models.TextChoices):
     CLIENT_KEY_REGISTERED = "identity.client_key_registered", _("登记业务系统公钥")
     CLIENT_KEY_REVOKED = "identity.client_key_revoked", _("撤销业务系统公钥")
     CLIENT_AUTH_METHOD_CHANGED = "identity.client_auth_method_changed", _("变更业务系统认证方式")
+    PASSWORD_RESET = "identity.password_reset", _("通过手机找回密码")
+    PASSWORD_RESET_REFUSED = "identity.password_reset_refused", _("找回密码被拒绝")
+    PHONE_CHANGED = "identity.phone_changed", _("更换手机号")
+    PHONE_CHANGE_REFUSED = "identity.phone_change_refused", _("更换手机号被拒绝")
+    SMS_LOGIN_REFUSED = "identity.sms_login_refused", _("短信验证码登录被拒绝")
+    FAVOURITE_ADDED = "identity.favourite_added", _("收藏服务")
+    FAVOURITE_REMOVED = "identity.favourite_removed", _("取消收藏服务")
 
 
 class TokenAuthMethod(models.TextChoices):
@@ -72,6 +79,14 @@ class TokenAuthMethod(models.TextChoices):
 class PhoneCodePurpose(models.TextChoices):
     VERIFY_PHONE = "verify_phone", _("验证手机号")
     STEP_UP = "step_up", _("提升实名等级")
+    RESET_PASSWORD = "reset_password", _("找回密码")
+    CHANGE_PHONE = "change_phone", _("更换手机号")
+    LOGIN = "login", _("短信验证码登录")
+
+
+# The privacy notice (隐私政策) a citizen accepts at registration; its version is kept on the account. A new
+# version is a new text in identity/privacy.html and a new value here.
+PRIVACY_NOTICE_VERSION = "2026-12"
 
 
 class PrincipalKind(models.TextChoices):

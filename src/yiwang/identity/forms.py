@@ -45,6 +45,11 @@ class RegistrationForm(forms.Form):
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+    accept_privacy = forms.BooleanField(
+        label=_("我已阅读并同意《一网通办隐私政策》"),
+        help_text=_("隐私政策说明我们收集哪些个人信息、用于什么、保存多久以及您的权利；全文见注册页下方链接。"),
+        error_messages={"required": _("注册前须阅读并同意隐私政策")},
+    )
 
     def clean(self):
         data = super().clean()
@@ -91,3 +96,60 @@ class MandateForm(forms.Form):
         self.fields["enterprise"].choices = [("", _("本人（个人委托）"))] + [
             (enterprise.credit_code, enterprise.name) for enterprise in enterprises
         ]
+
+
+class PhoneOnlyForm(forms.Form):
+    phone = forms.CharField(
+        label=_("已验证的手机号码"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "numeric"}),
+    )
+
+
+class SmsCodeLoginForm(forms.Form):
+    phone = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(
+        label=_("短信验证码"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+
+
+class ResetPasswordForm(SmsCodeLoginForm):
+    password = forms.CharField(
+        label=_("新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("至少10位，不能全为数字，不能与个人信息相似"),
+    )
+    password_again = forms.CharField(
+        label=_("再次输入新密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("两次输入的密码不一致"))
+        return data
+
+
+class ChangePhoneForm(forms.Form):
+    new_phone = forms.CharField(
+        label=_("新手机号码"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "tel"})
+    )
+    password = forms.CharField(
+        label=_("当前密码"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ConfirmPhoneForm(forms.Form):
+    new_phone = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(
+        label=_("新手机收到的短信验证码"),
+        max_length=6,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

@@ -31,6 +31,8 @@ class User(AbstractUser):
     )
     assurance_verified_at = models.DateTimeField(_("实名核验时间"), null=True, blank=True)
     is_staff_member = models.BooleanField(_("政府工作人员"), default=False)
+    privacy_notice_version = models.CharField(_("已同意的隐私政策版本"), max_length=20, blank=True)
+    privacy_accepted_at = models.DateTimeField(_("同意隐私政策时间"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
@@ -175,6 +177,27 @@ class PhoneCode(models.Model):
         return f"{self.phone} {self.get_purpose_display()}"
 
 
+class FavouriteService(models.Model):
+    """A service guide (an item as implemented in a region) a person keeps in 我的空间 (收藏)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="favourite_services")
+    implementation = models.ForeignKey(
+        "catalog.Implementation", verbose_name=_("办事指南"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("收藏时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("收藏的服务")
+        verbose_name_plural = _("收藏的服务")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "implementation"], name="favourite_once_per_guide")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.implementation_id}"
+
+
 from .oidc.models import ClientKey, ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
 
 __all__ = [
@@ -182,6 +205,7 @@ __all__ = [
     "ClientProfile",
     "ClientSession",
     "Enterprise",
+    "FavouriteService",
     "Mandate",
     "PhoneCode",
     "StaffAssignment",

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from .views import audit_workbench, data_uses, guide, pages, preferences, register_lookup, search
+from .views import audit_workbench, data_uses, guide, me, pages, preferences, register_lookup, search
 
 app_name = "portal"
 urlpatterns = [
     path("", pages.home, name="home"),
     path("search", search.search, name="search"),
     path("search/suggest", search.suggestions, name="suggest"),
-    path("items/<str:code>", guide.guide, name="guide"),
+    path("items/<str:code>", me.remembering_guides(guide.guide), name="guide"),
     path("items/<str:code>/situation", guide.situation, name="situation"),
     path("bundles/<slug:code>", pages.bundle, name="bundle"),
     path("topics/<slug:code>", pages.topic, name="topic"),
@@ -16,6 +16,10 @@ urlpatterns = [
     path("region/picker", preferences.region_picker, name="region_picker"),
     path("region/choose", preferences.choose_region, name="choose_region"),
     path("preferences/elder", preferences.toggle_elder_mode, name="elder_mode"),
+    path("me/", me.home, name="me"),
+    path("me/vault", me.vault, name="me_vault"),
+    path("me/enterprises/<str:credit_code>", me.enterprise, name="me_enterprise"),
+    path("me/favourites", me.favourite, name="me_favourite"),
     path("me/data-uses", data_uses.data_uses, name="data_uses"),
     path("me/data-uses/<int:entry_id>", data_uses.data_use_detail, name="data_use_detail"),
     path("me/data-uses/<int:entry_id>/report", data_uses.report_data_use, name="data_use_report"),

@@ -1,5 +1,15 @@
 """The identity domain's writes; each public service runs in one transaction and records its audit event."""
 
+from .account_care import (
+    add_favourite,
+    confirm_phone_change,
+    remove_favourite,
+    reset_password,
+    sms_login_user,
+    start_password_reset,
+    start_phone_change,
+    start_sms_login,
+)
 from .accounts import (
     create_staff_member,
     grant_staff_role,
@@ -16,8 +26,10 @@ from .phone_codes import consume_phone_code, send_phone_code
 from .texts import send_text
 
 __all__ = [
+    "add_favourite",
     "authorize_agent_action",
     "bind_enterprise",
+    "confirm_phone_change",
     "confirm_register_verification",
     "confirm_totp_device",
     "consume_phone_code",
@@ -29,6 +41,8 @@ __all__ = [
     "record_login_failure",
     "register_citizen",
     "register_client_key",
+    "remove_favourite",
+    "reset_password",
     "revoke_client_key",
     "revoke_mandate",
     "revoke_staff_role",
@@ -36,7 +50,11 @@ __all__ = [
     "send_phone_code",
     "send_text",
     "set_token_auth_method",
+    "sms_login_user",
+    "start_password_reset",
+    "start_phone_change",
     "start_register_verification",
+    "start_sms_login",
     "sync_admin_access",
     "sync_all_admin_access",
     "verify_face",

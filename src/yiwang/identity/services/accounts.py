@@ -73,8 +73,10 @@ def register_citizen(
     id_number: str,
     phone: str = "",
     ip_address: str | None = None,
+    privacy_notice_version: str = "",
 ) -> User:
-    """Open an account whose name and ID number passed the format check: assurance level 2."""
+    """Open an account whose name and ID number passed the format check: assurance level 2. The version
+    of the privacy notice the person accepted (registration page) is kept on the account."""
     details = {"username": username[:40], "id_number": mask_id_number(id_number)}
     try:
         if not _USERNAME.fullmatch(username or ""):
@@ -106,6 +108,8 @@ def register_citizen(
             phone=phone,
             assurance_level=AssuranceLevel.FORMAT_CHECKED,
             assurance_verified_at=timezone.now(),
+            privacy_notice_version=privacy_notice_version[:20],
+            privacy_accepted_at=timezone.now() if privacy_notice_version else None,
         )
         user.set_password(password)
         user.save()
@@ -114,7 +118,7 @@ def register_citizen(
             actor=user,
             target=user,
             subject=user.id_number,
-            details=details,
+            details={**details, "privacy_notice_version": user.privacy_notice_version},
             ip_address=ip_address,
         )
     return user

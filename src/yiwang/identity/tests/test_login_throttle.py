@@ -69,6 +69,7 @@ def _register(client, *, username: str, id_number: str):
             "phone": "",
             "password": PASSWORD,
             "password_again": PASSWORD,
+            "accept_privacy": "on",
         },
     )
 

@@ -34,6 +34,7 @@ def test_register_page_creates_a_level_2_account_and_logs_in(client):
             "phone": "13912345678",
             "password": PASSWORD,
             "password_again": PASSWORD,
+            "accept_privacy": "on",
         },
     )
     assert response.status_code == 302
@@ -52,6 +53,7 @@ def test_register_page_explains_a_bad_id_number(client):
             "phone": "",
             "password": PASSWORD,
             "password_again": PASSWORD,
+            "accept_privacy": "on",
         },
     )
     assert response.status_code == 200

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from yiwang.core.errors import DomainError
 
+from ..constants import PRIVACY_NOTICE_VERSION
 from ..forms import LoginForm, RegistrationForm, TokenForm
 from ..login_throttle import count_login_failure, login_is_throttled
 from ..models import User
@@ -27,6 +28,7 @@ from .common import client_ip, safe_next
 
 PENDING_KEY = "identity_pending_staff"
 PENDING_SECONDS = 300
+STAFF_LANDING = "/cases/workbench/"
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,6 +45,7 @@ def register(request):
                 id_number=data["id_number"],
                 phone=data["phone"],
                 ip_address=client_ip(request),
+                privacy_notice_version=PRIVACY_NOTICE_VERSION,
             )
         except DomainError as error:
             form.add_error(None, error.message)
@@ -78,7 +81,8 @@ def login_view(request):
             request.session[PENDING_KEY] = {
                 "user": user.pk,
                 "at": timezone.now().timestamp(),
-                "next": next_url,
+                # Staff land on their workbench unless they were on their way somewhere.
+                "next": safe_next(request, STAFF_LANDING),
             }
             return redirect("identity:login_totp")
         else:
