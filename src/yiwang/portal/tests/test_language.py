@@ -1,4 +1,5 @@
 import pytest
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 
@@ -18,3 +19,15 @@ def test_english_when_chosen(client):
 def test_unknown_language_cookie_falls_back_to_chinese(client):
     client.cookies["django_language"] = "xx"
     assert client.get("/")["Content-Language"] == "zh-hans"
+
+
+def test_an_english_guide_counts_visits_in_english(client, guide):
+    # given a guide asking for one visit, read in English
+    guide.visits = 1
+    guide.save(update_fields=["visits"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    # when
+    html = client.get(reverse("portal:guide", args=[guide.code])).content.decode()
+    # then the facts and the basic information table say "1 visit", not the Chinese "1 次"
+    assert "1 次" not in html
+    assert "1 visit" in html
