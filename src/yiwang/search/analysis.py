@@ -1,5 +1,8 @@
 """Chinese text analysis: jieba with a government dictionary, stop words and everyday-word synonyms.
 
+Every text, document or query, is normalized the same way: NFKC, lower case, and traditional characters
+folded to simplified (data/traditional_simplified.txt), so 營業執照 finds 营业执照.
+
 Documents are segmented in jieba's search-engine mode (each word and the dictionary words of two and
 three characters inside it); queries are segmented precisely, stripped of stop words, and everyday
 phrases are mapped to official terms. A long query word also matches as its parts, so 不动产登记 finds
@@ -107,9 +110,21 @@ def tokenizer() -> jieba.Tokenizer:
     return instance
 
 
+@cache
+def _simplified_table() -> dict[int, str]:
+    """Traditional (and Japanese-form) characters → simplified, from data/traditional_simplified.txt."""
+    pairs = (pair for line in _data_lines("traditional_simplified.txt") for pair in line.split())
+    return {ord(pair[0]): pair[1] for pair in pairs if len(pair) == 2}
+
+
+def fold_traditional(text: str) -> str:
+    """營業執照 → 营业执照 (characters of the table; everything else unchanged)."""
+    return text.translate(_simplified_table())
+
+
 def normalize_text(text: str) -> str:
-    """NFKC (full-width to half-width), lower case, no control characters, single spaces."""
-    text = unicodedata.normalize("NFKC", text or "")
+    """NFKC (full-width to half-width), traditional to simplified, lower case, no controls, single spaces."""
+    text = fold_traditional(unicodedata.normalize("NFKC", text or ""))
     text = "".join(" " if unicodedata.category(char) in _DROPPED_CATEGORIES else char for char in text)
     return _WHITESPACE.sub(" ", text).strip().lower()
 

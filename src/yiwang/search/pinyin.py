@@ -45,3 +45,28 @@ def forms_from(syllables: tuple[str, ...], start: int = 0) -> tuple[str, str]:
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of a text, lower case, letters and digits only: 公积金 → (gongjijin, gjj)."""
     return forms_from(pinyin_syllables(normalize_text(text)))
+
+
+def _is_latin_syllable(syllable: str) -> bool:
+    return bool(syllable) and syllable.isascii() and syllable.isalpha()
+
+
+def chinese_for_pinyin(key: str, text: str) -> str | None:
+    """The part of ``text`` a typed pinyin ``key`` spells, in full syllables or initials, else None.
+
+    shenfenzheng or sfz in 居民身份证补领 → 身份证; the last syllable may be cut short (shenfenzh).
+    """
+    normalized = normalize_text(text)
+    syllables = pinyin_syllables(normalized)
+    for start in range(len(syllables)):
+        spelled, end = "", start
+        while end < len(syllables) and _is_latin_syllable(syllables[end]) and len(spelled) < len(key):
+            spelled += syllables[end].lower()
+            end += 1
+        if end > start and spelled.startswith(key) and len(spelled) - len(key) < len(syllables[end - 1]):
+            return normalized[start:end]
+        tail = syllables[start : start + len(key)]
+        initials = "".join(syllable[:1] for syllable in tail).lower()
+        if len(tail) == len(key) and all(map(_is_latin_syllable, tail)) and initials == key:
+            return normalized[start : start + len(key)]
+    return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
@@ -12,10 +14,13 @@ from yiwang.core.errors import InvalidInput
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import ancestor_codes
 
-from .analysis import analyze_query, normalize_text
+from .analysis import AnalyzedQuery, QueryClause, QueryWord, analyze_query, normalize_text
 from .backends import get_backend
-from .backends.base import SearchFilters, SearchHit, SearchRequest
+from .backends.base import BUNDLE, BackendPage, SearchBackend, SearchFilters, SearchHit, SearchRequest
+from .english import translate_english
+from .life_events import life_event_words
 from .models import SearchMiss
+from .pinyin import chinese_for_pinyin
 from .services import record_search_miss
 
 MAX_LIMIT = 100
@@ -23,6 +28,12 @@ MAX_OFFSET = 10_000
 MAX_SUGGESTIONS = 50
 # A query of more words than this is cut: nobody types them, and each word costs a sub-query.
 MAX_QUERY_CLAUSES = 24
+# Latin letters not touching digits (codes like 511Z07001006 stay as typed): typed pinyin, maybe spaced.
+_LATIN_RUN = re.compile(r"(?<![a-z0-9])[a-z]+(?:\s+[a-z]+)*(?![a-z0-9])")
+PINYIN_CANDIDATES = 10
+# The typo fallback leaves out one character of the query's words: from 3 characters (2 would leave one
+# character, which matches anything) to 10 (beyond that a query is a sentence, and any-word search fits).
+TYPO_MIN_CHARACTERS, TYPO_MAX_CHARACTERS = 3, 10
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,54 @@ def _filters(*, audience, department, item_type, topic, online, zero_visit) -> S
     )
 
 
+def _chinese_for_latin_run(backend: SearchBackend, run: str) -> str:
+    """The Chinese words a typed pinyin run spells, the most common among the suggestions it finds."""
+    key = run.replace(" ", "")
+    if len(key) < 2:
+        return run
+    spelled: Counter[str] = Counter()
+    for text in backend.suggest(prefix=key, limit=PINYIN_CANDIDATES):
+        chinese = chinese_for_pinyin(key, text)
+        if chinese:
+            spelled[chinese] += 1
+    return f" {spelled.most_common(1)[0][0]} " if spelled else run
+
+
+def rewritten_query(query: str, *, backend: SearchBackend | None = None) -> str:
+    """The query as the catalog writes it: English glossary terms and typed pinyin put into Chinese.
+
+    Traditional characters are folded by ``normalize_text``. Pinyin is read only when no English term
+    matched, through the suggestions (names, official terms and everyday words, most used first).
+    """
+    normalized = normalize_text(query)
+    translated = translate_english(normalized)
+    if translated != normalized or not any("a" <= char <= "z" for char in normalized):
+        return translated
+    backend = backend or get_backend()
+    spelled = _LATIN_RUN.sub(lambda run: _chinese_for_latin_run(backend, run.group()), normalized)
+    return normalize_text(spelled)
+
+
+def typo_clauses(analyzed: AnalyzedQuery) -> tuple[QueryClause, ...]:
+    """One clause: the query's characters with any one left out (a typo or a look-alike character)."""
+    characters = [char for char in dict.fromkeys("".join(analyzed.terms)) if "\u4e00" <= char <= "\u9fff"]
+    if not TYPO_MIN_CHARACTERS <= len(characters) <= TYPO_MAX_CHARACTERS:
+        return ()
+    alternatives = tuple(
+        tuple(QueryWord(text=char) for char in characters[:left_out] + characters[left_out + 1 :])
+        for left_out in range(len(characters))
+    )
+    return (QueryClause(alternatives=alternatives),)
+
+
+def _found_nothing(page: BackendPage, request: SearchRequest) -> bool:
+    """No document has the words (the bundles of a life event the query names are found regardless)."""
+    if page.count == 0:
+        return True
+    only_bundles = page.count == len(page.hits) and all(hit.kind == BUNDLE for hit in page.hits)
+    return bool(request.life_event_words) and only_bundles
+
+
 def search_catalog(
     *,
     query: str,
@@ -115,7 +174,9 @@ def search_catalog(
         zero_visit=zero_visit,
     )
     region, ancestors = _region_scope(region_code) if region_code else (None, ())
-    analyzed = analyze_query(query)
+    backend = get_backend()
+    text = rewritten_query(query, backend=backend)
+    analyzed = analyze_query(text)
     request = SearchRequest(
         clauses=analyzed.clauses[:MAX_QUERY_CLAUSES],
         region_code=region,
@@ -123,11 +184,15 @@ def search_catalog(
         filters=filters,
         limit=limit,
         offset=offset,
+        life_event_words=life_event_words(analyzed.normalized),
     )
-    backend = get_backend()
     page = backend.search(request=request)
     matched_all = True
-    if page.count == 0 and len(request.clauses) > 1:
+    if _found_nothing(page, request) and (typos := typo_clauses(analyzed)):
+        # Nothing has every word: maybe one character is mistyped (身分证, 营业执找).
+        matched_all = False
+        page = backend.search(request=replace(request, clauses=typos))
+    if _found_nothing(page, request) and len(request.clauses) > 1:
         matched_all = False
         page = backend.search(request=replace(request, match_all=False))
     if page.count == 0 and offset == 0:

@@ -89,6 +89,8 @@ class SearchRequest:
     filters: SearchFilters = field(default_factory=SearchFilters)
     limit: int = 20
     offset: int = 0
+    # Words of the 一件事 bundles the query asks about as a life event (出生, 身后 …): those bundles first.
+    life_event_words: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

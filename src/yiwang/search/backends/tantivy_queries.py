@@ -8,7 +8,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from ..analysis import QueryClause, QueryWord
-from .base import SearchFilters, SearchRequest
+from .base import BUNDLE, SearchFilters, SearchRequest
 from .tantivy_documents import CHARACTER_FIELD_WEIGHT, NO, TEXT_FIELD_WEIGHTS, YES, catalog_schema
 
 # Documents of the chosen region (or below it) get this constant on top of their text score, those of the
@@ -16,6 +16,9 @@ from .tantivy_documents import CHARACTER_FIELD_WEIGHT, NO, TEXT_FIELD_WEIGHTS, Y
 # local implementations come first, then provincial and national ones, then the rest, each by text score.
 REGION_SCORE = 2000.0
 ANCESTOR_SCORE = 1000.0
+# A bundle of the life event a query asks about ("老人去世了要办什么") gets this on top of its text score,
+# and is found even when its own words differ from the question's: above any text score, below a region.
+LIFE_EVENT_SCORE = 100.0
 
 
 def _any(queries: list[Query]) -> Query:
@@ -101,8 +104,20 @@ def region_queries(schema: tantivy.Schema, request: SearchRequest) -> list[Query
     return queries
 
 
+@lru_cache(maxsize=64)
+def life_event_query(words: tuple[str, ...]) -> Query:
+    """Bundles whose name or keywords hold one of the life events' words, at a constant score."""
+    schema = catalog_schema()
+    word_queries = [Query.term_query(schema, field, word) for word in words for field in ("name", "keywords")]
+    bundles = _all([_term(schema, "kind", BUNDLE), _any(word_queries)])
+    return Query.const_score_query(bundles, LIFE_EVENT_SCORE)
+
+
 def build_query(schema: tantivy.Schema, request: SearchRequest) -> Query:
-    subqueries = [(Occur.Must, text_query(request))]
+    words = text_query(request)
+    if request.life_event_words:
+        words = _any([words, life_event_query(tuple(request.life_event_words))])
+    subqueries = [(Occur.Must, words)]
     # Filters select without scoring, so they do not shift the ranking.
     subqueries += [
         (Occur.Must, Query.const_score_query(query, 0.0)) for query in filter_queries(schema, request.filters)
