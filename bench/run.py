@@ -226,6 +226,7 @@ def main() -> None:
     started = time.perf_counter()
     if "search" in chosen:
         _run_script("search_bench.py")
+        _run_script("search_relevance.py")  # top-3 hit rate of the relevance set (target ≥ 90%)
     if "http" in chosen:
         http(arguments.seconds)
     if "guide" in chosen:

@@ -125,3 +125,31 @@ def test_the_relevance_set_is_large_and_covers_every_kind_of_miss():
     assert {case["kind"] for case in cases} == {
         "everyday", "pinyin", "traditional", "typo", "english", "life_event"
     }  # fmt: skip
+
+
+@pytest.mark.slow
+def test_the_relevance_set_on_the_demo_guides_finds_nine_in_ten_within_three(db):
+    # a subset of bench/search_relevance.json: the queries whose services the demo guides create
+    import sys
+
+    from yiwang.catalog.guides import load_demo_guides
+    from yiwang.catalog.models import Bundle, Implementation
+    from yiwang.search.services import rebuild_search_index
+
+    load_demo_guides()
+    rebuild_search_index()
+    catalog_names = [
+        *Implementation.objects.values_list("name", flat=True),
+        *Bundle.objects.values_list("name", flat=True),
+    ]
+    sys.path.insert(0, str(RELEVANCE_CASES.parent))
+    from search_relevance import evaluate, load_cases
+
+    subset = [
+        case
+        for case in load_cases(RELEVANCE_CASES)
+        if any(expected in name for expected in case["expected"] for name in catalog_names)
+    ]
+    assert len(subset) >= 60
+    result = evaluate(subset, top=3, region_code=None)
+    assert result["hit_rate"] >= 0.9, result["misses"]
