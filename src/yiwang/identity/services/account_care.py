@@ -9,6 +9,7 @@ caller never learns whether a phone has an account: the start steps answer alike
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -32,7 +33,9 @@ HOURLY_CODES_PER_PHONE = 5
 GENERIC_CODE_ERROR = "手机号或验证码不正确"
 
 
-def _refuse(*, action: str, error: InvalidInput | Conflict, phone: str, actor: User | None, ip: str | None):
+def _refuse(
+    *, action: str, error: InvalidInput | Conflict, phone: str, actor: User | None, ip: str | None
+) -> NoReturn:
     with transaction.atomic():
         record_event(
             action=action,

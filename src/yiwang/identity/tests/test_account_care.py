@@ -175,3 +175,12 @@ def test_staff_land_on_the_workbench_after_login(client):
     staff = UserFactory(staff=True)
     client.post(reverse("identity:login"), {"username": staff.username, "password": PASSWORD})
     assert client.session["identity_pending_staff"]["next"] == "/cases/workbench/"
+
+
+def test_staff_logging_in_from_the_home_page_land_on_the_workbench_but_keep_a_real_destination(client):
+    staff = UserFactory(staff=True)
+    form = {"username": staff.username, "password": PASSWORD}
+    client.post(reverse("identity:login") + "?next=/", form)
+    assert client.session["identity_pending_staff"]["next"] == "/cases/workbench/"
+    client.post(reverse("identity:login") + "?next=/supervision/cards/", form)
+    assert client.session["identity_pending_staff"]["next"] == "/supervision/cards/"

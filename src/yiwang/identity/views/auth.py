@@ -81,14 +81,19 @@ def login_view(request):
             request.session[PENDING_KEY] = {
                 "user": user.pk,
                 "at": timezone.now().timestamp(),
-                # Staff land on their workbench unless they were on their way somewhere.
-                "next": safe_next(request, STAFF_LANDING),
+                "next": _staff_landing(request),
             }
             return redirect("identity:login_totp")
         else:
             _complete_login(request, user)
             return redirect(next_url)
     return render(request, "identity/login.html", {"form": form, "next": next_url})
+
+
+def _staff_landing(request) -> str:
+    """Staff land on their workbench, unless they were on their way to a page other than the home page."""
+    target = safe_next(request, STAFF_LANDING)
+    return STAFF_LANDING if target in ("/", "/accounts/") else target
 
 
 def _complete_login(request, user: User, device=None) -> None:
