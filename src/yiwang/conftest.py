@@ -104,3 +104,20 @@ def bearer_token(user, scope: str, value: str) -> dict:
         expires=timezone.now() + timedelta(hours=1),
     )
     return {"HTTP_AUTHORIZATION": f"Bearer {value}"}
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium (with fonts-noto-cjk), as `make system-deps` installs it
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """Headless Chromium for the browser tests that run against pytest-django's live server."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
+        )
+        yield launched
+        launched.close()

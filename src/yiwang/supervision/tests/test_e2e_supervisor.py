@@ -10,7 +10,6 @@ from yiwang.applications.tests.test_e2e_workbench import (  # the browser setup 
     RESULTS_DIR,
     _log_in,
     _totp_device,
-    browser,  # noqa: F401  (fixture)
 )
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory
@@ -28,7 +27,7 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(RESULTS_DIR / f"supervisor-{name}.png"), full_page=True)
 
 
-def test_a_supervisor_acknowledges_a_red_card_and_drills_down_to_the_case(browser, live_server):  # noqa: F811
+def test_a_supervisor_acknowledges_a_red_card_and_drills_down_to_the_case(browser, live_server):
     world = make_dashboard_world()
     refresh_day(day=DAY)
     supervisor = StaffAssignmentFactory(role=StaffRole.SUPERVISOR, department=world.department).user
