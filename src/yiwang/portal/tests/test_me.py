@@ -139,6 +139,12 @@ def test_viewed_guides_are_remembered_and_can_be_kept(client, guide):
     assert client.post(reverse("portal:me_favourite"), {"code": "nope"}).status_code == 302
 
 
+def test_an_anonymous_guide_view_opens_no_session(client, guide):
+    response = client.get(reverse("portal:guide", args=[guide.code]))
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+
+
 def test_enterprise_space_for_its_representative_and_agent_only(client):
     enterprise = EnterpriseFactory()
     case = CaseFactory(applicant=enterprise.representative, holder_code=enterprise.credit_code)

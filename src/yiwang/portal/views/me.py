@@ -20,12 +20,14 @@ from .. import personal_space
 
 
 def remembering_guides(view):
-    """Wrap the guide view: a guide shown (200) joins the session's recently viewed list."""
+    """Wrap the guide view: a guide a logged-in person sees (200) joins their session's recently viewed
+    list. Anonymous visitors are left alone: only 我的空间 shows the list, and writing their session would
+    create a session row and a cookie for every public guide view."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, code: str, *args, **kwargs) -> HttpResponse:
         response = view(request, code, *args, **kwargs)
-        if response.status_code == 200:
+        if response.status_code == 200 and request.user.is_authenticated:
             personal_space.remember_viewed(request.session, code)
         return response
 
