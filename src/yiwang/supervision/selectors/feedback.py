@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 
+from yiwang.applications.services.numbers import query_code_matches
 from yiwang.audit.services import record_read
 from yiwang.catalog.models import Implementation
 from yiwang.core.errors import NotFound, PermissionDenied
@@ -74,8 +75,6 @@ def access_feedback_by_number(*, actor: Any, number: str) -> Feedback:
 
 def access_feedback_by_code(*, number: str, query_code: str) -> Feedback:
     """The feedback whose number and query code match (anonymous follow-up); NotFound alike otherwise."""
-    from ..services.feedback import query_code_matches
-
     try:
         feedback = _by_number(number)
     except NotFound:

@@ -17,12 +17,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
 from yiwang.applications.models import Case
 from yiwang.applications.selectors import access_case_by_number, is_applicant_side
 from yiwang.applications.services import numbers as case_numbers
+from yiwang.applications.services.numbers import hash_query_code
 from yiwang.audit.services import record_event
 from yiwang.catalog.models import FAQ, Implementation, ServiceItem
 from yiwang.catalog.selectors import get_implementation_guide
@@ -53,7 +53,6 @@ SERIAL_DIGITS = 5
 MAX_SERIAL = 10**SERIAL_DIGITS - 1
 NUMBER_LENGTH = 12 + 8 + SERIAL_DIGITS + 1
 _NUMBER = re.compile(rf"[0-9]{{{NUMBER_LENGTH - 1}}}[0-9X]")
-_QUERY_CODE_SALT = "yiwang.supervision.feedback_query_code"
 # A department whose name says it is the region's government service office (政务服务管理局, 政务服务和
 # 大数据管理局, 行政审批局): where a feedback goes that no item, case or department routes.
 SERVICE_OFFICE_MARKERS = ("政务服务", "行政审批局")
@@ -65,23 +64,13 @@ TITLE_MAX, BODY_MAX, TEXT_MAX = 100, 5000, 1000
 
 
 def normalize_number(number: str) -> str:
-    return re.sub(r"[\s-]", "", number or "").upper()[:40]
+    return case_numbers.normalize_case_number(number)[:40]
 
 
 def is_valid_number(number: str) -> bool:
     """26 characters: region 12 + date 8 + serial 5 + ISO 7064 MOD 11-2 check (the case numbers' check)."""
     value = normalize_number(number)
     return bool(_NUMBER.fullmatch(value)) and case_numbers.check_character(value[:-1]) == value[-1]
-
-
-def hash_query_code(code: str) -> str:
-    return salted_hmac(
-        _QUERY_CODE_SALT, case_numbers.normalize_query_code(code), algorithm="sha256"
-    ).hexdigest()
-
-
-def query_code_matches(*, code: str, code_hash: str) -> bool:
-    return bool(code_hash) and bool(code) and constant_time_compare(hash_query_code(code), code_hash)
 
 
 def _number_body(region_code: str, day: dt.date, serial: int) -> str:

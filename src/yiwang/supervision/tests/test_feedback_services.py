@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from yiwang.applications.services.numbers import query_code_matches
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import FAQ
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
@@ -47,7 +48,7 @@ def test_a_complaint_about_an_item_goes_to_its_implementing_department_due_in_fi
     assert services.is_valid_number(feedback.number) and feedback.number.startswith(
         world.department.region_id + "20260921"
     )
-    assert services.query_code_matches(code=filing.query_code, code_hash=feedback.query_code_hash)
+    assert query_code_matches(code=filing.query_code, code_hash=feedback.query_code_hash)
     kinds = list(feedback.events.values_list("kind", flat=True))
     assert kinds == [FeedbackEventKind.FILED, FeedbackEventKind.ROUTED]
     assert AuditEntry.objects.filter(action=AuditAction.FEEDBACK_FILED, object_id=str(feedback.pk)).exists()
