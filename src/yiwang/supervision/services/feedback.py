@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from yiwang.catalog.models import FAQ, Implementation, ServiceItem
 from yiwang.catalog.selectors import get_implementation_guide
 from yiwang.catalog.services import save_catalog_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.throttle import FailureThrottle
 from yiwang.core.workdays import add_working_days, load_calendar
 from yiwang.identity.constants import PhoneCodePurpose
 from yiwang.identity.selectors import list_holders_of_permission, mask_id_number, mask_name, mask_phone
@@ -684,31 +684,21 @@ def _remind_one(*, pk: int, today: dt.date) -> bool:
     return True
 
 
-# Guessing a query code is slowed like the case status query (applications.status_throttle): failures are
-# counted per address and per number in the shared cache; past the limit the query refuses for a window.
+# Guessing a query code is slowed like the case status query: failures are counted per address and per
+# number in the shared cache (core.throttle); past the limit the query refuses for a window.
 
 QUERY_IP_LIMIT, QUERY_NUMBER_LIMIT, QUERY_WINDOW_SECONDS = 20, 5, 15 * 60
-_THROTTLE_PREFIX = "feedback-query-failures"
-
-
-def _throttle_keys(ip_address: str | None, number: str) -> dict[str, str]:
-    keys = {"number": f"{_THROTTLE_PREFIX}:number:{normalize_number(number)}"}
-    if ip_address:
-        keys["ip"] = f"{_THROTTLE_PREFIX}:ip:{ip_address}"
-    return keys
+_QUERY_THROTTLE = FailureThrottle(
+    prefix="feedback-query-failures",
+    ip_limit=QUERY_IP_LIMIT,
+    key_limit=QUERY_NUMBER_LIMIT,
+    window_seconds=QUERY_WINDOW_SECONDS,
+)
 
 
 def query_throttled(*, ip_address: str | None, number: str) -> bool:
-    keys = _throttle_keys(ip_address, number)
-    counts = cache.get_many(list(keys.values()))
-    limits = {"ip": QUERY_IP_LIMIT, "number": QUERY_NUMBER_LIMIT}
-    return any(counts.get(key, 0) >= limits[kind] for kind, key in keys.items())
+    return _QUERY_THROTTLE.is_throttled(ip_address=ip_address, key=normalize_number(number))
 
 
 def count_query_failure(*, ip_address: str | None, number: str) -> None:
-    for key in _throttle_keys(ip_address, number).values():
-        cache.add(key, 0, timeout=QUERY_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=QUERY_WINDOW_SECONDS)
+    _QUERY_THROTTLE.count_failure(ip_address=ip_address, key=normalize_number(number))
