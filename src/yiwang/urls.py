@@ -21,5 +21,6 @@ urlpatterns = [
     path("me/", include("yiwang.quality.citizen_urls")),
     path("cases/", include("yiwang.applications.urls")),
     path("supervision/", include("yiwang.supervision.urls")),
+    path("halls/", include("yiwang.halls.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -15,6 +15,7 @@ from yiwang.core.api_auth import InsufficientScope
 from yiwang.core.errors import DomainError
 from yiwang.exchange.api import router as exchange_router
 from yiwang.exchange.api_subscriptions import router as exchange_subscriptions_router
+from yiwang.halls.api import router as halls_router
 from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
 from yiwang.quality.api import router as quality_router
@@ -126,3 +127,4 @@ api.add_router("", audit_log_router)
 api.add_router("", audit_tree_router)
 api.add_router("", applications_router)
 api.add_router("", supervision_router)
+api.add_router("", halls_router)

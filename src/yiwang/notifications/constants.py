@@ -17,6 +17,25 @@ class NoticeKind(models.TextChoices):
     DELIVERY_DEAD = "delivery_dead", _("推送转入死信")
     # Any other app's alert to a department's administrators (e.g. a request past its deadline).
     ALERT = "alert", _("提醒")
+    # A message to one person through notifications.services.notify (inbox, SMS, email).
+    MESSAGE = "message", _("消息")
+
+
+class Channel(models.TextChoices):
+    """Where a message to a person goes: always the inbox; SMS and email as the person chooses."""
+
+    INBOX = "inbox", _("站内消息")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")
+
+
+class DispatchStatus(models.TextChoices):
+    PENDING = "pending", _("待发送")
+    SENT = "sent", _("已发送")
+    FAILED = "failed", _("发送失败待重试")
+    DEAD = "dead", _("发送失败")
+    DIGESTED = "digested", _("并入每日汇总")
+    SKIPPED = "skipped", _("未发送（无地址）")
 
 
 class AuditAction(models.TextChoices):

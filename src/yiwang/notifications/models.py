@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.signing.platform_keys import PlatformKey
 
-from .constants import DeliveryStatus, NoticeKind
+from .constants import Channel, DeliveryStatus, DispatchStatus, NoticeKind
 
 
 class WebhookKey(PlatformKey):
@@ -102,12 +102,29 @@ class Delivery(models.Model):
 
 
 class Notice(models.Model):
-    """An in-app alert to a department's administrators (and the owning system's user), e.g. a dead letter."""
+    """One message in the app: to a department's administrators (``recipient`` empty) or to one person.
+
+    A message to a person (``notifications.services.notify``) is their inbox entry; its ``title_template``
+    and ``body_template`` are Chinese msgids rendered with ``context`` in the reader's language, and its
+    SMS and email copies are ``Dispatch`` rows.
+    """
 
     kind = models.CharField(_("类型"), max_length=30, choices=NoticeKind.choices)
     department = models.ForeignKey(
-        "regions.Department", verbose_name=_("部门"), on_delete=models.CASCADE, related_name="+"
+        "regions.Department",
+        verbose_name=_("部门"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
+    # What happened, for channel choices and the API (e.g. "case.supplement_requested").
+    topic = models.CharField(_("事项类别"), max_length=100, blank=True, db_index=True)
+    title_template = models.CharField(_("标题模板"), max_length=200, blank=True)
+    body_template = models.TextField(_("内容模板"), blank=True)
+    context = models.JSONField(_("模板参数"), default=dict, blank=True)
+    # A path inside the platform where the person acts on it (their case, their license).
+    link = models.CharField(_("链接"), max_length=300, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("接收人"),
@@ -126,6 +143,57 @@ class Notice(models.Model):
         verbose_name = _("站内提醒")
         verbose_name_plural = _("站内提醒")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notice_inbox")]
 
     def __str__(self) -> str:
         return self.title
+
+
+class Dispatch(models.Model):
+    """One message's copy on one channel (SMS or email): at most one per message and channel, so none is
+    sent twice; attempts, retries with the webhooks' backoff, and how it ended are kept for the person."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="dispatches")
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices)
+    address = models.CharField(_("地址"), max_length=254, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("上次尝试时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("上次错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("消息发送")
+        verbose_name_plural = _("消息发送")
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "channel"], name="one_dispatch_per_notice_channel")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="dispatch_due")]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} {self.channel} {self.status}"
+
+
+class NotificationPreference(models.Model):
+    """A person's channel choices: the inbox always; SMS and email on or off; email as a daily digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    sms = models.BooleanField(_("短信通知"), default=True)
+    email = models.BooleanField(_("邮件通知"), default=False)
+    daily_digest = models.BooleanField(_("邮件每日汇总"), default=False)
+    # Topics the person muted on SMS and email (the inbox keeps everything), space-separated.
+    muted_topics = models.CharField(_("不接收的类别"), max_length=1000, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+
+    def __str__(self) -> str:
+        return str(self.user_id)

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yiwang.api",
     "yiwang.portal",
     "yiwang.licenses",
+    "yiwang.halls",
     "yiwang.applications",
     "yiwang.supervision",
     "yiwang.demo",

@@ -2,6 +2,7 @@
 
 from .delivery import DeliveryRun, deliver_due
 from .endpoints import create_endpoint, update_endpoint
+from .messages import notify, preference_for, render
 from .notices import mark_notices_read, raise_notice
 from .outbox import enqueue_event
 from .pruning import prune_outbox
@@ -13,8 +14,11 @@ __all__ = [
     "deliver_due",
     "enqueue_event",
     "mark_notices_read",
+    "notify",
+    "preference_for",
     "prune_outbox",
     "raise_notice",
+    "render",
     "replay_deliveries",
     "update_endpoint",
 ]

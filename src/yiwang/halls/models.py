@@ -1,0 +1,1 @@
+"""Service halls, their windows and items, bookable slots, bookings and queue tickets."""
