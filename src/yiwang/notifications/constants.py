@@ -57,3 +57,28 @@ HEADER_TIMESTAMP = "Yiwang-Timestamp"
 HEADER_SIGNATURE = "Yiwang-Signature"
 HEADER_ATTEMPT = "Yiwang-Delivery-Attempt"
 HEADER_SIGNATURE_KEY = "Yiwang-Signature-Key"
+
+
+class MessageTopic(models.TextChoices):
+    """What a message to a person is about (``notify(topic=…)``): the person mutes SMS/email per topic."""
+
+    CASE_SUBMITTED = "case.submitted", _("申请已提交")
+    CASE_ACCEPTED = "case.accepted", _("申请已受理")
+    CASE_NOT_ACCEPTED = "case.not_accepted", _("申请不予受理")
+    CASE_SUPPLEMENT_REQUESTED = "case.supplement_requested", _("需要补正材料")
+    CASE_SUSPENDED = "case.suspended", _("办件进入特别程序")
+    CASE_EXTENDED = "case.extended", _("办理时限延长")
+    CASE_APPROVED = "case.approved", _("准予许可")
+    CASE_REFUSED = "case.refused", _("不予许可")
+    CASE_RESULT_DELIVERED = "case.result_delivered", _("办理结果已送达")
+    CASE_PAYMENT_DUE = "case.payment_due", _("待缴费")
+    CASE_ESCALATED = "case.escalated", _("办件督办")
+    LICENSE_ISSUED = "license.issued", _("电子证照已签发")
+    LICENSE_REVOKED = "license.revoked", _("电子证照已吊销")
+    DATA_USE_SUSPICIOUS = "data_use.suspicious", _("可疑的数据使用")
+    DATA_USE_REPORT_ANSWERED = "data_use.report_answered", _("数据使用举报已处理")
+    CARD_ISSUED = "card.issued", _("红黄牌")
+    RECTIFICATION_DUE = "rectification.due", _("整改期限")
+    FEEDBACK_ANSWERED = "feedback.answered", _("投诉建议已答复")
+    EVALUATION_INVITED = "evaluation.invited", _("邀请评价")
+    APPOINTMENT_REMINDER = "appointment.reminder", _("预约提醒")
