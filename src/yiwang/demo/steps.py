@@ -81,6 +81,12 @@ def _applications():
     return load_demo_applications()
 
 
+def _halls():
+    from yiwang.halls.demo import load_demo_halls
+
+    return load_demo_halls()
+
+
 def _supervision():
     from yiwang.supervision.demo import load_demo_supervision
 
@@ -117,6 +123,7 @@ STEPS: list[Step] = [
     Step("电子证照 e-licenses", _licenses),
     Step("数据共享交换 data exchange", _exchange),
     Step("办件 applications", _applications),
+    Step("服务大厅与预约 halls and bookings", _halls),
     Step("效能监察与评价 supervision", _supervision),
     Step("业务系统密钥 private_key_jwt demo key", _client_key),
     Step("数据质量 quality checks", _quality),

@@ -96,7 +96,10 @@ class PrincipalKind(models.TextChoices):
 
 # Staff permissions, each granted by roles; a role's permissions apply only within its department and region.
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
-    StaffRole.WINDOW_CLERK: frozenset({"application.accept", "application.view", "register.read"}),
+    # hall.serve: call queue numbers (叫号) at the windows of their department (yiwang.halls).
+    StaffRole.WINDOW_CLERK: frozenset(
+        {"application.accept", "application.view", "register.read", "hall.serve"}
+    ),
     StaffRole.APPROVER: frozenset({"application.view", "application.decide", "register.read"}),
     StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage"}),
     StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
