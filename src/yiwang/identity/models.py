@@ -199,6 +199,7 @@ class FavouriteService(models.Model):
 
 
 from .oidc.models import ClientKey, ClientProfile, ClientSession  # noqa: E402  (models of the OIDC sub-package)
+from .terminal_login.models import TerminalLoginChallenge  # noqa: E402  (the terminal's QR logins)
 
 __all__ = [
     "ClientKey",
@@ -209,5 +210,6 @@ __all__ = [
     "Mandate",
     "PhoneCode",
     "StaffAssignment",
+    "TerminalLoginChallenge",
     "User",
 ]

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import audit_workbench, data_uses, guide, me, pages, preferences, register_lookup, search
+from .views import (
+    audit_workbench,
+    data_uses,
+    guide,
+    me,
+    pages,
+    preferences,
+    register_lookup,
+    search,
+    terminal,
+)
 
 app_name = "portal"
 urlpatterns = [
@@ -28,4 +38,18 @@ urlpatterns = [
     path("staff/audit/export.csv", audit_workbench.export_log, name="audit_export"),
     path("staff/audit/reports/<int:report_id>", audit_workbench.handle_report, name="audit_handle_report"),
     path("staff/register-lookup", register_lookup.register_lookup, name="register_lookup"),
+    path("terminal/", terminal.home, name="terminal_home"),
+    path("terminal/enrol", terminal.enrol, name="terminal_enrol"),
+    path("terminal/login", terminal.login_choice, name="terminal_login"),
+    path("terminal/login/card", terminal.card_login, name="terminal_card_login"),
+    path("terminal/login/qr", terminal.qr_login, name="terminal_qr"),
+    path("terminal/login/qr/status", terminal.qr_status, name="terminal_qr_status"),
+    path("terminal/login/qr/complete", terminal.qr_complete, name="terminal_qr_complete"),
+    path("terminal/logout", terminal.terminal_logout, name="terminal_logout"),
+    path("terminal/keepalive", terminal.keepalive, name="terminal_keepalive"),
+    path("terminal/approve/<str:token>", terminal.approve, name="terminal_approve"),
+    path("terminal/search", terminal.search, name="terminal_search"),
+    path("terminal/cases", terminal.my_cases, name="terminal_cases"),
+    path("terminal/cases/<str:number>/receipt", terminal.receipt, name="terminal_receipt"),
+    path("terminal/licenses", terminal.my_licenses, name="terminal_licenses"),
 ]

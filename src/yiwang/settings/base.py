@@ -180,6 +180,17 @@ IDENTITY_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("YIWANG_PHONE_CODE_RESEN
 # Empty: level 4 is unavailable. "test" is a deterministic stand-in, refused with DEBUG off unless allowed.
 IDENTITY_FACE_PROVIDER = os.environ.get("YIWANG_FACE_PROVIDER", "")
 IDENTITY_ALLOW_TEST_FACE_PROVIDER = env_bool("YIWANG_ALLOW_TEST_FACE_PROVIDER", False)
+# Self-service terminals (docs/terminal.md): "id:key" pairs; a kiosk browser enrols once with its key.
+TERMINAL_KEYS = dict(
+    pair.strip().split(":", 1)
+    for pair in os.environ.get("YIWANG_TERMINAL_KEYS", "").split(",")
+    if ":" in pair
+)
+TERMINAL_IDLE_SECONDS = int(os.environ.get("YIWANG_TERMINAL_IDLE_SECONDS", "90"))
+TERMINAL_SESSION_SECONDS = int(os.environ.get("YIWANG_TERMINAL_SESSION_SECONDS", "900"))
+# Empty: no card reader, QR login only. "simulated" (typed number) is refused with DEBUG off unless allowed.
+IDENTITY_TERMINAL_CARD_READER = os.environ.get("YIWANG_TERMINAL_CARD_READER", "")
+IDENTITY_ALLOW_TEST_TERMINAL_READER = env_bool("YIWANG_ALLOW_TEST_TERMINAL_READER", False)
 # Key for pairwise OIDC subject identifiers; changing it changes every `sub` every client has seen.
 IDENTITY_PAIRWISE_SECRET = os.environ.get("YIWANG_PAIRWISE_SECRET", SECRET_KEY)
 OTP_TOTP_ISSUER = "一网通办"
