@@ -22,6 +22,7 @@ from yiwang.identity.selectors import (
     license_scope_for,
     may_act_on_license,
 )
+from yiwang.regions.models import Department
 
 from .audit_facts import LICENSE_OBJECT, license_facts, mandate_facts, staff_facts
 from .constants import AuditAction, LicenseStatus
@@ -98,6 +99,31 @@ def list_license_types() -> QuerySet[LicenseType]:
     return LicenseType.objects.filter(is_active=True).order_by("code")
 
 
+def list_issuable_license_types(*, actor) -> QuerySet[LicenseType]:
+    """Active types the actor may issue: a type naming its issuing departments only by one of the actor's."""
+    department_ids = department_ids_with_permission(actor, "license.issue")
+    if not department_ids:
+        return LicenseType.objects.none()
+    named = LicenseType.objects.filter(issuing_departments__in=department_ids).values("pk")
+    return (
+        list_license_types()
+        .filter(Q(issuing_departments__isnull=True) | Q(pk__in=named))
+        .distinct()
+        .order_by("name", "code")
+    )
+
+
+def list_consent_requesters(*, name_contains: str = "") -> QuerySet[Department]:
+    """Departments a holder may consent to, by region and name; those whose name contains a text if given."""
+    departments = Department.objects.select_related("region").order_by("region_id", "name")
+    name_contains = name_contains.strip()
+    if name_contains:
+        departments = departments.filter(
+            Q(name__icontains=name_contains) | Q(short_name__icontains=name_contains)
+        )
+    return departments
+
+
 def list_status_history(*, license: License) -> QuerySet[LicenseStatusChange]:
     return license.status_changes.order_by("created_at", "id")
 
@@ -107,7 +133,7 @@ def list_consents_for_actor(*, actor) -> QuerySet[Consent]:
         type_fields=["license_type__code", "license__license_type__code"]
     )
     return Consent.objects.filter(in_scope).select_related(
-        "license", "license_type", "requester"
+        "license__license_type", "license_type", "requester"
     )
 
 

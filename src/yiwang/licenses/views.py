@@ -15,11 +15,19 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.page_auth import staff_verified_required
-from yiwang.identity.selectors import department_ids_with_permission, holder_codes_for, staff_department_ids
+from yiwang.identity.selectors import (
+    department_ids_with_permission,
+    holder_codes_for,
+    list_active_mandates_received,
+    list_enterprises_represented,
+    mask_id_number,
+    mask_name,
+    staff_department_ids,
+)
 from yiwang.regions.models import Department
 
 from . import importers, presenters, selectors, services
-from .forms import ConsentForm, ConsentRequestForm, ImportForm, IssueForm, VerifyForm
+from .forms import ConsentForm, ConsentRequestForm, DepartmentSearchForm, ImportForm, VerifyForm
 from .models import LicenseType
 from .regions_lookup import department_by_credit_code
 from .rendering import qr_svg, watermark_text
@@ -40,11 +48,21 @@ def _gate(request, identifier: str):
     return license
 
 
+def _holder_label(user, summary: dict) -> str:
+    """Who holds a listed license: 本人 for the user, an enterprise's name, a principal's masked name."""
+    if summary["holder_code"] == user.id_number:
+        return _("本人")
+    return summary["holder_name"] if summary["holder_kind"] != "person" else mask_name(summary["holder_name"])
+
+
 @login_required
 def my_licenses(request):
-    licenses = [
-        presenters.license_summary(item) for item in selectors.list_licenses_for_actor(actor=request.user)
-    ]
+    licenses = []
+    for item in selectors.list_licenses_for_actor(actor=request.user):
+        summary = presenters.license_summary(item)
+        summary.update(holder_code=item.holder_code, holder_kind=item.holder_kind)
+        summary["holder_label"] = _holder_label(request.user, summary)
+        licenses.append(summary)
     return render(
         request,
         "licenses/my_licenses.html",
@@ -52,36 +70,37 @@ def my_licenses(request):
     )
 
 
+def _consent_form_context(request, form: ConsentForm | None = None) -> dict:
+    """The consent form with its department picker, narrowed by ``department_q`` when given."""
+    search = DepartmentSearchForm(request.GET or None)
+    query = search.cleaned_data["department_q"] if search.is_valid() else ""
+    departments = list(selectors.list_consent_requesters(name_contains=query))
+    if query and not departments:
+        departments = list(selectors.list_consent_requesters())
+        search.add_error("department_q", _("未找到名称含“%(text)s”的部门，已列出全部部门") % {"text": query})
+    return {
+        "consent_form": form or ConsentForm(departments=departments),
+        "department_search": search,
+        "department_count": len(departments),
+    }
+
+
 @login_required
 def license_detail(request, identifier: str):
     license = _gate(request, identifier)
+    holder_side = selectors.is_holder_side(actor=request.user, license=license)
     return render(
         request,
         "licenses/detail.html",
         {
+            **(_consent_form_context(request) if holder_side else {}),
             "license": license,
             "summary": presenters.license_summary(license),
             "rows": presenters.surface_rows(license),
             "history": selectors.list_status_history(license=license),
             "watermark": watermark_text(license),
-            "is_holder_side": selectors.is_holder_side(actor=request.user, license=license),
-            "consent_form": ConsentForm(),
+            "is_holder_side": holder_side,
         },
-    )
-
-
-@login_required
-@require_POST
-def show_license(request, identifier: str):
-    license = _gate(request, identifier)
-    if not selectors.is_holder_side(actor=request.user, license=license):
-        raise Http404
-    token, expires_at = services.create_show_token(actor=request.user, license=license)
-    url = request.build_absolute_uri(f"/licenses/show/{token}")
-    return render(
-        request,
-        "licenses/show.html",
-        {"license": license, "qr": qr_svg(url), "url": url, "expires_at": expires_at},
     )
 
 
@@ -150,9 +169,10 @@ def download_bundle(request, identifier: str):
 @require_POST
 def grant_consent(request, identifier: str):
     license = _gate(request, identifier)
-    form = ConsentForm(request.POST)
+    form = ConsentForm(request.POST, departments=selectors.list_consent_requesters())
     if not form.is_valid():
-        messages.error(request, _("请完整填写授权信息"))
+        problems = "；".join(str(error) for errors in form.errors.values() for error in errors)
+        messages.error(request, _("请完整填写授权信息：%(problems)s") % {"problems": problems})
         return redirect("licenses:detail", identifier=license.identifier)
     try:
         services.grant_consent(
@@ -172,10 +192,15 @@ def grant_consent(request, identifier: str):
 
 @login_required
 def my_consents(request):
-    consents = [
-        presenters.consent_out(item) for item in selectors.list_consents_for_actor(actor=request.user)
-    ]
+    consents = []
+    for item in selectors.list_consents_for_actor(actor=request.user):
+        consent = presenters.consent_out(item)
+        consent["license_name"] = (item.license.license_type if item.license_id else item.license_type).name
+        consents.append(consent)
+    type_names = dict(selectors.list_license_types().values_list("code", "name"))
     uses = [presenters.use_out(item) for item in selectors.list_uses_for_actor(actor=request.user)[:200]]
+    for use in uses:  # an identifier begins with its type code (docs/license-identifier.md)
+        use["license_name"] = type_names.get(str(use["identifier"]).split("-", 1)[0], "")
     return render(request, "licenses/consents.html", {"consents": consents, "uses": uses})
 
 
@@ -190,13 +215,32 @@ def revoke_consent(request, consent_id: int):
     return redirect("licenses:consents")
 
 
+def _holder_choices(user) -> list[tuple[str, str]]:
+    """The holders the user may consent for, by (masked) name instead of a bare ID number."""
+    names = (
+        {user.id_number: _("本人 %(name)s") % {"name": mask_name(user.full_name)}} if user.id_number else {}
+    )
+    for enterprise in list_enterprises_represented(user=user):
+        names[enterprise.credit_code] = enterprise.name
+    for mandate in list_active_mandates_received(user=user):
+        if mandate.enterprise_id:
+            names.setdefault(mandate.enterprise.credit_code, mandate.enterprise.name)
+        elif mandate.granted_by.id_number:
+            label = _("委托人 %(name)s") % {"name": mask_name(mandate.granted_by.full_name)}
+            names.setdefault(mandate.granted_by.id_number, label)
+    return [
+        (code, f"{names.get(code, '')}（{mask_id_number(code)}）".lstrip())
+        for code in sorted(holder_codes_for(user), key=lambda code: (code != user.id_number, code))
+    ]
+
+
 @login_required
 def consent_request(request, token: str):
     try:
         pending = services.get_pending_consent_request(token=token)
     except NotFound as error:
         return render(request, "licenses/consent_request.html", {"error": error.message}, status=404)
-    codes = sorted(holder_codes_for(request.user))
+    codes = _holder_choices(request.user)
     if request.method == "POST":
         try:
             services.accept_consent_request(
@@ -214,7 +258,7 @@ def consent_request(request, token: str):
     return render(request, "licenses/consent_request.html", {"pending": pending, "codes": codes})
 
 
-def _admin_departments(request):
+def admin_departments(request):
     departments = Department.objects.filter(pk__in=_issuing_department_ids(request.user)).order_by("name")
     if not departments:
         raise Http404
@@ -222,24 +266,14 @@ def _admin_departments(request):
 
 
 @staff_verified_required
-def issue_page(request):
-    departments = _admin_departments(request)
-    form = IssueForm(request.POST or None, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        try:
-            license = services.issue_license_by_staff(actor=request.user, **form.cleaned_data)
-        except DomainError as error:
-            form.add_error(None, error.message + "".join(f"；{e}" for e in error.details.get("errors", [])))
-        else:
-            messages.success(request, _("已签发 %(id)s") % {"id": license.identifier})
-            return redirect("licenses:detail", identifier=license.identifier)
-    return render(request, "licenses/issue.html", {"form": form, "types": selectors.list_license_types()})
-
-
-@staff_verified_required
 def import_page(request):
-    departments = _admin_departments(request)
-    form = ImportForm(request.POST or None, request.FILES or None, departments=departments)
+    departments = admin_departments(request)
+    form = ImportForm(
+        request.POST or None,
+        request.FILES or None,
+        departments=departments,
+        license_types=selectors.list_issuable_license_types(actor=request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             license_type = selectors.list_license_types().get(code=form.cleaned_data["type_code"])
@@ -279,7 +313,9 @@ def import_progress(request, job_id: int):
 def new_consent_request(request):
     """A window clerk asks the holder for consent: the page shows a QR code the holder scans."""
     departments = Department.objects.filter(pk__in=staff_department_ids(request.user)).order_by("name")
-    form = ConsentRequestForm(request.POST or None, departments=departments)
+    form = ConsentRequestForm(
+        request.POST or None, departments=departments, license_types=selectors.list_license_types()
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
