@@ -11,4 +11,3 @@ class IdentityConfig(AppConfig):
         # Define identity's plugin registries now, so the start-up check sees a misconfigured id.
         from .face import base as _face  # noqa: F401
         from .services import register_checks as _register_checks  # noqa: F401
-        from .sms import base as _sms  # noqa: F401

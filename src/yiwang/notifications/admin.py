@@ -1,4 +1,5 @@
-"""Admin: webhook endpoints (saved through services), deliveries with replay, and the notices of a department.
+"""Admin: webhook endpoints (saved through services), deliveries with replay, the notices of a department, and
+the SMS/email copies of messages to people with their status (read-only).
 
 Notices are shown to the department's data administrators (部门数据管理员) and to their recipient.
 notifications sits below identity and may not import it, so the administrator's departments are read
@@ -14,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
-from .models import Delivery, Notice, WebhookEndpoint, WebhookKey
+from .models import Delivery, Dispatch, Notice, WebhookEndpoint, WebhookKey
 from .services.endpoints import CHANGEABLE_FIELDS
 from .signing import public_key_pem
 
@@ -144,6 +145,82 @@ class NoticeAdmin(admin.ModelAdmin):
         return selectors.list_notices(
             department_ids=administered_department_ids(request), recipient=request.user
         )
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_authenticated and request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _masked(address: str) -> str:
+    """A phone as 138****5678, an email as z***@example.cn: enough to tell which, not to copy."""
+    if "@" in address:
+        name, _at, domain = address.partition("@")
+        return f"{name[:1]}***@{domain}"
+    if len(address) >= 7:
+        return f"{address[:3]}****{address[-4:]}"
+    return "*" * len(address)
+
+
+@admin.register(Dispatch)
+class DispatchAdmin(admin.ModelAdmin):
+    """How each message's SMS and email copy ended, for the departments that sent it (and to its own
+    recipient): read-only, addresses masked. Retries happen by themselves; a dead copy stays dead."""
+
+    list_display = (
+        "created_at",
+        "topic",
+        "channel",
+        "masked_address",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+    )
+    list_filter = ("status", "channel")
+    search_fields = ("notice__topic",)
+    list_select_related = ("notice",)
+    fields = (
+        "notice",
+        "channel",
+        "masked_address",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_attempt_at",
+        "sent_at",
+        "last_error",
+        "digest",
+        "created_at",
+    )
+    readonly_fields = fields
+    actions = None
+    show_full_result_count = False
+
+    @admin.display(description=_("事项类别"))
+    def topic(self, obj: Dispatch) -> str:
+        return obj.notice.topic
+
+    @admin.display(description=_("地址"))
+    def masked_address(self, obj: Dispatch) -> str:
+        return _masked(obj.address)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        notices = selectors.list_notices(
+            department_ids=administered_department_ids(request), recipient=request.user
+        )
+        return Dispatch.objects.filter(notice__in=notices.values("id")).select_related("notice")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_authenticated and request.user.is_active and request.user.is_staff

@@ -8,4 +8,6 @@ class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import transports as _transports  # noqa: F401  (defines the registry the start-up check reads)
+        # Define the registries now, so the start-up check sees a misconfigured id.
+        from . import channels as _channels  # noqa: F401
+        from . import transports as _transports  # noqa: F401

@@ -1,4 +1,4 @@
-"""When a failed delivery is tried again: exponential backoff, capped, with jitter (docs/notifications.md).
+"""When a failed delivery (webhook or message) is tried again: exponential backoff, capped, with jitter.
 
 After failed attempt n (1-based) the nominal delay is ``min(cap, base · 2^(n-1))``; the actual delay is
 drawn uniformly from ``[nominal / 2, nominal]`` ("equal jitter"), so receivers coming back after an outage
@@ -44,3 +44,20 @@ def retry_delay(attempt: int) -> float:
 def schedule(*, base: float, cap: float, attempts: int) -> list[float]:
     """The nominal delays between ``attempts`` tries (attempts - 1 of them): what the docs tabulate."""
     return [nominal_delay(n, base=base, cap=cap) for n in range(1, attempts)]
+
+
+# Messages to people (SMS, email, digests) back off on the same curve with settings of their own: fewer
+# tries, a longer first wait (a provider that is down rarely comes back within seconds).
+
+
+def message_max_attempts() -> int:
+    return int(getattr(settings, "NOTIFICATIONS_MESSAGE_MAX_ATTEMPTS", 5))
+
+
+def message_retry_delay(attempt: int) -> float:
+    """The jittered delay after failed attempt ``attempt`` of a message's SMS or email copy."""
+    return delay(
+        attempt,
+        base=float(getattr(settings, "NOTIFICATIONS_MESSAGE_BACKOFF_BASE", 60)),
+        cap=float(getattr(settings, "NOTIFICATIONS_MESSAGE_BACKOFF_CAP", 3600)),
+    )

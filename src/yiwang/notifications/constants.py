@@ -46,10 +46,15 @@ class AuditAction(models.TextChoices):
     DELIVERY_DEAD = "notifications.delivery_dead", _("推送转入死信")
     DELIVERIES_REPLAYED = "notifications.deliveries_replayed", _("重新投递推送")
     OUTBOX_PRUNED = "notifications.outbox_pruned", _("清理已投递事件")
+    PREFERENCES_CHANGED = "notifications.preferences_changed", _("修改通知偏好")
+    MESSAGE_DEAD = "notifications.message_dead", _("消息多次发送失败")
 
 
 # Statuses the claimer picks up when their next attempt is due.
 DUE_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+# The same for a message's SMS/email copy and a daily digest; and the statuses that no longer change.
+DUE_DISPATCH_STATUSES = (DispatchStatus.PENDING, DispatchStatus.FAILED)
+FINAL_DISPATCH_STATUSES = (DispatchStatus.SENT, DispatchStatus.DEAD, DispatchStatus.SKIPPED)
 # The request headers of a delivery (a receiver reads the same values, signed, in the body).
 HEADER_EVENT_ID = "Yiwang-Event-Id"
 HEADER_TOPIC = "Yiwang-Topic"

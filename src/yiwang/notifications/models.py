@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.signing.platform_keys import PlatformKey
 
-from .constants import Channel, DeliveryStatus, DispatchStatus, NoticeKind
+from .constants import FINAL_DISPATCH_STATUSES, Channel, DeliveryStatus, DispatchStatus, NoticeKind
 
 
 class WebhookKey(PlatformKey):
@@ -148,6 +148,27 @@ class Notice(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def delivery_summary(self) -> list[dict]:
+        """How the message's SMS and email copies ended, for the person: one row per channel
+        (``channel``, ``channel_label``, ``status``, ``status_label``, ``sent_at``, ``final``).
+
+        Reads ``dispatches.all()``: list pages ``prefetch_related("dispatches")`` to keep one query.
+        """
+        rows = []
+        for dispatch in sorted(self.dispatches.all(), key=lambda row: row.channel):
+            rows.append(
+                {
+                    "channel": dispatch.channel,
+                    "channel_label": dispatch.get_channel_display(),
+                    "status": dispatch.status,
+                    "status_label": dispatch.get_status_display(),
+                    "sent_at": dispatch.sent_at,
+                    "final": dispatch.status in FINAL_DISPATCH_STATUSES,
+                }
+            )
+        return rows
+
 
 class Dispatch(models.Model):
     """One message's copy on one channel (SMS or email): at most one per message and channel, so none is
@@ -165,6 +186,15 @@ class Dispatch(models.Model):
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     last_error = models.CharField(_("上次错误"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    # The daily digest this (status digested) email went out in; empty until the day's digest collects it.
+    digest = models.ForeignKey(
+        "Digest",
+        verbose_name=_("每日汇总"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="dispatches",
+    )
 
     class Meta:
         verbose_name = _("消息发送")
@@ -178,6 +208,35 @@ class Dispatch(models.Model):
         return f"{self.notice_id} {self.channel} {self.status}"
 
 
+class Digest(models.Model):
+    """One person's daily email of the messages they chose to receive as a digest: at most one a day, so
+    collecting twice (two workers, a rerun) sends nothing twice. Sent and retried like a ``Dispatch``."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("接收人"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("日期"))
+    address = models.CharField(_("地址"), max_length=254)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DispatchStatus.choices, default=DispatchStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), null=True, blank=True)
+    last_attempt_at = models.DateTimeField(_("上次尝试时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    last_error = models.CharField(_("上次错误"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("每日汇总邮件")
+        verbose_name_plural = _("每日汇总邮件")
+        constraints = [models.UniqueConstraint(fields=["recipient", "day"], name="one_digest_per_person_day")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="digest_due")]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.day} {self.status}"
+
+
 class NotificationPreference(models.Model):
     """A person's channel choices: the inbox always; SMS and email on or off; email as a daily digest."""
 
@@ -189,6 +248,8 @@ class NotificationPreference(models.Model):
     daily_digest = models.BooleanField(_("邮件每日汇总"), default=False)
     # Topics the person muted on SMS and email (the inbox keeps everything), space-separated.
     muted_topics = models.CharField(_("不接收的类别"), max_length=1000, blank=True)
+    # The language of the person's SMS and email (the inbox follows the page's language).
+    language = models.CharField(_("通知语言"), max_length=10, choices=settings.LANGUAGES, default="zh-hans")
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:

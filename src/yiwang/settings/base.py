@@ -172,9 +172,9 @@ AXES_HANDLER = os.environ.get("YIWANG_AXES_HANDLER", "axes.handlers.database.Axe
 IDENTITY_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_IP_FAILURE_LIMIT", "30"))
 IDENTITY_LOGIN_PASSWORD_FAILURE_LIMIT = int(os.environ.get("YIWANG_LOGIN_PASSWORD_FAILURE_LIMIT", "10"))
 
-# Identity: one-time codes, SMS and face-verification backends (registries in yiwang.identity).
-IDENTITY_SMS_BACKEND = os.environ.get("YIWANG_SMS_BACKEND", "console")
-IDENTITY_SMS_FILE = os.environ.get("YIWANG_SMS_FILE", str(VAR_DIR / "sms-outbox.jsonl"))
+# Identity: one-time codes and face-verification backends (registries in yiwang.identity). Codes are sent
+# through notifications' SMS backend (NOTIFICATIONS_SMS_BACKEND below; IDENTITY_SMS_BACKEND, if an
+# installation still sets it, is read when that is empty).
 IDENTITY_PHONE_CODE_SECONDS = int(os.environ.get("YIWANG_PHONE_CODE_SECONDS", "300"))
 IDENTITY_PHONE_CODE_RESEND_SECONDS = int(os.environ.get("YIWANG_PHONE_CODE_RESEND_SECONDS", "60"))
 # Empty: level 4 is unavailable. "test" is a deterministic stand-in, refused with DEBUG off unless allowed.
@@ -380,3 +380,28 @@ NOTIFICATIONS_WEBHOOK_TRANSPORT = os.environ.get("YIWANG_WEBHOOK_TRANSPORT", "ht
 # Webhooks never go to private, link-local or reserved addresses (SSRF); loopback only when allowed
 # (tests and the demo, whose receivers run on 127.0.0.1).
 NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK = env_bool("YIWANG_WEBHOOK_ALLOW_LOOPBACK", DEBUG)
+
+# --- Notifications: messages to people (docs/notifications-people.md) ---------------------------------
+# SMS provider (notifications.sms): "console" prints to the log, "file" appends JSON lines to
+# NOTIFICATIONS_SMS_FILE, "null" drops; a real gateway registers its own id.
+NOTIFICATIONS_SMS_BACKEND = os.environ.get("YIWANG_SMS_BACKEND", "console")
+NOTIFICATIONS_SMS_FILE = os.environ.get("YIWANG_SMS_FILE", str(VAR_DIR / "sms-outbox.jsonl"))
+IDENTITY_SMS_FILE = NOTIFICATIONS_SMS_FILE  # the older name, for code that still reads it
+# Email through Django's backends: the console in development, SMTP (EMAIL_HOST, …) in production.
+EMAIL_BACKEND = os.environ.get("YIWANG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("YIWANG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("YIWANG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("YIWANG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("YIWANG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("YIWANG_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("YIWANG_EMAIL_FROM", "一网通办 <noreply@yiwang.example.gov.cn>")
+# Tries of an SMS or email before it is given up (dead), the backoff between them (base · 2^(n-1) seconds,
+# at most the cap, jittered), the claim's lease and the longest a provider may take to answer.
+NOTIFICATIONS_MESSAGE_MAX_ATTEMPTS = int(os.environ.get("YIWANG_MESSAGE_MAX_ATTEMPTS", "5"))
+NOTIFICATIONS_MESSAGE_BACKOFF_BASE = float(os.environ.get("YIWANG_MESSAGE_BACKOFF_BASE", "60"))
+NOTIFICATIONS_MESSAGE_BACKOFF_CAP = float(os.environ.get("YIWANG_MESSAGE_BACKOFF_CAP", "3600"))
+NOTIFICATIONS_MESSAGE_LEASE = float(os.environ.get("YIWANG_MESSAGE_LEASE", "60"))
+NOTIFICATIONS_MESSAGE_SEND_TIMEOUT = float(os.environ.get("YIWANG_MESSAGE_SEND_TIMEOUT", "10"))
+# The local hour from which the day's digest emails are collected and sent (one per person and day).
+NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("YIWANG_DIGEST_HOUR", "8"))

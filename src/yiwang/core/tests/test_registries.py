@@ -25,7 +25,7 @@ def test_each_app_defines_its_registry_at_start_up_with_its_bundled_plugins(kind
     ("setting", "kind"),
     [
         ("SEARCH_BACKEND", "search"),
-        ("IDENTITY_SMS_BACKEND", "sms"),
+        ("NOTIFICATIONS_SMS_BACKEND", "sms"),
         ("IDENTITY_FACE_PROVIDER", "face"),
         ("IDENTITY_REGISTER_CHECKS", "identity-register-checks"),
     ],
@@ -47,11 +47,11 @@ def test_no_face_provider_is_not_an_error(settings):
 
 
 def test_a_second_sms_backend_under_a_taken_id_is_refused():
-    from yiwang.identity.sms import SmsBackend, register
+    from yiwang.notifications.sms import SmsBackend, register
 
     with pytest.raises(ImproperlyConfigured):
 
         @register("console")
         class AnotherConsole(SmsBackend):
-            def send(self, *, phone: str, message: str) -> None:
+            def send(self, *, phone: str, message: str, reference: str = "") -> None:
                 pass

@@ -15,11 +15,11 @@ from django.utils import timezone
 from yiwang.audit.constants import Outcome
 from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput
+from yiwang.notifications.services import send_sms_now
 
 from ..constants import AuditAction
 from ..masking import mask_phone
 from ..models import PhoneCode, User
-from ..sms import get_sms_backend
 from .accounts import check_phone
 
 MAX_ATTEMPTS = 5
@@ -31,7 +31,7 @@ def _hash(*, phone: str, purpose: str, code: str) -> str:
 
 
 def send_phone_code(*, phone: str, purpose: str, user: User | None = None) -> PhoneCode:
-    """Create a fresh code for the phone and send it through the configured SMS backend."""
+    """Create a fresh code for the phone and send it at once through notifications' SMS channel."""
     phone = check_phone(phone)
     now = timezone.now()
     resend_after = dt.timedelta(seconds=settings.IDENTITY_PHONE_CODE_RESEND_SECONDS)
@@ -54,7 +54,7 @@ def send_phone_code(*, phone: str, purpose: str, user: User | None = None) -> Ph
             actor=user,
             details={"phone": mask_phone(phone), "purpose": purpose},
         )
-    get_sms_backend().send(
+    send_sms_now(
         phone=phone,
         message=f"【一网通办】您的验证码为{code}，{lifetime // 60}分钟内有效。请勿泄露给他人。",
     )

@@ -1,13 +1,14 @@
-"""Plain text messages to a phone (an evaluation link, a reminder) through the configured SMS backend.
+"""Plain text messages to a phone (an evaluation link, a reminder) through notifications' SMS channel.
 
-Other apps never touch the backends (identity.sms is private): they call ``send_text``.
+Other apps never touch the SMS backends (they are private to notifications): they call ``send_text``, or
+``notifications.services.notify`` for a message the person should also find in their inbox.
 """
 
 from __future__ import annotations
 
-from ..sms import get_sms_backend
+from yiwang.notifications.services import send_sms_now
 
 
 def send_text(*, phone: str, message: str) -> None:
     """Send ``message`` to ``phone`` now (callers in a transaction send it after commit)."""
-    get_sms_backend().send(phone=phone, message=message)
+    send_sms_now(phone=phone, message=message)

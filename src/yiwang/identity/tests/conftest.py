@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from yiwang.identity.sms.backends import outbox
+from yiwang.notifications.sms.backends import outbox
 
 from .register_double import DOUBLE, RegisterDouble
 
@@ -23,7 +23,7 @@ def registers(settings) -> RegisterDouble:
 
 @pytest.fixture
 def sms_outbox(settings):
-    settings.IDENTITY_SMS_BACKEND = "console"
+    settings.NOTIFICATIONS_SMS_BACKEND = "console"
     outbox.clear()
     return outbox
 

@@ -1,9 +1,10 @@
 """Delivering due webhooks: claim a batch, POST each outside any transaction, record each outcome.
 
-Claiming moves a delivery's ``next_attempt_at`` a lease ahead and counts the attempt, under
-``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent workers take disjoint batches; on SQLite
-one process delivers. A worker that dies mid-POST leaves the delivery to be claimed again when its lease
-ends: delivery is at least once, and receivers deduplicate by event id.
+Claiming (``leasing.claim``, shared with the message deliverer) moves a delivery's ``next_attempt_at`` a
+lease ahead and counts the attempt, under ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent
+workers take disjoint batches; on SQLite one process delivers. A worker that dies mid-POST leaves the
+delivery to be claimed again when its lease ends: delivery is at least once, and receivers deduplicate by
+event id.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +26,7 @@ from ..constants import AuditAction, DeliveryStatus, NoticeKind
 from ..models import Delivery, Notice
 from ..signing import body_of, platform_key, sign_body, timestamp
 from ..transports import TransportResult, WebhookTransport, webhook_transports
+from . import leasing
 
 
 @dataclass
@@ -42,30 +43,22 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=float(getattr(settings, "NOTIFICATIONS_WEBHOOK_LEASE", 60)))
 
 
-@transaction.atomic
 def _claim(*, limit: int, now: dt.datetime) -> list[int]:
     due = Delivery.objects.filter(
         status__in=constants.DUE_STATUSES, next_attempt_at__lte=now, endpoint__is_active=True
     ).order_by("next_attempt_at", "id")
-    if connection.features.has_select_for_update_skip_locked:
-        due = due.select_for_update(skip_locked=True, of=("self",))
-    ids = list(due.values_list("id", flat=True)[:limit])
-    Delivery.objects.filter(id__in=ids).update(
-        next_attempt_at=now + _lease(), attempts=F("attempts") + 1, last_attempt_at=now
-    )
-    return ids
+    return leasing.claim(due, limit=limit, now=now, lease=_lease())
 
 
-@transaction.atomic
 def _release(ids: list[int]) -> None:
     """Hand back claimed deliveries not tried before the lease would run out: due now, attempt uncounted."""
-    Delivery.objects.filter(id__in=ids).update(next_attempt_at=timezone.now(), attempts=F("attempts") - 1)
+    leasing.release(Delivery, ids)
 
 
 def _sending_deadline() -> float:
     """When (monotonic) to stop starting POSTs: one timeout before the lease ends, so none outlives it."""
     timeout = float(getattr(settings, "NOTIFICATIONS_WEBHOOK_TIMEOUT", 10))
-    return time.monotonic() + max(_lease().total_seconds() - timeout, 0)
+    return leasing.sending_deadline(lease=_lease(), timeout=timeout)
 
 
 def _headers(delivery: Delivery, *, signature: str, key_id: str) -> dict[str, str]:

@@ -18,10 +18,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from ..constants import Channel, DispatchStatus, NoticeKind
 from ..models import Dispatch, Notice, NotificationPreference
+
+# What a person who never chose gets their SMS and email in (the platform's language).
+DEFAULT_LANGUAGE = "zh-hans"
 
 
 def render(template: str, context: Mapping[str, Any], *, language: str | None = None) -> str:
@@ -30,10 +33,12 @@ def render(template: str, context: Mapping[str, Any], *, language: str | None = 
         return ""
     with translation.override(language or translation.get_language()):
         text = translation.gettext(template)
-    try:
-        return text.format(**context)
-    except (KeyError, IndexError, ValueError):  # a translation that lost a placeholder: the Chinese text
-        return template.format(**context)
+    for candidate in (text, template):  # a translation that lost a placeholder: the Chinese text
+        try:
+            return candidate.format(**context)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            continue
+    return template  # a template whose context went missing: shown unformatted rather than not at all
 
 
 def preference_for(user: Any) -> NotificationPreference:
@@ -60,8 +65,8 @@ def notify(
         department=department,
         recipient=recipient,
         topic=topic,
-        title=render(title, values, language="zh-hans")[:200],
-        body=render(body, values, language="zh-hans"),
+        title=render(title, values, language=DEFAULT_LANGUAGE)[:200],
+        body=render(body, values, language=DEFAULT_LANGUAGE),
         title_template=title[:200],
         body_template=body,
         context=values,
@@ -71,6 +76,7 @@ def notify(
     if topic in set(preference.muted_topics.split()):
         return notice
     rows = []
+    now = timezone.now()  # due at once: the deliverer's next pass sends it
     if preference.sms:
         phone = getattr(recipient, "phone", "") or ""
         rows.append(
@@ -79,6 +85,7 @@ def notify(
                 channel=Channel.SMS,
                 address=phone,
                 status=DispatchStatus.PENDING if phone else DispatchStatus.SKIPPED,
+                next_attempt_at=now if phone else None,
             )
         )
     if preference.email:
@@ -86,6 +93,14 @@ def notify(
         status = DispatchStatus.PENDING if address else DispatchStatus.SKIPPED
         if address and preference.daily_digest:
             status = DispatchStatus.DIGESTED
-        rows.append(Dispatch(notice=notice, channel=Channel.EMAIL, address=address, status=status))
+        rows.append(
+            Dispatch(
+                notice=notice,
+                channel=Channel.EMAIL,
+                address=address,
+                status=status,
+                next_attempt_at=now if status == DispatchStatus.PENDING else None,
+            )
+        )
     Dispatch.objects.bulk_create(rows)
     return notice

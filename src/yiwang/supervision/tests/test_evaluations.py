@@ -61,9 +61,9 @@ def test_closing_a_case_invites_its_applicant_on_the_web_and_by_sms_with_only_a_
 def test_the_sms_invitation_is_texted_to_the_applicant_once_committed(
     world, settings, django_capture_on_commit_callbacks
 ):
-    from yiwang.identity.sms.backends import outbox
+    from yiwang.notifications.sms.backends import outbox
 
-    settings.IDENTITY_SMS_BACKEND = "console"
+    settings.NOTIFICATIONS_SMS_BACKEND = "console"
     outbox.clear()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         web, sms = evaluations.invite(case=world.case)

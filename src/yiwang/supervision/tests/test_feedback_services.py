@@ -12,8 +12,8 @@ from yiwang.catalog.models import FAQ
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.identity.constants import PhoneCodePurpose
 from yiwang.identity.services import send_phone_code
-from yiwang.identity.sms import backends as sms
 from yiwang.notifications.models import Notice
+from yiwang.notifications.sms import backends as sms
 from yiwang.supervision.constants import (
     AuditAction,
     FaqOfferStatus,

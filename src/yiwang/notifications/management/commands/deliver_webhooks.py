@@ -1,4 +1,5 @@
-"""Deliver the due webhooks once, in a loop beside the web server, or schedule the self-rescheduling task."""
+"""Deliver the due webhooks and messages to people (SMS, email, daily digests) once, in a loop beside the
+web server (`make serve`), or schedule the two self-rescheduling tasks (`make worker`)."""
 
 import logging
 import time
@@ -8,13 +9,13 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from yiwang.core import call_context as context
-from yiwang.notifications.tasks import deliver_until_idle
+from yiwang.notifications.tasks import deliver_messages_until_idle, deliver_until_idle
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "投递到期的推送（webhook）；--loop 每 NOTIFICATIONS_DELIVERY_INTERVAL 秒一次"
+    help = "投递到期的推送（webhook）和消息（短信、邮件、每日汇总）；--loop 持续投递"
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -25,31 +26,34 @@ class Command(BaseCommand):
         parser.add_argument(
             "--schedule",
             action="store_true",
-            help="enqueue the self-rescheduling deliver_webhooks task instead",
+            help="enqueue the self-rescheduling deliver_webhooks and deliver_messages tasks instead",
         )
 
     def handle(self, *args, loop=False, schedule=False, **options):
         with context.bound(channel=context.Channel.COMMAND):
             if schedule:
-                from yiwang.notifications.tasks import deliver_webhooks
+                from yiwang.notifications.tasks import deliver_messages, deliver_webhooks
 
                 deliver_webhooks.enqueue()
-                self.stdout.write("deliver_webhooks task enqueued")
+                deliver_messages.enqueue()
+                self.stdout.write("deliver_webhooks and deliver_messages tasks enqueued")
                 return
             while True:
                 try:
                     run = deliver_until_idle()
+                    messages = deliver_messages_until_idle()
                 except Exception:
                     if not loop:
                         raise
                     # Outlives a database restart or a bad key: claimed deliveries return after the lease.
-                    logger.exception("webhook delivery pass failed; retrying after the interval")
+                    logger.exception("delivery pass failed; retrying after the interval")
                     close_old_connections()
                     time.sleep(settings.NOTIFICATIONS_DELIVERY_INTERVAL)
                     continue
-                if run.claimed or not loop:
+                if run.claimed or messages.claimed or not loop:
                     self.stdout.write(
-                        f"delivered {run.delivered}, retrying {run.retrying}, dead-lettered {run.dead}"
+                        f"delivered {run.delivered}, retrying {run.retrying}, dead-lettered {run.dead}; "
+                        f"messages sent {messages.sent}, retrying {messages.retrying}, dead {messages.dead}"
                     )
                 if not loop:
                     return
