@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.notifications.constants import MessageTopic
+
 # The staff permission (identity.constants.ROLE_PERMISSIONS, the window clerk's) to call and serve tickets.
 SERVE_PERMISSION = "hall.serve"
-REMINDER_TOPIC = "appointment.reminder"
+REMINDER_TOPIC = MessageTopic.APPOINTMENT_REMINDER.value
 DEFAULT_SLOT_MINUTES = 30
 DEFAULT_CAPACITY = 2
 BOOKING_HORIZON_DAYS = 14  # how far ahead a person may book

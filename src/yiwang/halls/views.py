@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
@@ -29,7 +30,15 @@ from .schedule import format_hours
 REGION_COOKIE = "region"  # the portal's chosen region (portal.preferences); read here, never written
 _REGION_CODE = re.compile(r"^\d{12}$")
 _SLOT_KEY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)$")
-WEEKDAY_NAMES = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+WEEKDAY_NAMES = (
+    gettext_noop("周一"),
+    gettext_noop("周二"),
+    gettext_noop("周三"),
+    gettext_noop("周四"),
+    gettext_noop("周五"),
+    gettext_noop("周六"),
+    gettext_noop("周日"),
+)
 
 
 def parse_slot_key(value: str) -> dt.datetime:
