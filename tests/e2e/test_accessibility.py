@@ -24,6 +24,8 @@ PAGES = {
     "department": "/departments/11511300008778693M",
     "region": "/region",
     "not-found": "/items/no-such-item",
+    "terminal": "/terminal/",
+    "terminal-search": "/terminal/search?q=身份证",
 }
 
 
