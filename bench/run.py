@@ -152,6 +152,20 @@ def webhooks() -> None:
     )
 
 
+def notifications() -> None:
+    """Messages to people delivered per second (notify + deliver, null SMS backend, locmem email)."""
+    print("\n=== notifications to people: notify + deliver (null SMS backend, locmem email; one process)")
+    for database in ("sqlite", "postgres"):
+        row = _json_script("notifications.py", "--database", database, "--messages", "2000")
+        print(
+            f"  {row['database']:<10} {row['messages']:,} messages → {row['copies']:,} SMS/email copies: "
+            f"notify {row['notify_per_second']:,.0f}/s, "
+            f"deliver {row['copies_sent_per_second']:,.0f} copies/s, "
+            f"end to end {row['messages_per_second_end_to_end']:,.0f} messages/s; left {row['left']}; "
+            "target: (none stated) — reported"
+        )
+
+
 def applications(seconds: int) -> None:
     """Submissions per second with the workflow started (SQLite, PostgreSQL; in-process and over HTTP beside
     the bare endpoint), and the applicant's list and the staff queue at 1M cases on PostgreSQL."""
@@ -218,7 +232,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks,"
-        "applications,supervision",
+        "notifications,applications,supervision",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -250,6 +264,8 @@ def main() -> None:
         audit_tracker()
     if "webhooks" in chosen:
         webhooks()
+    if "notifications" in chosen:
+        notifications()
     if "applications" in chosen:
         applications(arguments.seconds)
     if "supervision" in chosen:
