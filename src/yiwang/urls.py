@@ -22,5 +22,6 @@ urlpatterns = [
     path("cases/", include("yiwang.applications.urls")),
     path("supervision/", include("yiwang.supervision.urls")),
     path("halls/", include("yiwang.halls.urls")),
+    path("search-misses/", include("yiwang.search.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -9,5 +9,6 @@ class IdentityConfig(AppConfig):
 
     def ready(self) -> None:
         # Define identity's plugin registries now, so the start-up check sees a misconfigured id.
+        from . import search_curators as _search_curators  # noqa: F401  (answers search: who curates)
         from .face import base as _face  # noqa: F401
         from .services import register_checks as _register_checks  # noqa: F401

@@ -101,7 +101,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {"application.accept", "application.view", "register.read", "hall.serve"}
     ),
     StaffRole.APPROVER: frozenset({"application.view", "application.decide", "register.read"}),
-    StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage"}),
+    # search.curate: turn missed searches into synonyms and keywords of their department's items (search).
+    StaffRole.DATA_ADMIN: frozenset({"register.read", "register.manage", "exchange.manage", "search.curate"}),
     StaffRole.LICENSE_ADMIN: frozenset({"license.issue", "license.revoke", "license.view"}),
     # A supervisor (效能监察) oversees every department within the region of their role, not only their own
     # department: supervision.selectors asks identity.selectors.assignment_covering_region for them.

@@ -77,13 +77,41 @@ def stop_words() -> frozenset[str]:
 
 
 @cache
-def synonyms() -> dict[str, tuple[str, ...]]:
+def written_synonyms() -> dict[str, tuple[str, ...]]:
     """Everyday phrase → official terms, from data/synonyms.tsv."""
     mapping: dict[str, tuple[str, ...]] = {}
     for line in _data_lines("synonyms.tsv"):
         everyday, _, official = line.partition("\t")
         mapping[normalize_text(everyday)] = tuple(normalize_text(official).split())
     return mapping
+
+
+# Synonyms search curators added from missed queries (models.LearnedSynonym): set by ``use_learned_synonyms``.
+_learned_synonyms: dict[str, tuple[str, ...]] = {}
+
+
+@cache
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Everyday phrase → official terms: the written ones, and those curators learned from missed queries."""
+    return {**_learned_synonyms, **written_synonyms()}
+
+
+def use_learned_synonyms(pairs: dict[str, str]) -> bool:
+    """Make the query analysis use these learned synonyms (phrase → official words); True if they changed.
+
+    Every cache built from the synonyms (the phrase pattern, analyzed queries) is cleared on a change.
+    """
+    global _learned_synonyms
+    learned = {
+        normalize_text(phrase): tuple(normalize_text(official).split()) for phrase, official in pairs.items()
+    }
+    learned = {phrase: words for phrase, words in learned.items() if phrase and words}
+    if learned == _learned_synonyms:
+        return False
+    _learned_synonyms = learned
+    for cached in (synonyms, official_terms, _synonym_pattern, analyze_query):
+        cached.cache_clear()
+    return True
 
 
 @cache

@@ -14,6 +14,7 @@ from yiwang.regions.models import Region
 
 from .analysis import official_terms, synonyms
 from .backends.base import BUNDLE, IMPLEMENTATION, SearchDocument, Suggestion
+from .models import LearnedKeyword
 
 _IMPLEMENTATION_FIELDS = (
     "pk",
@@ -101,6 +102,15 @@ def _item_topics(item_ids: Iterable[int] | None = None) -> dict[int, tuple[str, 
     return {item_id: tuple(codes) for item_id, codes in topics.items()}
 
 
+def _learned_keywords(implementation_ids: Iterable[int]) -> dict[int, str]:
+    """Keywords search curators added to these implementations, space-separated per implementation."""
+    keywords: dict[int, list[str]] = defaultdict(list)
+    rows = LearnedKeyword.objects.filter(implementation_id__in=list(implementation_ids)).order_by("pk")
+    for implementation_id, keyword in rows.values_list("implementation_id", "keyword"):
+        keywords[implementation_id].append(keyword)
+    return {implementation_id: " ".join(words) for implementation_id, words in keywords.items()}
+
+
 def active_implementations():
     return Implementation.objects.filter(is_active=True, item__is_active=True)
 
@@ -115,6 +125,7 @@ def implementation_documents(
     rows = implementations.order_by().values_list(*_IMPLEMENTATION_FIELDS).iterator(chunk_size=chunk_size)
     for batch in batched(rows, chunk_size):
         regions.prefetch(row[10] for row in batch)
+        learned = _learned_keywords(row[0] for row in batch)
         for (
             pk,
             code,
@@ -138,7 +149,7 @@ def implementation_documents(
                 name=name,
                 url=implementation_url(code),
                 item_name=item_name,
-                keywords=keywords,
+                keywords=f"{keywords} {learned[pk]}" if pk in learned else keywords,
                 department_name=department,
                 department_code=credit_code,
                 region_code=region_code,

@@ -1,10 +1,15 @@
-"""What the search app keeps in the database: the queries that found nothing."""
+"""What the search app keeps: the queries that found nothing, and the words curators learned from them."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from yiwang.catalog.models import Implementation
+
+from .constants import Resolution
 
 
 class SearchMiss(models.Model):
@@ -15,6 +20,10 @@ class SearchMiss(models.Model):
     count = models.PositiveIntegerField(_("次数"), default=0)
     first_seen = models.DateTimeField(_("首次出现"), default=timezone.now)
     last_seen = models.DateTimeField(_("最近出现"), default=timezone.now, db_index=True)
+    resolution = models.CharField(
+        _("处理结果"), max_length=16, choices=Resolution.choices, blank=True, default=""
+    )
+    resolved_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("零结果搜索")
@@ -25,3 +34,54 @@ class SearchMiss(models.Model):
 
     def __str__(self) -> str:
         return self.query
+
+
+class LearnedSynonym(models.Model):
+    """An everyday phrase a search curator mapped to the catalog's words (beside data/synonyms.tsv)."""
+
+    phrase = models.CharField(_("群众说法"), max_length=200, unique=True)
+    official = models.CharField(_("规范说法"), max_length=60)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("添加时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("搜索同义词")
+        verbose_name_plural = _("搜索同义词")
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.official}"
+
+
+class LearnedKeyword(models.Model):
+    """A word people search with, added to one implementation's search document by a search curator."""
+
+    implementation = models.ForeignKey(
+        Implementation, verbose_name=_("实施清单"), on_delete=models.CASCADE, related_name="+"
+    )
+    keyword = models.CharField(_("检索关键词"), max_length=200)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("添加人"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("添加时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("事项检索关键词")
+        verbose_name_plural = _("事项检索关键词")
+        ordering = ["implementation_id", "keyword"]
+        constraints = [
+            models.UniqueConstraint(fields=["implementation", "keyword"], name="search_keyword_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.keyword

@@ -7,21 +7,32 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from yiwang.catalog.constants import Audience, ItemType
-from yiwang.core.errors import InvalidInput
+from yiwang.catalog.models import Implementation
+from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import ancestor_codes
 
 from .analysis import AnalyzedQuery, QueryClause, QueryWord, analyze_query, normalize_text
 from .backends import get_backend
-from .backends.base import BUNDLE, BackendPage, SearchBackend, SearchFilters, SearchHit, SearchRequest
+from .backends.base import (
+    BUNDLE,
+    IMPLEMENTATION,
+    BackendPage,
+    SearchBackend,
+    SearchFilters,
+    SearchHit,
+    SearchRequest,
+)
 from .english import translate_english
+from .learned import refresh_learned_synonyms
 from .life_events import life_event_words
 from .models import SearchMiss
 from .pinyin import chinese_for_pinyin
 from .services import record_search_miss
+from .services.curation import curating_roles, department_scope, region_scope
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -175,6 +186,7 @@ def search_catalog(
     )
     region, ancestors = _region_scope(region_code) if region_code else (None, ())
     backend = get_backend()
+    refresh_learned_synonyms()  # one stat: synonyms a curator just added on this node count at once
     text = rewritten_query(query, backend=backend)
     analyzed = analyze_query(text)
     request = SearchRequest(
@@ -220,3 +232,65 @@ def list_search_misses(*, region_code: str | None = None) -> QuerySet[SearchMiss
     """Queries that found nothing, most frequent first."""
     misses = SearchMiss.objects.order_by("-count", "-last_seen")
     return misses.filter(region_code=region_code) if region_code is not None else misses
+
+
+# The search-miss screen of search curators ----------------------------------------------------------------
+
+KEYWORD_CANDIDATES = 8
+CANDIDATE_HITS = 60
+
+
+def is_search_curator(*, actor) -> bool:
+    return bool(curating_roles(actor))
+
+
+def list_misses_for_curator(*, actor, include_resolved: bool = False) -> QuerySet[SearchMiss]:
+    """Queries that found nothing in the regions the actor curates (and those searched without a region)."""
+    roles = curating_roles(actor)
+    if not roles:
+        return SearchMiss.objects.none()
+    misses = SearchMiss.objects.filter(Q(region_code="") | region_scope(roles, "region_code"))
+    if not include_resolved:
+        misses = misses.filter(resolution="")
+    return misses.order_by("-count", "-last_seen", "pk")
+
+
+def access_miss_for_curator(*, actor, miss_id: int) -> SearchMiss:
+    """The missed query if the actor curates its region; "not found" for missing and out of scope alike."""
+    miss = list_misses_for_curator(actor=actor, include_resolved=True).filter(pk=miss_id).first()
+    if miss is None:
+        raise NotFound("未找到该零结果搜索", code="miss_not_found")
+    return miss
+
+
+def list_curatable_implementations(*, actor) -> QuerySet[Implementation]:
+    """Active implementations of the departments (within the regions) where the actor curates search."""
+    roles = curating_roles(actor)
+    if not roles:
+        return Implementation.objects.none()
+    return (
+        Implementation.objects.filter(department_scope(roles), is_active=True, item__is_active=True)
+        .select_related("department", "region")
+        .order_by("department__name", "name", "pk")
+    )
+
+
+def list_keyword_candidates(
+    *, actor, miss: SearchMiss, limit: int = KEYWORD_CANDIDATES
+) -> list[Implementation]:
+    """The implementations the actor curates that share a word with the missed query, best match first."""
+    analyzed = analyze_query(rewritten_query(miss.query))
+    if analyzed.is_empty:
+        return []
+    request = SearchRequest(
+        clauses=analyzed.clauses[:MAX_QUERY_CLAUSES],
+        match_all=False,
+        region_code=miss.region_code or None,
+        limit=CANDIDATE_HITS,
+    )
+    codes = [hit.code for hit in get_backend().search(request=request).hits if hit.kind == IMPLEMENTATION]
+    found = {
+        implementation.code: implementation
+        for implementation in list_curatable_implementations(actor=actor).filter(code__in=codes)
+    }
+    return [found[code] for code in codes if code in found][:limit]

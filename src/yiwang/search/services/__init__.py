@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from yiwang.catalog.models import BundleItem, ServiceItem
 
-from .analysis import normalize_text
-from .backends import get_backend
-from .backends.base import BUNDLE, IMPLEMENTATION, IndexStats, code_key, document_key
-from .documents import (
+from ..analysis import normalize_text
+from ..backends import get_backend
+from ..backends.base import BUNDLE, IMPLEMENTATION, IndexStats, code_key, document_key
+from ..documents import (
     RegionDirectory,
     SuggestionTally,
     active_implementations,
@@ -26,7 +26,8 @@ from .documents import (
     implementations_matching,
     suggestions_for_items,
 )
-from .models import SearchMiss
+from ..learned import write_learned_synonyms
+from ..models import SearchMiss
 
 logger = logging.getLogger(__name__)
 MAX_MISS_LENGTH = SearchMiss._meta.get_field("query").max_length
@@ -42,6 +43,7 @@ class ReindexSummary:
 
 def rebuild_search_index(*, progress: bool = False) -> IndexStats:
     """Rebuild the whole index from the database into a new generation, then switch every reader to it."""
+    write_learned_synonyms()  # the official terms and everyday words suggested include the learned ones
     total = active_implementations().count()
     regions = RegionDirectory(preload_all=total > PRELOAD_REGIONS_ABOVE)
     tally = SuggestionTally()
