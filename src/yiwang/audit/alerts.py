@@ -6,6 +6,8 @@ in the same transaction as the entry itself.
 
 from __future__ import annotations
 
+from yiwang.core import changes
+
 from .constants import EXPECTED_GROUNDS, AlertReason, EntryKind, Outcome
 from .models import AuditEntry, DataUseAlert
 
@@ -22,8 +24,9 @@ def alert_reason_for(entry: AuditEntry) -> str | None:
     return None
 
 
-def raise_alerts(entry: AuditEntry) -> list[DataUseAlert]:
-    """Alert the data subject and the department's auditors when the entry calls for it."""
+def raise_alerts(entry: AuditEntry, *, subject: str = "") -> list[DataUseAlert]:
+    """Alert the data subject and the department's auditors when the entry calls for it; ``subject`` (the
+    code the entry hashes) is announced after commit so that the person is told in their inbox."""
     reason = alert_reason_for(entry)
     if reason is None:
         return []
@@ -31,4 +34,13 @@ def raise_alerts(entry: AuditEntry) -> list[DataUseAlert]:
     department_id = entry.department_id or entry.actor_department_id
     if department_id is not None:
         alerts.append(DataUseAlert(entry=entry, reason=reason, recipient_department_id=department_id))
-    return DataUseAlert.objects.bulk_create(alerts)
+    created = DataUseAlert.objects.bulk_create(alerts)
+    if subject:
+        changes.announce(
+            changes.DATA_USE_ALERTED,
+            alert_id=created[0].pk,
+            entry_id=entry.pk,
+            reason=reason,
+            subject_code=subject,
+        )
+    return created

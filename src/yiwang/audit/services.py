@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from yiwang.core import call_context as context
+from yiwang.core import changes
 from yiwang.core.errors import InvalidInput, PermissionDenied
 
 from . import selectors
@@ -94,7 +95,8 @@ def record_event(
         ip_address=ip_address or call.ip_address,
         details=details or {},
     )
-    raise_alerts(entry)  # a staff read without a ground, or outside the region, alerts in this transaction
+    # a staff read without a ground, or outside the region, alerts in this transaction
+    raise_alerts(entry, subject=subject or "")
     return entry
 
 
@@ -112,7 +114,7 @@ def record_reads(reads: Iterable[dict[str, Any]]) -> list[AuditEntry]:
     exactly the one ``record_read`` would write (alerts included, in the same transaction). For a batch of
     reads (an exchange batch, a verification of many keys) the cost is one round trip, not one per read."""
     call = context.current()
-    entries = []
+    entries, subjects = [], []
     for read in reads:
         facts = dict(read)
         target = facts.pop("target", None)
@@ -121,6 +123,7 @@ def record_reads(reads: Iterable[dict[str, Any]]) -> list[AuditEntry]:
             object_type, object_id = _object_of(target)
         actor = facts.pop("actor", None)
         subject = facts.pop("subject", "") or ""
+        subjects.append(subject)
         entries.append(
             AuditEntry(
                 kind=facts.pop("kind", EntryKind.READ),
@@ -155,8 +158,8 @@ def record_reads(reads: Iterable[dict[str, Any]]) -> list[AuditEntry]:
         return []
     with transaction.atomic(savepoint=False):  # the entries and their alerts together, or neither
         created = AuditEntry.objects.bulk_create(entries)
-        for entry in created:
-            raise_alerts(entry)
+        for entry, subject in zip(created, subjects, strict=True):
+            raise_alerts(entry, subject=subject)
     return created
 
 
@@ -214,6 +217,13 @@ def handle_suspicion_report(
         target=report,
         department=report.department,
         details={"entry": report.entry_id, "from": previous, "to": status},
+    )
+    changes.announce_now(
+        changes.SUSPICION_REPORT_HANDLED,
+        report_id=report.pk,
+        entry_id=report.entry_id,
+        reporter_id=report.reporter_id,
+        status=status,
     )
     return report
 

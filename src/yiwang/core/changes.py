@@ -35,6 +35,13 @@ LICENSE_REVOKED = "licenses.license_revoked"
 # case_id, event (the case.* topic: case.submitted, case.accepted, case.closed…), actor_id (or None),
 # occurred_at (ISO). Supervision invites the evaluation on closing and watches acceptance and refusals.
 CASE_CHANGED = "applications.case_changed"
+# Announced with announce (after commit) by the audit log when a read of a person's data needs a look
+# (audit.alerts): payload alert_id, entry_id, reason, subject_code (the ID number or credit code, never
+# stored in the log; held only in memory until the subscribers ran). Identity tells the person.
+DATA_USE_ALERTED = "audit.data_use_alerted"
+# Announced with announce_now by audit.services.handle_suspicion_report: payload report_id, entry_id,
+# reporter_id, status. Identity tells the reporter, in the handling's transaction.
+SUSPICION_REPORT_HANDLED = "audit.suspicion_report_handled"
 
 
 class ChangeKind(models.TextChoices):

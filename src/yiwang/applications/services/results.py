@@ -21,7 +21,9 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
@@ -31,7 +33,8 @@ from yiwang.licenses.models import License, LicenseType
 from yiwang.licenses.services import issue_license
 from yiwang.licenses.services.issuance import check_issuer
 from yiwang.licenses.services.validation import schema_errors
-from yiwang.notifications.services import raise_notice
+from yiwang.notifications.constants import MessageTopic
+from yiwang.notifications.services import notify, raise_notice, render
 
 from ..constants import (
     CASE_ESCALATED,
@@ -45,6 +48,7 @@ from ..constants import (
 )
 from ..models import Case
 from ..workflow.handlers import register_handler
+from .applicant_messages import tell_applicant
 from .cases.recording import record_case_action
 from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
 
@@ -312,11 +316,13 @@ def notify_refusal(*, case: Case, data: Mapping[str, Any] | None = None) -> Righ
             "litigation_until": rights.litigation_until.isoformat(),
         },
     )
-    raise_notice(
-        department=case.department,
-        recipient=case.applicant,
-        title=f"办件 {case.number} 不予办理",
-        body="决定书已送达，载明理由、依据及申请行政复议、提起行政诉讼的权利和期限，请在办件详情中查看。",
+    tell_applicant(
+        case=case,
+        topic=MessageTopic.CASE_REFUSED,
+        context={
+            "reconsideration_until": rights.reconsideration_until.isoformat(),
+            "litigation_until": rights.litigation_until.isoformat(),
+        },
     )
     return rights
 
@@ -339,13 +345,12 @@ def deliver_result(*, case: Case, data: Mapping[str, Any] | None = None) -> str:
         text=f"办理结果已{DELIVERY_METHODS[method]}：{what}可在办件详情中查看和下载",
         published={"delivery": method},
     )
-    raise_notice(
-        department=case.department,
-        recipient=case.applicant,
-        title=f"办件 {case.number} 已办结",
-        body=f"办理结果已{DELIVERY_METHODS[method]}，{what}可在“我的办件”中查看和下载。",
-    )
+    tell_applicant(case=case, topic=MessageTopic.CASE_RESULT_DELIVERED)
     return method
+
+
+ESCALATED_TITLE = gettext_noop("督办：办件 {number} 临近或超过承诺办结日期")
+ESCALATED_BODY = gettext_noop("{department}办理的办件 {number}（承诺办结日期 {due}）尚未办结，请督促办理。")
 
 
 def _supervisors(case: Case) -> list[Any]:
@@ -368,12 +373,27 @@ def escalate(*, case: Case, data: Mapping[str, Any] | None = None) -> int:
         is_public=False,
         details={"timer": str((data or {}).get("timer") or "")},
     )
-    title = f"督办：办件 {case.number} 临近或超过承诺办结日期"
-    body = f"{case.department.name}办理的办件 {case.number}（承诺办结日期 {due}）尚未办结，请督促办理。"
-    recipients = _supervisors(case) or [None]
-    for recipient in recipients:
-        raise_notice(department=case.department, recipient=recipient, title=title, body=body)
-    return len(recipients)
+    title = render(ESCALATED_TITLE, {"number": case.number}, language="zh-hans")
+    body = render(
+        ESCALATED_BODY,
+        {"number": case.number, "department": case.department.name, "due": due},
+        language="zh-hans",
+    )
+    supervisors = _supervisors(case)
+    if not supervisors:  # no supervisor: the department's administrators are alerted
+        raise_notice(department=case.department, title=title, body=body)
+        return 1
+    for supervisor in supervisors:
+        notify(
+            recipient=supervisor,
+            topic=MessageTopic.CASE_ESCALATED,
+            title=ESCALATED_TITLE,
+            body=ESCALATED_BODY,
+            context={"number": case.number, "department": case.department.name, "due": due},
+            link=reverse("applications:workbench_case", args=[case.number]),
+            department=case.department,
+        )
+    return len(supervisors)
 
 
 # --- the workflow's service tasks -------------------------------------------------------------------

@@ -147,3 +147,14 @@ def holder_codes_for(user: User | None) -> set[str]:
 def may_act_on_license(actor: User | None, *, holder_code: str, license_type_code: str) -> bool:
     """Whether the actor may read and consent on a license of this holder and type."""
     return license_scope_for(actor).covers(holder_code=holder_code, license_type_code=license_type_code)
+
+
+def list_users_holding(*, holder_code: str) -> list[User]:
+    """The accounts that hold licenses under ``holder_code`` (the reverse of ``own_holder_codes``): the
+    verified person with that ID number, or the enterprise's legal representative."""
+    code = (holder_code or "").strip().upper()
+    if not code:
+        return []
+    people = list(User.objects.filter(id_number=code, is_active=True))
+    representatives = User.objects.filter(represented_enterprises__credit_code=code, is_active=True)
+    return [user for user in [*people, *representatives] if _may_hold(user)]

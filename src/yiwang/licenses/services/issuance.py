@@ -23,6 +23,7 @@ from yiwang.licenses.models import License, LicenseSerial, LicenseStatusChange, 
 from yiwang.licenses.signed_form import build_payload
 from yiwang.regions.models import Department
 
+from .holder_messages import tell_license_issued
 from .keys import ensure_signing_key
 from .validation import check_surface, normalize_holder_code, validity_end
 
@@ -155,6 +156,7 @@ def issue_license(
         **staff_facts(issued_by, issuer),
         details={"issuer": issuer.credit_code},
     )
+    tell_license_issued(license=license)
     return license
 
 

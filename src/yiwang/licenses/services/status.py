@@ -16,6 +16,8 @@ from yiwang.licenses.audit_facts import license_facts, staff_facts
 from yiwang.licenses.constants import LICENSE_STATUS_CHANGED, AuditAction, LicenseStatus, NoticeKind
 from yiwang.licenses.models import Consent, ConsentRequest, License, LicenseNotice, LicenseStatusChange
 
+from .holder_messages import tell_license_revoked
+
 _ALLOWED = {
     LicenseStatus.VALID: {LicenseStatus.SUSPENDED, LicenseStatus.REVOKED, LicenseStatus.EXPIRED},
     LicenseStatus.SUSPENDED: {LicenseStatus.VALID, LicenseStatus.REVOKED},
@@ -101,6 +103,7 @@ def change_license_status(*, license: License, to_status: str, reason: str, chan
     told = _tell(license, to_status)
     if to_status == LicenseStatus.REVOKED:
         _announce_revoked(license, history)
+        tell_license_revoked(license=license, reason=history.reason)
     record_event(
         actor=changed_by,
         action=AuditAction.LICENSE_STATUS_CHANGED,

@@ -33,7 +33,9 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from yiwang.applications.constants import CaseStatus, TaskState
 from yiwang.applications.models import Case, CaseTask
@@ -46,7 +48,8 @@ from yiwang.identity.selectors import (
     department_ids_with_permission,
     list_holders_of_permission,
 )
-from yiwang.notifications.services.notices import raise_notice
+from yiwang.notifications.constants import MessageTopic
+from yiwang.notifications.services import notify
 from yiwang.regions.models import Department
 from yiwang.regions.selectors import region_prefix
 
@@ -484,14 +487,22 @@ def _notify(*, first_recipient: int) -> int:
     )
     departments = Department.objects.in_bulk({row["department_id"] for row in rows})
     users = User.objects.in_bulk({row["user_id"] for row in rows})
+    link = reverse("supervision:card_list")
     for row in rows:
-        raise_notice(
-            department=departments[row["department_id"]],
+        notify(
             recipient=users[row["user_id"]],
-            title=f"您有 {row['cards']} 张新的黄红牌待签收（其中红牌 {row['red']} 张）",
-            body="请到“效能监察 · 我的黄红牌”查看并签收。",
+            topic=MessageTopic.CARD_ISSUED,
+            title=CARDS_TITLE,
+            body=CARDS_BODY,
+            context={"cards": row["cards"], "red": row["red"]},
+            link=link,
+            department=departments[row["department_id"]],
         )
     return len(rows)
+
+
+CARDS_TITLE = gettext_noop("您有 {cards} 张新的黄红牌待签收（其中红牌 {red} 张）")
+CARDS_BODY = gettext_noop("请到“效能监察 · 我的黄红牌”查看并签收。")
 
 
 # The card rule ----------------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yiwang.applications.models import Case
 from yiwang.applications.selectors import access_case_by_number, is_applicant_side
@@ -33,6 +35,8 @@ from yiwang.identity.constants import PhoneCodePurpose
 from yiwang.identity.selectors import list_holders_of_permission, mask_id_number, mask_name, mask_phone
 from yiwang.identity.services import consume_phone_code
 from yiwang.identity.services.accounts import check_phone
+from yiwang.notifications.constants import MessageTopic
+from yiwang.notifications.services import notify
 from yiwang.notifications.services.notices import raise_notice
 from yiwang.regions.models import Department, Region
 from yiwang.regions.selectors import region_scope_codes
@@ -431,8 +435,21 @@ def answer_feedback(*, actor: Any, feedback: Feedback, answer: str) -> Feedback:
         **gates.authority_facts(authority),
         details={"number": feedback.number},
     )
+    if feedback.citizen_id is not None:  # an anonymous filer follows it up with the query code
+        notify(
+            recipient=feedback.citizen,
+            topic=MessageTopic.FEEDBACK_ANSWERED,
+            title=ANSWERED_TITLE,
+            body=ANSWERED_BODY,
+            context={"title": feedback.title, "number": feedback.number},
+            link=reverse("supervision:feedback_detail", args=[feedback.number]),
+            department=feedback.department,
+        )
     return feedback
 
+
+ANSWERED_TITLE = gettext_noop("您的反映“{title}”已答复")
+ANSWERED_BODY = gettext_noop("{number} 已答复，请查看答复内容；如未解决，可申请重新办理。")
 
 _ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}[0-9]{4}[0-9]{3}[0-9Xx](?![0-9Xx])")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")

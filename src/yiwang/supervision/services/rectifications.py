@@ -11,13 +11,21 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yiwang.audit.services import record_event
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workdays import add_working_days
-from yiwang.identity.selectors import assignment_covering_region, assignment_with_permission
+from yiwang.identity.selectors import (
+    assignment_covering_region,
+    assignment_with_permission,
+    list_holders_of_permission,
+)
+from yiwang.notifications.constants import MessageTopic
+from yiwang.notifications.services import notify
 
 from ..constants import (
     RECTIFICATION_WORKING_DAYS,
@@ -81,6 +89,36 @@ def _supervisor(actor: Any, rectification: Rectification) -> Any:
     return assignment
 
 
+RECTIFICATION_TITLE = gettext_noop("差评整改：请于 {due} 前提交整改措施")
+RECTIFICATION_BODY = gettext_noop("“{item}”收到一条差评，整改工单 {ticket} 须于 {due} 前办理。")
+
+
+def _tell_department_heads(rectification: Rectification) -> int:
+    """A rectification-due message to each head of the ticket's department (the caller's transaction)."""
+    heads = {
+        assignment.user_id: assignment.user
+        for assignment in list_holders_of_permission(permission=RESPOND, region_code=rectification.region_id)
+        if assignment.department_id == rectification.department_id
+    }
+    evaluation = rectification.evaluation
+    context = {
+        "due": rectification.due_on.isoformat(),
+        "item": evaluation.implementation.name if evaluation.implementation else evaluation.item_code,
+        "ticket": rectification.pk,
+    }
+    for head in heads.values():
+        notify(
+            recipient=head,
+            topic=MessageTopic.RECTIFICATION_DUE,
+            title=RECTIFICATION_TITLE,
+            body=RECTIFICATION_BODY,
+            context=context,
+            link=reverse("supervision:rectification", args=[rectification.pk]),
+            department=rectification.department,
+        )
+    return len(heads)
+
+
 def _locked(rectification: Rectification) -> Rectification:
     locked = (
         Rectification.objects.select_for_update(of=("self",))
@@ -125,6 +163,7 @@ def open_rectification(*, evaluation: Evaluation, actor: Any = None) -> Rectific
             due_on=rectification.due_on.isoformat(),
             level=evaluation.level,
         )
+        _tell_department_heads(rectification)
         forget_scorecard(evaluation.item_code)
     return rectification
 
@@ -171,6 +210,8 @@ def record_revisit(*, actor: Any, rectification: Rectification, result: str, not
             rectification.due_on = add_working_days(timezone.localdate(), RECTIFICATION_WORKING_DAYS)
             fields.append("due_on")
         rectification.save(update_fields=fields)
+        if result == RevisitResult.DISSATISFIED:
+            _tell_department_heads(rectification)
         _audit(
             action=AuditAction.REVISITED,
             actor=actor,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.catalog.models import Implementation
 from yiwang.core.errors import InvalidInput
+from yiwang.notifications.constants import MessageTopic
 
 from ...constants import (
     CASE_ACCEPTED,
@@ -28,6 +29,7 @@ from ...constants import (
 from ...models import Case, CaseMaterial, ClockStop, SupplementRequest
 from ...selectors import staff_facts
 from .. import bundle_clock, clock, forms, materials, runtime
+from ..applicant_messages import tell_applicant
 from .parties import require_applicant_side, require_staff
 from .recording import lock_case, record_case_action
 from .steps import parent_closes_when_done, ready_task, refund, require_status
@@ -86,6 +88,8 @@ def accept(*, actor: Any, case: Case, expected_revision: int | None = None) -> C
         published={"accepted_at": case.accepted_at.isoformat()},
         facts=staff_facts(assignment),
     )
+    due = f"{case.promised_due:%Y-%m-%d}" if case.promised_due else "—"
+    tell_applicant(case=case, topic=MessageTopic.CASE_ACCEPTED, context={"due": due})
     bundle_clock.start_parent_clock(part=case, actor=actor)  # a bundle's one clock starts with its first part
     return case
 
@@ -133,6 +137,7 @@ def refuse_to_accept(
         published={"closed_at": now.isoformat()},
         facts=staff_facts(assignment),
     )
+    tell_applicant(case=case, topic=MessageTopic.CASE_NOT_ACCEPTED, context={"reason": reason})
     refund(case, actor=actor, reason="不予受理")
     bundle_clock.release_parent_clock(part=case, actor=actor)
     parent_closes_when_done(case, actor=actor)
@@ -197,6 +202,11 @@ def request_supplement(
             "items": [{"kind": i["kind"], "key": i["key"]} for i in cleaned],
         },
         facts=staff_facts(assignment),
+    )
+    tell_applicant(
+        case=case,
+        topic=MessageTopic.CASE_SUPPLEMENT_REQUESTED,
+        context={"count": len(cleaned), "listing": listing},
     )
     bundle_clock.hold_parent_clock(part=case, actor=actor)  # the bundle's one clock stops with its part
     return request

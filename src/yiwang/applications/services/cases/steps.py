@@ -11,10 +11,12 @@ from django.utils.translation import gettext_lazy
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.identity.models import StaffAssignment
 from yiwang.identity.selectors import assignment_with_permission
+from yiwang.notifications.constants import MessageTopic
 
 from ...constants import CASE_CLOSED, OPEN_STATUSES, AuditAction, CaseStatus, Decision, TaskState
 from ...models import Case, CaseTask
 from .. import bundles, payments
+from ..applicant_messages import tell_applicant
 from .recording import record_case_action
 
 # The lane of a user task is a role code (ADR 0009); working on it takes the role's case permission.
@@ -119,6 +121,8 @@ def close_case(*, case: Case, actor: Any, facts: dict[str, Any]) -> None:
         published={"closed_at": case.closed_at.isoformat(), "decision": case.decision},
         facts=facts,
     )
+    if case.status == CaseStatus.APPROVED:  # a refusal is told with its decision document (notify_refusal)
+        tell_applicant(case=case, topic=MessageTopic.CASE_APPROVED)
     parent_closes_when_done(case, actor=actor)
 
 

@@ -11,11 +11,13 @@ from django.utils.translation import gettext as _
 
 from yiwang.core.errors import InvalidInput
 from yiwang.core.workdays import DayUnit
+from yiwang.notifications.constants import MessageTopic
 
 from ...constants import CASE_EXTENDED, CASE_RESUMED, CASE_SUSPENDED, AuditAction, CaseStatus, ClockStopKind
 from ...models import Case, ClockStop
 from ...selectors import staff_facts
 from .. import clock
+from ..applicant_messages import tell_applicant
 from .parties import require_staff
 from .recording import lock_case, record_case_action
 from .steps import require_status
@@ -84,6 +86,7 @@ def suspend(
         published={"kind": kind, "started_on": stop.started_on.isoformat()},
         facts=staff_facts(assignment),
     )
+    tell_applicant(case=case, topic=MessageTopic.CASE_SUSPENDED, context={"reason": reason})
     return stop
 
 
@@ -168,4 +171,6 @@ def extend(
         published={"days": days, "unit": stop.unit},
         facts=staff_facts(assignment),
     )
+    new_due = f"{case.promised_due:%Y-%m-%d}" if case.promised_due else "—"
+    tell_applicant(case=case, topic=MessageTopic.CASE_EXTENDED, context={"due": new_due})
     return stop

@@ -22,11 +22,13 @@ from django.utils.translation import gettext as _
 from yiwang.catalog.models import Bundle, Implementation, ServiceItem
 from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.identity.models import Mandate
+from yiwang.notifications.constants import MessageTopic
 from yiwang.regions.models import Department, Region
 
 from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
 from ...models import ApplicationForm, Case, CaseMaterial, VaultItem
 from .. import bundles, forms, material_plan, materials, numbers, prefill, runtime
+from ..applicant_messages import tell_applicant
 from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
 from .recording import record_case_action
 
@@ -302,5 +304,7 @@ def submit(
         published={"submitted_at": case.submitted_at.isoformat()},
         facts=facts,
     )
+    if case.parent_id is None:  # a bundle's parts are the applicant's one submission
+        tell_applicant(case=case, topic=MessageTopic.CASE_SUBMITTED)
     case.query_code = query_code  # type: ignore[attr-defined]
     return case, True
