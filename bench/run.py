@@ -1,6 +1,6 @@
 """`make bench`: run every benchmark, print the figures and compare them with the issues' targets.
 
-    .venv/bin/python bench/run.py [--only search,http,…,applications,supervision] [--seconds 10]
+    .venv/bin/python bench/run.py [--only search,http,…,supervision,personal-space] [--seconds 10]
 
 Each benchmark runs in its own process (each points Django at its own bench database under var/bench*).
 Loads go to loopback only and stop by themselves.
@@ -227,12 +227,40 @@ def supervision() -> None:
     _run_script("supervision_dashboard.py")
 
 
+def personal_space(seconds: int) -> None:
+    """我的空间 for a person with 1,000 cases and 1,000 licenses (PostgreSQL), in-process and over HTTP beside
+    the bare endpoint; target p99 ≤ 200 ms on one connection (ours: the issue gives none)."""
+    figures = _json_script("personal_space.py", "--seconds", str(seconds))
+    print(
+        f"\n=== 我的空间 for a person with {figures['person_cases']:,} cases and "
+        f"{figures['person_licenses']:,} licenses (PostgreSQL, {figures['all_cases']:,} cases in all; "
+        f"granian 2 workers × 2 threads, wrk 1 and 8 connections, {seconds} s each; "
+        f"load {figures['load_average_before'][0]})"
+    )
+    for name, row in figures["in_process"].items():
+        print(
+            f"  in-process {name:<26} p50 {row['p50_ms']:7.2f} ms   p99 {row['p99_ms']:7.2f} ms   "
+            f"{row['queries']} SQL queries"
+        )
+    for name, by_connections in figures["http"].items():
+        one, many = by_connections["1"], by_connections["8"]
+        print(
+            f"  {name:<30} 1 connection: p50 {one['p50_ms']:7.2f} ms p99 {one['p99_ms']:7.2f} ms; "
+            f"8: {many['rps']:>7,.0f} req/s p99 {many['p99_ms']:7.1f} ms   "
+            f"non-2xx {one['non_2xx'] + many['non_2xx']}"
+        )
+    print(
+        f"  target p99 ≤ {figures['target_p99_ms']} ms on one connection (ours): "
+        f"{'PASS' if figures['meets_target'] else 'OVER'}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Yiwang benchmarks")
     parser.add_argument(
         "--only",
         default="search,http,guide,identity,licenses,audit-seal,audit-http,exchange,audit-tracker,webhooks,"
-        "notifications,applications,supervision",
+        "notifications,applications,supervision,personal-space",
     )
     parser.add_argument("--seconds", type=int, default=10)
     arguments = parser.parse_args()
@@ -270,6 +298,8 @@ def main() -> None:
         applications(arguments.seconds)
     if "supervision" in chosen:
         supervision()
+    if "personal-space" in chosen:
+        personal_space(arguments.seconds)
     print(f"\nall benchmarks done in {time.perf_counter() - started:.0f} s")
 
 

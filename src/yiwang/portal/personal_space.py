@@ -1,9 +1,15 @@
 """我的空间: the reads behind the personal space, each through the owning app's selectors and gates.
 
-Nothing here decides access on its own: cases come from ``applications.selectors.list_cases_for_applicant``
-(applicant, holder or mandated agent), licenses and consents from ``licenses.selectors`` (the holder's
-scope), mandates and enterprises from ``identity.selectors``. The vault is read by holder code, the codes
-being those ``identity.selectors.own_holder_codes`` grants (level 3 and the enterprises represented).
+Nothing here decides access on its own: cases are those ``applications.selectors.applicant_side_q`` lets the
+person see (applicant, holder or mandated agent: the gate ``list_cases_for_applicant`` filters with),
+licenses and consents come from ``licenses.selectors`` (the holder's scope), mandates and enterprises from
+``identity.selectors``. The vault is read by holder code, the codes being those
+``identity.selectors.own_holder_codes`` grants (level 3 and the enterprises represented).
+
+The page's cost does not grow with the person's records: counts are ``COUNT`` queries, what needs the
+person's action is one query (supplements, results to collect, invited ratings, decided in SQL) cut at
+``ACTIONS_SHOWN``, the newest cases at ``CASES_SHOWN``; the case rows are read without their form data
+and workflow state. ``tests/test_me_queries.py`` holds the page to a fixed number of queries.
 """
 
 from __future__ import annotations
@@ -12,12 +18,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import BooleanField, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case as Choose
 from django.utils import timezone
 
-from yiwang.applications.constants import CaseStatus
+from yiwang.applications.constants import CLOSED_STATUSES, OPEN_STATUSES, CaseStatus
 from yiwang.applications.models import Case, VaultItem
-from yiwang.applications.selectors import list_cases_for_applicant
+from yiwang.applications.selectors import applicant_side_q
 from yiwang.catalog.models import Implementation
 from yiwang.identity.models import Enterprise, FavouriteService, User
 from yiwang.identity.selectors import (
@@ -34,6 +41,10 @@ RECENT_KEY = "portal_recently_viewed"
 RECENT_LIMIT = 8
 RESULT_DAYS = 30  # an approved case's result is offered for collection this long after it closed
 CASES_SHOWN = 5
+ACTIONS_SHOWN = 20  # the page lists at most this many cases needing action, then links to all cases
+FAVOURITES_SHOWN = 50
+# What the lists show of a case: its number, status, item or bundle; not the form data or workflow state.
+_HEAVY_CASE_FIELDS = ("situation", "data", "prefilled", "state_json", "decision_reason", "decision_basis")
 
 
 @dataclass
@@ -62,38 +73,73 @@ class MySpace:
     favourites: list[Implementation]
     recently_viewed: list[Implementation]
     enterprises: list[EnterpriseSummary] = field(default_factory=list)
+    more_actions: bool = False
 
 
-def _cases_of(actor: User, *, status: str | None = None, holder_code: str | None = None, limit: int = 50):
-    return list_cases_for_applicant(actor=actor, status=status, holder_code=holder_code, limit=limit).items
+def my_cases(*, actor: User, holder_code: str | None = None) -> QuerySet[Case]:
+    """The person's top-level cases (a bundle's parts stay under their parent), as the applications gate
+    lets them see them, without the heavy columns, newest first."""
+    cases = Case.objects.filter(applicant_side_q(actor), parent__isnull=True)  # the gate, evaluated once
+    if holder_code:
+        cases = cases.filter(holder_code=holder_code)
+    return (
+        cases.select_related("implementation", "bundle")
+        .defer(*_HEAVY_CASE_FIELDS)
+        .order_by("-submitted_at", "-id")
+    )
 
 
-def action_items(*, actor: User, holder_code: str | None = None) -> list[ActionItem]:
-    """What needs the person's action first: supplements requested, results to collect, ratings invited."""
-    items = [
-        ActionItem("supplement", case)
-        for case in _cases_of(actor, status=CaseStatus.SUPPLEMENT, holder_code=holder_code)
-    ]
-    since = timezone.now() - dt.timedelta(days=RESULT_DAYS)
-    approved = [
-        case
-        for case in _cases_of(actor, status=CaseStatus.APPROVED, holder_code=holder_code)
-        if case.closed_at is None or case.closed_at >= since
-    ]
-    items += [ActionItem("collect", case) for case in approved]
-    closed = _cases_of(actor, status="closed", holder_code=holder_code)
-    if closed:
-        ids = [case.pk for case in closed]
-        invited = set(
-            EvaluationInvitation.objects.filter(
-                case_id__in=ids, used_at__isnull=True, expires_at__gt=timezone.now()
-            )
-            .filter(Q(invitee=actor) | Q(invitee__isnull=True))
-            .values_list("case_id", flat=True)
+def action_items(
+    *,
+    actor: User,
+    holder_code: str | None = None,
+    cases: QuerySet[Case] | None = None,
+    limit: int = ACTIONS_SHOWN,
+) -> tuple[list[ActionItem], bool]:
+    """What needs the person's action first — supplements requested, then results to collect (approved in
+    the last ``RESULT_DAYS``), then ratings invited (an unused, unexpired invitation for the person or for
+    anyone, and no rating yet) — in one query; at most ``limit`` cases, and whether there are more."""
+    cases = my_cases(actor=actor, holder_code=holder_code) if cases is None else cases
+    now = timezone.now()
+    invited = EvaluationInvitation.objects.filter(
+        Q(invitee=actor) | Q(invitee__isnull=True),
+        case=OuterRef("pk"),
+        used_at__isnull=True,
+        expires_at__gt=now,
+    )
+    rated = Evaluation.objects.filter(case=OuterRef("pk"))
+    to_collect = Q(status=CaseStatus.APPROVED) & (
+        Q(closed_at__isnull=True) | Q(closed_at__gte=now - dt.timedelta(days=RESULT_DAYS))
+    )
+    to_rate = Q(status__in=sorted(CLOSED_STATUSES), invited=True, rated=False)
+    rows = list(
+        cases.annotate(invited=Exists(invited), rated=Exists(rated))
+        .filter(Q(status=CaseStatus.SUPPLEMENT) | to_collect | to_rate)
+        .annotate(
+            collect=Choose(
+                When(to_collect, then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
+            priority=Choose(
+                When(status=CaseStatus.SUPPLEMENT, then=Value(0)),
+                When(to_collect, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
         )
-        rated = set(Evaluation.objects.filter(case_id__in=ids).values_list("case_id", flat=True))
-        items += [ActionItem("rate", case) for case in closed if case.pk in invited - rated]
-    return items
+        .order_by("priority", "-submitted_at", "-id")[: limit + 1]
+    )
+    more = len(rows) > limit
+    items: list[ActionItem] = []
+    for case in rows[:limit]:
+        if case.status == CaseStatus.SUPPLEMENT:
+            items.append(ActionItem("supplement", case))
+        if case.collect:
+            items.append(ActionItem("collect", case))
+        if case.status in CLOSED_STATUSES and case.invited and not case.rated:
+            items.append(ActionItem("rate", case))
+    kinds = {"supplement": 0, "collect": 1, "rate": 2}
+    items.sort(key=lambda item: kinds[item.kind])  # stable: newest first within each kind
+    return items, more
 
 
 def list_vault_items(*, actor: User, holder_code: str | None = None):
@@ -127,7 +173,9 @@ def _guides(codes: list[str]) -> list[Implementation]:
 def list_favourites(*, actor: User) -> list[Implementation]:
     return [
         favourite.implementation
-        for favourite in FavouriteService.objects.filter(user=actor).select_related("implementation")[:50]
+        for favourite in FavouriteService.objects.filter(user=actor)
+        .select_related("implementation")
+        .only("implementation__code", "implementation__name")[:FAVOURITES_SHOWN]
     ]
 
 
@@ -147,23 +195,31 @@ def enterprises_of(*, actor: User) -> list[EnterpriseSummary]:
 
 
 def my_space(*, actor: User, session: Any) -> MySpace:
+    """Everything /me/ shows, in a fixed number of queries whatever the number of cases or licenses."""
     person = actor.id_number or None
-    recent = list_cases_for_applicant(actor=actor, limit=CASES_SHOWN).items
-    open_cases = list_cases_for_applicant(actor=actor, status="open", limit=100).items
-    favourites = list_favourites(actor=actor)
+    cases = my_cases(actor=actor)
+    actions, more_actions = action_items(actor=actor, cases=cases)
+    open_count = cases.order_by().aggregate(open=Count("pk", filter=Q(status__in=sorted(OPEN_STATUSES))))[
+        "open"
+    ]
     return MySpace(
-        actions=action_items(actor=actor),
-        recent_cases=list(recent),
-        open_count=len(open_cases),
+        actions=actions,
+        more_actions=more_actions,
+        recent_cases=list(cases[:CASES_SHOWN]),
+        open_count=open_count,
         license_count=list_licenses_for_actor(actor=actor, holder_code=person).count() if person else 0,
         vault_count=list_vault_items(actor=actor, holder_code=person).count() if person else 0,
         consent_count=list_consents_for_actor(actor=actor).count(),
         mandates_given=list_mandates_given(user=actor).count(),
         mandates_received=list_mandates_received(user=actor).count(),
-        favourites=favourites,
+        favourites=list_favourites(actor=actor),
         recently_viewed=_guides(recently_viewed_codes(session)),
         enterprises=enterprises_of(actor=actor),
     )
+
+
+ENTERPRISE_CASES_SHOWN = 20
+ENTERPRISE_ROWS_SHOWN = 50
 
 
 @dataclass
@@ -174,6 +230,7 @@ class EnterpriseSpace:
     licenses: list[Any]
     vault: list[VaultItem]
     mandates: list[Any]
+    more_actions: bool = False
 
 
 def enterprise_space(*, actor: User, credit_code: str) -> EnterpriseSpace | None:
@@ -183,19 +240,31 @@ def enterprise_space(*, actor: User, credit_code: str) -> EnterpriseSpace | None
         return None
     mandates: list[Any] = []
     if summary.role == "representative":
-        mandates = [
-            m
-            for m in list_mandates_given(user=actor)
-            if m.enterprise_id and m.enterprise.credit_code == credit_code
-        ]
+        mandates = list(list_mandates_given(user=actor).filter(enterprise__credit_code=credit_code))
+    cases = my_cases(actor=actor, holder_code=credit_code)
+    actions, more_actions = action_items(actor=actor, cases=cases)
     return EnterpriseSpace(
         enterprise=summary,
-        actions=action_items(actor=actor, holder_code=credit_code),
-        cases=list(list_cases_for_applicant(actor=actor, holder_code=credit_code, limit=20).items),
-        licenses=list(list_licenses_for_actor(actor=actor, holder_code=credit_code)[:50]),
-        vault=list(list_vault_items(actor=actor, holder_code=credit_code)[:50]),
+        actions=actions,
+        more_actions=more_actions,
+        cases=list(cases[:ENTERPRISE_CASES_SHOWN]),
+        licenses=list(
+            list_licenses_for_actor(actor=actor, holder_code=credit_code)
+            .order_by("-issued_on", "-id")
+            .only("identifier", "license_type__name", "issuer__name")[:ENTERPRISE_ROWS_SHOWN]
+        ),
+        vault=list(list_vault_items(actor=actor, holder_code=credit_code)[:ENTERPRISE_ROWS_SHOWN]),
         mandates=mandates,
     )
 
 
-__all__ = ["Enterprise", "MySpace", "enterprise_space", "list_vault_items", "my_space", "remember_viewed"]
+__all__ = [
+    "Enterprise",
+    "MySpace",
+    "action_items",
+    "enterprise_space",
+    "list_vault_items",
+    "my_cases",
+    "my_space",
+    "remember_viewed",
+]
