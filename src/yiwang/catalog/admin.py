@@ -294,6 +294,7 @@ class SituationOptionInline(admin.StackedInline):
         "adds_materials",
         "removes_materials",
         "adds_fees",
+        "skips_implementations",
         ("waives_fees", "promised_limit_days", "promised_limit_unit"),
     ]
 
@@ -304,20 +305,27 @@ class SituationOptionInline(admin.StackedInline):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         question = getattr(request, "_situation_question", None)
         implementation_id = question.implementation_id if question else None
+        # A bundle's question names its members' materials and may skip members; a guide's never skips.
+        members = Implementation.objects.filter(
+            bundle_items__bundle_id=question.bundle_id if question else None
+        )
         if db_field.name in ("adds_materials", "removes_materials"):
-            kwargs["queryset"] = Material.objects.filter(implementation_id=implementation_id)
+            owners = members if question and question.bundle_id else [implementation_id]
+            kwargs["queryset"] = Material.objects.filter(implementation__in=owners)
         elif db_field.name == "adds_fees":
             kwargs["queryset"] = Fee.objects.filter(implementation_id=implementation_id)
+        elif db_field.name == "skips_implementations":
+            kwargs["queryset"] = members
         kwargs["widget"] = forms.CheckboxSelectMultiple
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(SituationQuestion)
 class SituationQuestionAdmin(ThroughServicesAdmin):
-    list_display = ["text", "code", "implementation", "order"]
-    search_fields = ["text", "code", "implementation__code", "implementation__name"]
-    list_select_related = ["implementation"]
-    autocomplete_fields = ["implementation"]
+    list_display = ["text", "code", "implementation", "bundle", "order"]
+    search_fields = ["text", "code", "implementation__code", "implementation__name", "bundle__name"]
+    list_select_related = ["implementation", "bundle"]
+    autocomplete_fields = ["implementation", "bundle"]
     raw_id_fields = ["shown_when"]
     inlines = [SituationOptionInline]
 

@@ -284,7 +284,18 @@ class FAQ(models.Model):
 class SituationQuestion(models.Model):
     """A question of the situation wizard (情形引导)."""
 
-    implementation = models.ForeignKey(Implementation, on_delete=models.CASCADE, related_name="questions")
+    # A question belongs to one guide, or to one bundle (一件事), whose answers choose the member items.
+    implementation = models.ForeignKey(
+        Implementation, on_delete=models.CASCADE, related_name="questions", null=True, blank=True
+    )
+    bundle = models.ForeignKey(
+        "Bundle",
+        verbose_name=_("一件事"),
+        on_delete=models.CASCADE,
+        related_name="questions",
+        null=True,
+        blank=True,
+    )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
     code = models.SlugField(_("编码"), max_length=64)
     text = models.CharField(_("问题"), max_length=200)
@@ -303,7 +314,13 @@ class SituationQuestion(models.Model):
         verbose_name_plural = _("情形问题")
         ordering = ["implementation_id", "order", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["implementation", "code"], name="question_code_unique")
+            models.UniqueConstraint(fields=["implementation", "code"], name="question_code_unique"),
+            models.UniqueConstraint(fields=["bundle", "code"], name="bundle_question_code_unique"),
+            models.CheckConstraint(
+                condition=models.Q(implementation__isnull=False, bundle__isnull=True)
+                | models.Q(implementation__isnull=True, bundle__isnull=False),
+                name="question_has_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -327,6 +344,13 @@ class SituationOption(models.Model):
         Material, verbose_name=_("免交材料"), blank=True, related_name="removed_by"
     )
     adds_fees = models.ManyToManyField(Fee, verbose_name=_("增加收费"), blank=True, related_name="added_by")
+    skips_implementations = models.ManyToManyField(
+        Implementation,
+        verbose_name=_("无需办理的事项"),
+        blank=True,
+        related_name="skipped_by",
+        help_text=_("仅用于一件事的情形问题：选择此项的申请人无需办理这些包含事项"),
+    )
     waives_fees = models.BooleanField(_("免收全部费用"), default=False)
     promised_limit_days = models.PositiveSmallIntegerField(_("此情形承诺时限"), null=True, blank=True)
     promised_limit_unit = models.CharField(

@@ -15,6 +15,7 @@ from yiwang.regions.selectors import ancestor_codes
 from .bundle_guides import BundleGuide, build_bundle_guide
 from .models import Bundle, BundleItem, Implementation, Material, ServiceItem, SituationQuestion, Topic
 from .situations import (  # re-exported: the situation wizard is part of the catalog's read surface
+    Answers,
     FeeNeed,
     MaterialNeed,
     RemovedMaterial,
@@ -23,6 +24,7 @@ from .situations import (  # re-exported: the situation wizard is part of the ca
 )
 
 __all__ = [
+    "Answers",
     "BundleGuide",
     "FeeNeed",
     "MaterialNeed",
@@ -30,6 +32,7 @@ __all__ = [
     "SituationResult",
     "TopicEntries",
     "count_department_implementations",
+    "evaluate_bundle_situation",
     "evaluate_situation",
     "get_bundle_guide",
     "get_implementation_guide",
@@ -44,6 +47,7 @@ __all__ = [
     "list_service_items",
     "list_topic_entries",
     "list_topics",
+    "region_has_implementations",
     "region_scope",
 ]
 
@@ -121,20 +125,34 @@ def get_implementation_guide(*, code: str, region_code: str | None = None) -> Im
     return implementation
 
 
-def get_bundle_guide(*, code: str) -> BundleGuide:
-    """The bundle with its implementations in order and one de-duplicated set of materials."""
+def get_bundle_guide(*, code: str, answers: Answers | None = None) -> BundleGuide:
+    """The bundle with its implementations in order and one de-duplicated set of materials; ``answers``
+    to the bundle's situation questions leave out what this applicant does not need."""
     items = BundleItem.objects.select_related(
         "implementation", "implementation__item", "implementation__department", "implementation__region"
     ).prefetch_related("implementation__materials", "implementation__fees")
     bundle = (
         Bundle.objects.filter(code=code, is_active=True)
         .select_related("region", "lead_department")
-        .prefetch_related(Prefetch("bundle_items", queryset=items.order_by("order", "id")), "topics")
+        .prefetch_related(
+            Prefetch("bundle_items", queryset=items.order_by("order", "id")),
+            "topics",
+            Prefetch("questions", queryset=SituationQuestion.objects.order_by("order", "id")),
+            "questions__options",
+            "questions__options__adds_materials",
+            "questions__options__removes_materials",
+            "questions__options__skips_implementations",
+        )
         .first()
     )
     if bundle is None:
         raise NotFound(_("未找到编码为“%(code)s”的一件事") % {"code": code}, code="unknown_bundle")
-    return build_bundle_guide(bundle=bundle)
+    return build_bundle_guide(bundle=bundle, answers=answers)
+
+
+def evaluate_bundle_situation(*, bundle: Bundle, answers: Answers) -> BundleGuide:
+    """The guide of a bundle fetched by ``get_bundle_guide`` for these answers (no further query)."""
+    return build_bundle_guide(bundle=bundle, answers=answers)
 
 
 def list_popular_implementations(
@@ -152,12 +170,17 @@ def list_popular_implementations(
     return list(implementations.order_by("-view_count", "-completeness", "code")[:limit])
 
 
-def list_popular_bundles(*, limit: int = 6) -> list[Bundle]:
-    return list(
-        Bundle.objects.filter(is_active=True)
-        .select_related("region", "lead_department")
-        .order_by("-view_count", "code")[:limit]
-    )
+def list_popular_bundles(*, limit: int = 6, region_code: str | None = None) -> list[Bundle]:
+    """The most viewed bundles; with a region, only those serving it (the region and its ancestors)."""
+    bundles = Bundle.objects.filter(is_active=True).select_related("region", "lead_department")
+    if region_code:
+        bundles = bundles.filter(region_id__in=region_scope(region_code))
+    return list(bundles.order_by("-view_count", "code")[:limit])
+
+
+def region_has_implementations(*, region_code: str) -> bool:
+    """Whether the region implements any service itself (not only through its ancestors)."""
+    return Implementation.objects.filter(region_id=region_code, is_active=True).exists()
 
 
 def list_topics(*, audience: str | None = None) -> list[Topic]:

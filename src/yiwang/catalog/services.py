@@ -153,10 +153,12 @@ def _affected(record: models.Model) -> tuple[list[int], list[int]]:
     """Implementation and bundle ids whose guide or search document depends on ``record``."""
     if isinstance(record, Implementation):
         return [record.pk], list(record.bundle_items.values_list("bundle_id", flat=True))
-    if isinstance(record, _GUIDE_PART_MODELS):
-        return [record.implementation_id], []
     if isinstance(record, SituationOption):
-        return [record.question.implementation_id], []
+        record = record.question
+    if isinstance(record, SituationQuestion) and record.implementation_id is None:
+        return [], [record.bundle_id] if record.bundle_id else []  # a bundle's own question (一件事的情形)
+    if isinstance(record, _GUIDE_PART_MODELS):
+        return [pk for pk in [record.implementation_id] if pk is not None], []
     if isinstance(record, ServiceItem):
         return list(record.implementations.values_list("pk", flat=True)), []
     if isinstance(record, Bundle):

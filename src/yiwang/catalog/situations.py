@@ -81,9 +81,7 @@ def _chosen_codes(value: str | list[str] | tuple[str, ...]) -> list[str]:
     return [code for code in value if code]
 
 
-def _resolve_answers(
-    questions: list[SituationQuestion], answers: Answers
-) -> dict[int, list[SituationOption]]:
+def resolve_answers(questions: list[SituationQuestion], answers: Answers) -> dict[int, list[SituationOption]]:
     """Map question id to the chosen options; unknown question or option codes are refused."""
     by_code = {question.code: question for question in questions}
     chosen: dict[int, list[SituationOption]] = {}
@@ -110,7 +108,7 @@ def _resolve_answers(
     return chosen
 
 
-def _visible_questions(
+def visible_questions(
     questions: list[SituationQuestion], chosen: dict[int, list[SituationOption]]
 ) -> list[SituationQuestion]:
     """Questions shown: unconditional ones, and follow-ups whose triggering option is chosen and shown."""
@@ -128,23 +126,56 @@ def _visible_questions(
     return [question for question in questions if question.pk in visible_ids]
 
 
-def _option_reason(option: SituationOption, question: SituationQuestion) -> str:
+def option_reason(option: SituationOption, question: SituationQuestion) -> str:
     return option.explanation or _("您选择了“%(question)s：%(option)s”") % {
         "question": question.text,
         "option": option.label,
     }
 
 
+def _exemptions(
+    questions: list[SituationQuestion], chosen: dict[int, list[SituationOption]]
+) -> dict[int, list[str]]:
+    """Material id to why it may still be exempt: options that remove it, of questions not yet answered
+    (an answered question whose answer keeps the material says so through that answer instead)."""
+    exempt: dict[int, list[str]] = {}
+    for question in questions:
+        if chosen.get(question.pk):
+            continue
+        for option in question.options.all():
+            for material in option.removes_materials.all():
+                exempt.setdefault(material.pk, []).append(option.label)
+    return exempt
+
+
+def _required_reason(material: Material, exempt: dict[int, list[str]], kept_by: dict[int, str]) -> str:
+    # "所有申请人均需提供" only when no answer can exempt anyone: a photo taken free at the counter is not
+    # needed, so the list must not say everyone brings one (issue 12).
+    if material.pk in kept_by:
+        return kept_by[material.pk]
+    if material.pk in exempt:
+        labels = "、".join(f"“{label}”" for label in exempt[material.pk])
+        return str(_("一般需要提供；选择%(options)s的无需提供")) % {"options": labels}
+    return str(_("所有申请人均需提供"))
+
+
 def _material_lists(
-    materials: Iterable[Material], answered: list[tuple[SituationQuestion, SituationOption]]
+    materials: Iterable[Material],
+    answered: list[tuple[SituationQuestion, SituationOption]],
+    exempt: dict[int, list[str]],
 ) -> tuple[list[MaterialNeed], list[RemovedMaterial]]:
     adders: dict[int, list[str]] = {}
     removers: dict[int, str] = {}
+    kept_by: dict[int, str] = {}  # a required material some other answer of the same question would remove
     for question, option in answered:
         for material in option.adds_materials.all():
-            adders.setdefault(material.pk, []).append(_option_reason(option, question))
+            adders.setdefault(material.pk, []).append(option_reason(option, question))
         for material in option.removes_materials.all():
-            removers.setdefault(material.pk, _option_reason(option, question))
+            removers.setdefault(material.pk, option_reason(option, question))
+        for other in question.options.all():
+            if other.pk != option.pk:
+                for material in other.removes_materials.all():
+                    kept_by.setdefault(material.pk, option_reason(option, question))
     needed: list[MaterialNeed] = []
     removed: list[RemovedMaterial] = []
     for material in materials:
@@ -153,7 +184,8 @@ def _material_lists(
             # A removal is an explicit exemption for this applicant: it wins over a generic requirement.
             removed.append(RemovedMaterial(material, removers[material.pk]))
         elif material.requirement == MaterialRequirement.REQUIRED:
-            needed.append(MaterialNeed(material, [str(_("所有申请人均需提供")), *added]))
+            reason = _required_reason(material, exempt, kept_by)
+            needed.append(MaterialNeed(material, [reason, *[a for a in added if a != reason]]))
         elif material.requirement == MaterialRequirement.OPTIONAL:
             needed.append(MaterialNeed(material, [str(_("非必要，可容缺后补")), *added]))
         elif added:
@@ -167,12 +199,12 @@ def _fee_lists(
     # A waiver (小微企业免收登记费) covers the standard fees; a fee another answer adds (每增加一本证书
     # 加收10元) is still charged.
     waiver = next(
-        (_option_reason(option, question) for question, option in answered if option.waives_fees), ""
+        (option_reason(option, question) for question, option in answered if option.waives_fees), ""
     )
     added: dict[int, str] = {}
     for question, option in answered:
         for fee in option.adds_fees.all():
-            added.setdefault(fee.pk, _option_reason(option, question))
+            added.setdefault(fee.pk, option_reason(option, question))
     fees = []
     for fee in implementation.fees.all():
         if not fee.is_by_situation and not waiver:
@@ -185,10 +217,11 @@ def _fee_lists(
 def evaluate_situation(*, implementation: Implementation, answers: Answers) -> SituationResult:
     """Apply the applicant's answers to the guide: materials with reasons, fees, total and limits."""
     questions = list(implementation.questions.all())
-    chosen = _resolve_answers(questions, answers)
-    visible = _visible_questions(questions, chosen)
+    chosen = resolve_answers(questions, answers)
+    visible = visible_questions(questions, chosen)
     answered = [(question, option) for question in visible for option in chosen.get(question.pk, [])]
-    materials, removed = _material_lists(implementation.materials.all(), answered)
+    exempt = _exemptions(visible, chosen)
+    materials, removed = _material_lists(implementation.materials.all(), answered, exempt)
     fees, waiver_reason = _fee_lists(implementation, answered)
     total = sum((need.fee.amount or Decimal("0") for need in fees), Decimal("0"))
     overrides = [

@@ -21,6 +21,7 @@ from .schema import (
     MaterialSpec,
     QuestionSpec,
     TopicSpec,
+    bundle_question_problems,
     guide_problems,
 )
 
@@ -68,11 +69,11 @@ def read_guide_files(*, directory: Path = GUIDES_DIR) -> GuideCatalog:
     for file_name, spec in files:
         guides.extend(_read_guide(file_name, index, raw, shared) for index, raw in enumerate(spec.guides))
     _check_codes_unique(guides)
-    implementation_codes = {guide.implementation.code for guide in guides}
+    by_code = {guide.implementation.code: guide for guide in guides}
     bundles: list[BundleSpec] = []
     for file_name, spec in files:
         for bundle in spec.bundles:
-            _check_bundle(file_name, bundle, implementation_codes, shared)
+            _check_bundle(file_name, bundle, by_code, shared)
             bundles.append(bundle)
     _check_unique_across("bundles", [bundle.code for bundle in bundles])
     return GuideCatalog(
@@ -236,16 +237,19 @@ def _check_codes_unique(guides: list[GuideSpec]) -> None:
             seen.add(code)
 
 
-def _check_bundle(file_name: str, bundle: BundleSpec, implementations: set[str], shared: _Shared) -> None:
+def _check_bundle(file_name: str, bundle: BundleSpec, guides: dict[str, GuideSpec], shared: _Shared) -> None:
     label = f"一件事 {bundle.code}"  # names the bundle where a guide's code would stand
     if bundle.lead_department not in shared.departments:
         _fail(file_name, label, "lead_department", f"部门简称“{bundle.lead_department}”不在 departments 中")
     for code in bundle.implementations:
-        if code not in implementations:
+        if code not in guides:
             _fail(file_name, label, "implementations", f"实施编码 {code} 没有对应的指南")
     for topic in bundle.topics:
         if topic not in shared.topics:
             _fail(file_name, label, "topics", f"主题编码 {topic} 未定义")
+    keys = {m.key for code in bundle.implementations for m in guides[code].materials if m.key}
+    for field, message in bundle_question_problems(bundle, keys, set(bundle.implementations)):
+        _fail(file_name, label, field, message)
 
 
 def _check_unique_across(section: str, codes: list[str]) -> None:

@@ -167,6 +167,7 @@ class OptionSpec(Spec):
     adds_materials: list[Slug] = []
     removes_materials: list[Slug] = []
     adds_fees: list[Text] = []
+    skips_implementations: list[Text] = []  # a bundle's question only: member implementation codes
     waives_fees: bool = False
     promised_limit_days: Days | None = None
     promised_limit_unit: DayUnit = DayUnit.WORKING
@@ -263,6 +264,7 @@ class BundleSpec(Spec):
     promised_limit_unit: DayUnit = DayUnit.WORKING
     visits: Annotated[int, Field(ge=0, le=2)]
     place: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    questions: list[QuestionSpec] = []
 
 
 class GuideFileSpec(Spec):
@@ -312,6 +314,8 @@ def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
             for name in option.adds_fees:
                 if name not in fee_names:
                     yield f"{place}.adds_fees", f"收费项目“{name}”不在本指南的收费中"
+            if option.skips_implementations:
+                yield f"{place}.skips_implementations", "只有一件事的情形问题可以免办包含事项"
             earlier.add(f"{question.code}.{option.code}")
 
 
@@ -352,3 +356,28 @@ def guide_facts(guide: GuideSpec) -> GuideFacts:
         materials=[MaterialFacts(m.key, m.name, m.requirement, m.notes) for m in guide.materials],
         faqs=[FaqFacts(faq.question, faq.answer) for faq in guide.faqs],
     )
+
+
+def bundle_question_problems(
+    bundle: BundleSpec, material_keys: set[str], implementations: set[str]
+) -> Iterator[tuple[str, str]]:
+    """A bundle's questions name only its members' material keys and member implementations."""
+    yield from _duplicates("questions", [question.code for question in bundle.questions])
+    earlier: set[str] = set()
+    for index, question in enumerate(bundle.questions):
+        where = f"questions[{index}]"
+        if question.shown_when and question.shown_when not in earlier:
+            yield f"{where}.shown_when", f"{question.shown_when} 不是此前某个问题的选项"
+        yield from _duplicates(f"{where}.options", [option.code for option in question.options])
+        for position, option in enumerate(question.options):
+            place = f"{where}.options[{position}]"
+            for section in ("adds_materials", "removes_materials"):
+                for key in getattr(option, section):
+                    if key not in material_keys:
+                        yield f"{place}.{section}", f"材料标识 {key} 不在本一件事包含事项的申请材料中"
+            for code in option.skips_implementations:
+                if code not in implementations:
+                    yield f"{place}.skips_implementations", f"实施编码 {code} 不是本一件事的包含事项"
+            if option.adds_fees or option.waives_fees or option.promised_limit_days is not None:
+                yield place, "一件事的情形选项只能免办事项、增减材料（收费和时限按包含事项的指南）"
+            earlier.add(f"{question.code}.{option.code}")

@@ -28,7 +28,7 @@ from ..models import (
     Topic,
 )
 from .reading import GuideCatalog, GuideDataError
-from .schema import BundleSpec, DepartmentSpec, GuideSpec, ItemSpec
+from .schema import BundleSpec, DepartmentSpec, GuideSpec, ItemSpec, QuestionSpec
 
 # The catalog importer (importers.py) owns these fields of the real, published items and implementations:
 # once such a row exists the guides only write their content, so the two loaders never undo each other.
@@ -238,7 +238,8 @@ class _Writer:
             "order",
             [{**faq.model_dump(), "order": order} for order, faq in enumerate(guide.faqs)],
         )
-        self._questions(implementation, guide, materials, fees)
+        by_key = {key: [material] for key, material in materials.items()}
+        self._questions({"implementation": implementation}, guide.questions, by_key, fees)
         self._citations(implementation, guide)
 
     def _citations(self, implementation: Implementation, guide: GuideSpec) -> None:
@@ -264,14 +265,16 @@ class _Writer:
 
     def _questions(
         self,
-        implementation: Implementation,
-        guide: GuideSpec,
-        materials: dict[Any, Material],
+        owner: dict[str, Any],
+        questions: list[QuestionSpec],
+        materials: dict[Any, list[Material]],
         fees: dict[Any, Fee],
     ) -> None:
-        existing = {question.code: question for question in implementation.questions.all()}
+        """Sync the questions of a guide or a bundle (``owner``); a bundle's material key may name the
+        same material in several member guides."""
+        existing = {question.code: question for question in SituationQuestion.objects.filter(**owner)}
         options_by_ref: dict[str, SituationOption] = {}
-        for order, spec in enumerate(guide.questions):
+        for order, spec in enumerate(questions):
             shown_when = options_by_ref[spec.shown_when].pk if spec.shown_when else None
             values = {
                 "order": order,
@@ -280,10 +283,7 @@ class _Writer:
                 "shown_when_id": shown_when,
             }
             question = self._save(
-                SituationQuestion,
-                existing.pop(spec.code, None),
-                {"implementation": implementation, "code": spec.code},
-                values,
+                SituationQuestion, existing.pop(spec.code, None), {**owner, "code": spec.code}, values
             )
             options = self._sync(
                 SituationOption,
@@ -304,20 +304,31 @@ class _Writer:
             )
             for option_spec in spec.options:
                 option = options[option_spec.code]
-                self._set_related(
-                    option.adds_materials, [materials[key] for key in option_spec.adds_materials]
-                )
-                self._set_related(
-                    option.removes_materials, [materials[key] for key in option_spec.removes_materials]
-                )
+                for manager, keys in (
+                    (option.adds_materials, option_spec.adds_materials),
+                    (option.removes_materials, option_spec.removes_materials),
+                ):
+                    self._set_related(manager, [m for key in keys for m in materials[key]])
                 self._set_related(option.adds_fees, [fees[name] for name in option_spec.adds_fees])
+                self._set_related(
+                    option.skips_implementations,
+                    [self.implementations[code] for code in option_spec.skips_implementations],
+                )
                 options_by_ref[f"{spec.code}.{option_spec.code}"] = option
         self._delete([question.pk for question in existing.values()], SituationQuestion)
 
     def _bundle(self, spec: BundleSpec) -> None:
         values = spec.model_dump(
             mode="json",
-            exclude={"code", "region_code", "lead_department", "implementations", "topics", "keywords"},
+            exclude={
+                "code",
+                "region_code",
+                "lead_department",
+                "implementations",
+                "topics",
+                "keywords",
+                "questions",
+            },
         )
         values |= {
             "region_id": spec.region_code,
@@ -338,6 +349,11 @@ class _Writer:
             ],
         )
         self._set_related(bundle.topics, [self.topics[code] for code in spec.topics])
+        members = [self.implementations[code] for code in spec.implementations]
+        by_key: dict[str, list[Material]] = {}
+        for material in Material.objects.filter(implementation__in=members).exclude(key="").order_by("pk"):
+            by_key.setdefault(material.key, []).append(material)
+        self._questions({"bundle": bundle}, spec.questions, by_key, {})
         self.summary.bundles += 1
         self.summary.bundle_ids.append(bundle.pk)
 

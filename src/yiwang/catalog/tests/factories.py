@@ -240,7 +240,8 @@ class SituationQuestionFactory(DjangoModelFactory):
 
 
 class SituationOptionFactory(DjangoModelFactory):
-    """An option; pass ``adds_materials=[...]``, ``removes_materials=[...]``, ``adds_fees=[...]``."""
+    """An option; pass ``adds_materials=[...]``, ``removes_materials=[...]``, ``adds_fees=[...]``,
+    ``skips_implementations=[...]`` (a bundle's question)."""
 
     class Meta:
         model = SituationOption
@@ -268,6 +269,11 @@ class SituationOptionFactory(DjangoModelFactory):
     def adds_fees(obj, create, extracted, **kwargs):
         if create and extracted:
             obj.adds_fees.set(extracted)
+
+    @factory.post_generation
+    def skips_implementations(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.skips_implementations.set(extracted)
 
 
 class BundleFactory(DjangoModelFactory):

@@ -175,3 +175,48 @@ def test_guide_without_fee_rows_that_is_not_free_is_not_called_free():
     result = evaluate_situation(implementation=guide, answers={})
     # then
     assert result.is_free is False
+
+
+@pytest.fixture
+def photo_guide():
+    """The 居民身份证 shape: a required photo that a free photo at the counter makes unnecessary."""
+    implementation = ImplementationFactory()
+    MaterialFactory(implementation=implementation, name="户口簿")
+    photo = MaterialFactory(implementation=implementation, name="近期免冠彩色证件照片")
+    age = SituationQuestionFactory(implementation=implementation, code="age", order=1)
+    SituationOptionFactory(question=age, code="adult", label="成年")
+    SituationOptionFactory(question=age, code="minor", label="未成年")
+    way = SituationQuestionFactory(
+        implementation=implementation, code="photo", text="照片怎样提供？", order=2
+    )
+    SituationOptionFactory(
+        question=way, code="counter", label="在受理窗口现场免费拍照", removes_materials=[photo]
+    )
+    SituationOptionFactory(
+        question=way, code="studio", label="在照相馆拍摄", explanation="照相馆拍摄的须提供数码相片回执"
+    )
+    return implementation
+
+
+def _reasons(result) -> dict[str, list[str]]:
+    return {need.material.name: need.reasons for need in result.materials}
+
+
+def test_a_photo_that_some_answer_exempts_is_not_said_to_be_needed_by_everyone(photo_guide):
+    # given the photo question is not answered yet
+    guide = get_implementation_guide(code=photo_guide.code)
+    result = evaluate_situation(implementation=guide, answers={"age": "adult"})
+    # then the photo is listed with its exemption, not as needed by every applicant
+    photo = _reasons(result)["近期免冠彩色证件照片"]
+    assert "所有申请人均需提供" not in photo
+    assert photo == ["一般需要提供；选择“在受理窗口现场免费拍照”的无需提供"]
+    assert _reasons(result)["户口簿"] == ["所有申请人均需提供"]
+
+
+def test_a_photo_kept_by_the_applicants_answer_gives_that_answer_as_the_reason(photo_guide):
+    guide = get_implementation_guide(code=photo_guide.code)
+    kept = evaluate_situation(implementation=guide, answers={"photo": "studio"})
+    assert _reasons(kept)["近期免冠彩色证件照片"] == ["照相馆拍摄的须提供数码相片回执"]
+    exempt = evaluate_situation(implementation=guide, answers={"photo": "counter"})
+    assert "近期免冠彩色证件照片" not in _reasons(exempt)
+    assert [removed.material.name for removed in exempt.removed] == ["近期免冠彩色证件照片"]
