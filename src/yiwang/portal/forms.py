@@ -80,8 +80,16 @@ class WizardQuestion:
 class SituationForm:
     """The wizard's questions bound to the answers in a query string (question code → option code)."""
 
-    def __init__(self, *, implementation: Implementation, data: QueryDict | None = None) -> None:
-        questions = list(implementation.questions.all())
+    def __init__(
+        self,
+        *,
+        implementation: Implementation | None = None,
+        questions: list[SituationQuestion] | None = None,
+        data: QueryDict | None = None,
+    ) -> None:
+        """Questions of a guide (``implementation``) or given directly (a bundle's, 一件事的情形)."""
+        if questions is None:
+            questions = list(implementation.questions.all()) if implementation is not None else []
         owner = {option.pk: (question, option) for question in questions for option in question.options.all()}
         self.questions: list[WizardQuestion] = []
         self.answers: dict[str, str | list[str]] = {}

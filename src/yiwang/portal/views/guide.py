@@ -12,6 +12,7 @@ from yiwang.supervision.services import demand
 
 from ..forms import SituationForm
 from ..preferences import current_region
+from ..region_notices import other_region_guide_notice
 from .responses import not_found_as_404, render_page_or_fragment
 
 
@@ -26,6 +27,7 @@ def _guide_context(request: HttpRequest, code: str, *, with_result: bool) -> dic
         "item": implementation.item,
         "wizard": form,
         "result": result if with_result or form.is_bound else None,
+        "region_notice": other_region_guide_notice(region=region, implementation=implementation),
     }
 
 

@@ -10,12 +10,14 @@ from yiwang.catalog.constants import Audience, TopicKind
 from yiwang.catalog.models import Topic
 from yiwang.catalog.selectors import (
     count_department_implementations,
+    evaluate_bundle_situation,
     get_bundle_guide,
     get_topic,
     list_department_implementations,
     list_popular_bundles,
     list_topic_entries,
     list_topics,
+    region_has_implementations,
 )
 from yiwang.catalog.services import record_view
 from yiwang.regions.constants import RegionLevel
@@ -23,7 +25,9 @@ from yiwang.regions.models import Region
 from yiwang.regions.selectors import get_department, list_departments, list_region_ancestors
 from yiwang.supervision.selectors.stats import hot_items, order_topics_by_demand
 
+from ..forms import SituationForm
 from ..preferences import current_region
+from ..region_notices import ancestors_items_notice, other_bundles_notice
 from ..region_picker import build_picker
 from .responses import not_found_as_404
 
@@ -56,12 +60,23 @@ def home(request: HttpRequest) -> HttpResponse:
     region = current_region(request)
     region_code = region.code if region else None
     departments_at = department_region(region)
+    popular_items = hot_items(region_code=region_code, limit=10)
+    local_bundles = list_popular_bundles(limit=6, region_code=region_code)
+    # No bundle serves the region: show the others' rather than nothing, and say whose they are.
+    bundles = local_bundles or list_popular_bundles(limit=6)
+    has_own = region_has_implementations(region_code=region_code) if region_code and popular_items else True
     return render(
         request,
         "portal/home.html",
         {
-            "popular_items": hot_items(region_code=region_code, limit=10),
-            "popular_bundles": list_popular_bundles(limit=6),
+            "popular_items": popular_items,
+            "items_notice": ancestors_items_notice(
+                region=region, implementations=popular_items, has_own=has_own
+            ),
+            "popular_bundles": bundles,
+            "bundles_notice": other_bundles_notice(
+                region=region, bundles=bundles, are_local=bool(local_bundles)
+            ),
             "person_topics": _hot_topics(Audience.PERSON, region_code),
             "enterprise_topics": _hot_topics(Audience.ENTERPRISE, region_code),
             "departments": list(list_departments(region_code=departments_at.code)[:40])
@@ -78,15 +93,22 @@ def home(request: HttpRequest) -> HttpResponse:
 def topic(request: HttpRequest, code: str) -> HttpResponse:
     region = current_region(request)
     entries = list_topic_entries(topic=get_topic(code=code), region_code=region.code if region else None)
-    return render(request, "portal/topic.html", {"topic": entries.topic, "entries": entries})
+    has_own = region is None or any(impl.region_id == region.code for impl in entries.implementations)
+    notice = ancestors_items_notice(region=region, implementations=entries.implementations, has_own=has_own)
+    return render(
+        request, "portal/topic.html", {"topic": entries.topic, "entries": entries, "region_notice": notice}
+    )
 
 
 @require_GET
 @not_found_as_404
 def bundle(request: HttpRequest, code: str) -> HttpResponse:
-    guide = get_bundle_guide(code=code)
+    found = get_bundle_guide(code=code).bundle
+    form = SituationForm(questions=list(found.questions.all()), data=request.GET)
+    guide = evaluate_bundle_situation(bundle=found, answers=form.answers)
+    form.show_only(guide.situation.questions)
     record_view(bundle=guide.bundle)
-    return render(request, "portal/bundle.html", {"guide": guide, "bundle": guide.bundle})
+    return render(request, "portal/bundle.html", {"guide": guide, "bundle": guide.bundle, "wizard": form})
 
 
 @require_GET

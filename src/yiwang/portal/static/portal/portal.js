@@ -116,5 +116,15 @@
     document.body.classList.add("print-result");
     window.print();
   });
-  window.addEventListener("afterprint", function () { document.body.classList.remove("print-result"); });
+  // Printed FAQs keep their answers: open the folded ones for the print and fold them again afterwards.
+  var openedForPrint = [];
+  window.addEventListener("beforeprint", function () {
+    openedForPrint = Array.prototype.slice.call(document.querySelectorAll("details.faq:not([open])"));
+    openedForPrint.forEach(function (details) { details.open = true; });
+  });
+  window.addEventListener("afterprint", function () {
+    document.body.classList.remove("print-result");
+    openedForPrint.forEach(function (details) { details.open = false; });
+    openedForPrint = [];
+  });
 })();
