@@ -15,6 +15,7 @@ from ..face import get_face_provider
 from ..forms import FaceForm, PhoneCodeForm, PhoneForm
 from ..models import ClientSession
 from ..selectors import list_enterprises_represented, list_mandates_given, list_mandates_received
+from ..selectors.staff_roles import list_own_staff_roles
 from ..services import confirm_register_verification, start_register_verification, verify_face
 from .common import safe_next
 
@@ -34,6 +35,7 @@ def account(request):
             "mandates_received": list_mandates_received(user=user),
             "signed_in": signed_in,
             "enterprises": list_enterprises_represented(user=user),
+            "staff_roles": list_own_staff_roles(user=user) if user.is_staff_member else [],
         },
     )
 
