@@ -29,7 +29,9 @@ def _fingerprint(key: str) -> str:
 def key_matches(*, terminal_id: str, key: str) -> bool:
     """Whether ``key`` is the enrolment key of ``terminal_id`` (compared in constant time)."""
     expected = configured_terminals().get(terminal_id)
-    return bool(expected) and hmac.compare_digest(expected.encode(), key.encode())
+    if not expected:
+        return False
+    return hmac.compare_digest(expected.encode(), key.encode())
 
 
 def cookie_value(*, terminal_id: str) -> str:

@@ -129,16 +129,17 @@ def complete_qr_login(*, terminal_id: str, challenge_id: int, ip_address: str | 
     """The person who approved the terminal's QR; the QR is consumed, so it cannot log in twice."""
     with transaction.atomic():
         challenge = (
-            TerminalLoginChallenge.objects.select_for_update()
+            # Lock the challenge row only (PostgreSQL refuses to lock the nullable side of the join).
+            TerminalLoginChallenge.objects.select_for_update(of=("self",))
             .select_related("approved_by")
             .filter(pk=challenge_id, terminal_id=terminal_id, consumed_at__isnull=True)
             .filter(approved_at__isnull=False, expires_at__gt=timezone.now())
             .first()
         )
-        if challenge is not None and _may_use_terminal(challenge.approved_by):
+        user = challenge.approved_by if challenge is not None else None
+        if challenge is not None and user is not None and _may_use_terminal(user):
             challenge.consumed_at = timezone.now()
             challenge.save(update_fields=["consumed_at"])
-            user = challenge.approved_by
             record_event(
                 action=TerminalAction.TERMINAL_LOGGED_IN,
                 actor=user,

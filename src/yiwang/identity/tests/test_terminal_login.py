@@ -8,6 +8,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from yiwang.audit.models import AuditEntry
 from yiwang.core.checks import check_configured_plugins
@@ -112,3 +115,24 @@ def test_card_login_finds_the_card_holder_and_refuses_an_unknown_card():
         )
     refused = AuditEntry.objects.get(action=TerminalAction.TERMINAL_LOGIN_REFUSED)
     assert "199003070000" not in str(refused.details)  # the typed number is kept masked
+
+
+@given(value=st.text(max_size=300))
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_any_cookie_value_is_a_terminal_or_none(value):
+    with override_settings(TERMINAL_KEYS=KEYS):
+        assert devices.terminal_from_cookie(value) is None
+
+
+@given(number=st.text(max_size=40))
+@hypothesis_settings(max_examples=200, deadline=None)
+def test_the_simulated_reader_reads_a_valid_number_or_refuses(number):
+    from yiwang.core.identifiers import is_valid_resident_id
+    from yiwang.identity.terminal_login.simulated import SimulatedCardReader
+
+    try:
+        reading = SimulatedCardReader().read(data={"card_number": number})
+    except InvalidInput as refused:
+        assert refused.code == "card_unreadable"
+    else:
+        assert is_valid_resident_id(reading.id_number)
