@@ -18,6 +18,7 @@ from yiwang.exchange.api_subscriptions import router as exchange_subscriptions_r
 from yiwang.halls.api import router as halls_router
 from yiwang.identity.api import router as identity_router
 from yiwang.licenses.api import router as licenses_router
+from yiwang.notifications.api_messages import router as messages_router
 from yiwang.quality.api import router as quality_router
 from yiwang.regions.api import router as regions_router
 from yiwang.registers.api import router as registers_router
@@ -128,3 +129,4 @@ api.add_router("", audit_tree_router)
 api.add_router("", applications_router)
 api.add_router("", supervision_router)
 api.add_router("", halls_router)
+api.add_router("", messages_router)

@@ -6,7 +6,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
+from yiwang.core.errors import NotFound
+from yiwang.core.pagination import DEFAULT_LIMIT, Page, paginate
+
+from .constants import NoticeKind
 from .models import Delivery, Notice, WebhookEndpoint
 from .signing import platform_key, public_key_pem
 
@@ -54,3 +59,42 @@ def list_notices(*, department_ids: Iterable[int], recipient: Any = None) -> Que
     if recipient is not None and getattr(recipient, "is_authenticated", False):
         condition |= Q(recipient=recipient)
     return Notice.objects.filter(condition).select_related("department").order_by("-created_at", "-id")
+
+
+# --- a person's inbox (messages sent with notifications.services.notify) ---------------------------
+
+INBOX_ORDERING = ("-created_at", "-id")
+
+
+def _inbox(user: Any) -> QuerySet[Notice]:
+    if not getattr(user, "is_authenticated", False):
+        return Notice.objects.none()
+    return Notice.objects.filter(recipient=user, kind=NoticeKind.MESSAGE)
+
+
+def list_inbox(
+    *, user: Any, unread_only: bool = False, cursor: str | None = None, limit: int = DEFAULT_LIMIT
+) -> Page[Notice]:
+    """The person's messages, newest first, one keyset page at a time."""
+    rows = _inbox(user).prefetch_related("dispatches")
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return paginate(rows, ordering=INBOX_ORDERING, cursor=cursor, limit=limit)
+
+
+def list_unread_messages(*, user: Any) -> QuerySet[Notice]:
+    """The person's unread messages (for marking them all read)."""
+    return _inbox(user).filter(read_at__isnull=True)
+
+
+def unread_count(*, user: Any) -> int:
+    """How many of the person's messages are unread (one COUNT on the inbox index)."""
+    return _inbox(user).filter(read_at__isnull=True).count()
+
+
+def access_message_by_id(*, user: Any, message_id: int) -> Notice:
+    """One of the person's messages with its channel copies; NotFound alike for missing and another's."""
+    found = _inbox(user).filter(pk=message_id).prefetch_related("dispatches").first()
+    if found is None:
+        raise NotFound(_("未找到该消息"), code="message_not_found")
+    return found

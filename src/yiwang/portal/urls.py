@@ -11,6 +11,7 @@ from .views import (
     search,
     terminal,
 )
+from .views import messages as message_views
 
 app_name = "portal"
 urlpatterns = [
@@ -30,6 +31,10 @@ urlpatterns = [
     path("me/vault", me.vault, name="me_vault"),
     path("me/enterprises/<str:credit_code>", me.enterprise, name="me_enterprise"),
     path("me/favourites", me.favourite, name="me_favourite"),
+    path("me/messages", message_views.inbox, name="messages"),
+    path("me/messages/read-all", message_views.mark_all_read, name="messages_read_all"),
+    path("me/messages/settings", message_views.message_settings, name="message_settings"),
+    path("me/messages/<int:message_id>", message_views.message_detail, name="message"),
     path("me/data-uses", data_uses.data_uses, name="data_uses"),
     path("me/data-uses/<int:entry_id>", data_uses.data_use_detail, name="data_use_detail"),
     path("me/data-uses/<int:entry_id>/report", data_uses.report_data_use, name="data_use_report"),

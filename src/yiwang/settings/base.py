@@ -250,6 +250,8 @@ OAUTH2_PROVIDER = {
         "workbench:write": _("受理、补正告知、特别程序、审查与决定办件（工作人员）"),
         "feedback:read": _("查看我的评价、投诉、咨询与建议"),
         "feedback:write": _("评价办件、提交投诉咨询建议"),
+        "messages:read": _("查看我的消息（办件进度、证照变动、数据使用提醒）"),
+        "messages:write": _("将我的消息标为已读"),
         "appointments:read": _("查看我的大厅预约与排队号"),
         "appointments:write": _("预约、改约、取消大厅窗口时段与取号"),
         "supervision:read": _("查看黄红牌、整改工单、投诉与统计（工作人员）"),
