@@ -75,3 +75,50 @@ def test_a_citizen_books_a_slot_and_reads_the_reminder(browser, live_server, vie
     page.goto(f"/halls/{hall.pk}")
     _axe_clean(page)
     context.close()
+
+
+def _current_token(device) -> str:
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+def test_a_window_clerk_calls_and_serves_a_number_on_a_phone(browser, live_server):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from yiwang.identity.constants import StaffRole
+    from yiwang.identity.tests.factories import StaffAssignmentFactory
+
+    from ..constants import TicketStatus
+
+    window = WindowFactory()
+    implementation = window.implementations.get()
+    window.department = implementation.department
+    window.save()
+    ticket = services.take_walk_in_ticket(hall=window.hall, implementation=implementation)
+    clerk = StaffAssignmentFactory(department=implementation.department, role=StaffRole.WINDOW_CLERK).user
+    device = TOTPDevice.objects.create(user=clerk, name="e2e", confirmed=True)
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", viewport=VIEWPORTS["phone"])
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    queue_url = f"/halls/windows/{window.pk}/queue"
+    page.goto(f"/accounts/login/?next={queue_url}")
+    page.fill("input[name=username]", clerk.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form:has(input[name=password]) [type=submit]").click()
+    page.wait_for_selector("input[name=token]")
+    page.fill("input[name=token]", _current_token(device))
+    page.locator("form:has(input[name=token]) [type=submit]").click()
+    page.wait_for_load_state()
+    page.goto(queue_url)
+    assert ticket.label in page.content()
+    _axe_clean(page)
+    page.get_by_test_id("call-next").click()
+    page.wait_for_load_state()
+    _axe_clean(page)
+    page.get_by_role("button", name=f"办理完成 {ticket.label}").click()
+    page.wait_for_load_state()
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.SERVED
+    context.close()
