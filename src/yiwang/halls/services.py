@@ -62,6 +62,11 @@ def _require_person(actor: Any) -> None:
         raise PermissionDenied("请先登录", code="login_required")
 
 
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """A time without an offset is read as local time (Asia/Shanghai), as people mean it."""
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
 def _check_slot(*, hall: Hall, starts_at: dt.datetime, now: dt.datetime) -> dt.datetime:
     """The slot's end, if ``starts_at`` is the start of one of the hall's slots, not begun, within reach."""
     local = timezone.localtime(starts_at)
@@ -105,6 +110,7 @@ def _create_booking(
     rescheduled_from: Booking | None,
     now: dt.datetime,
 ) -> Booking:
+    starts_at = _aware(starts_at)
     ends_at = _check_slot(hall=hall, starts_at=starts_at, now=now)
     windows = selectors.handling_windows(hall=hall, implementation=implementation)
     if window is not None:

@@ -123,6 +123,10 @@ def test_api_booking_with_idempotency_key_and_session(client, world, citizen):
     assert again.status_code == 200 and again.json()["code"] == first.json()["code"]
     other = client.post("/api/v1/bookings", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
     assert other.status_code == 409 and other.json()["error"]["code"] == "already_booked"
+    naive = {**body, "starts_at": timezone.localtime(world.slot(10)).replace(tzinfo=None).isoformat()}
+    local = client.post("/api/v1/bookings", naive, content_type="application/json")
+    # read as local time (as UTC it would be 18:00, not a slot)
+    assert local.status_code == 409 and local.json()["error"]["code"] == "already_booked"
     code = first.json()["code"]
     assert [row["code"] for row in client.get("/api/v1/bookings").json()["items"]] == [code]
     assert client.delete(f"/api/v1/bookings/{code}").json()["status"] == "cancelled"
