@@ -4,6 +4,7 @@ rendered in the person's language, email gathered into one daily digest; the per
 from __future__ import annotations
 
 import datetime as dt
+import io
 import threading
 
 import pytest
@@ -285,3 +286,19 @@ def test_any_preference_input_is_saved_valid_or_refused_with_invalid_input(
     assert isinstance(sms, bool) and saved.language in {"zh-hans", "en"}
     assert not saved.daily_digest or saved.email
     assert set(saved.muted_topics.split()) == set(topics)
+
+
+def test_the_deliverer_beside_the_web_server_and_the_task_send_messages_too(settings):
+    from django.core.management import call_command
+
+    from yiwang.notifications.tasks import deliver_messages
+
+    _notify(_person(email=True))
+    outbox.clear()
+    printed = io.StringIO()
+    call_command("deliver_webhooks", stdout=printed)
+    assert "messages sent 2" in printed.getvalue()
+    assert len(outbox) == 1 and len(mail.outbox) == 1
+    _notify(_person())
+    result = deliver_messages.enqueue()  # the immediate backend in tests: runs now, cannot defer
+    assert result.return_value["sent"] == 1 and result.return_value["scheduled"] is False
