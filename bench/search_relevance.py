@@ -58,6 +58,29 @@ def evaluate(cases: list[dict], *, top: int = 3, region_code: str | None = REGIO
     }
 
 
+def time_queries(cases: list[dict], *, rounds: int = 3, region_code: str | None = REGION) -> dict:
+    """p50/p99 of the relevance queries through ``search_catalog``, each with an empty result cache."""
+    import statistics
+    import time
+
+    from yiwang.search.backends import get_backend
+    from yiwang.search.backends.tantivy_backend import RESULT_CACHE_ENTRIES, ResultCache
+    from yiwang.search.selectors import analyze_query, search_catalog
+
+    backend = get_backend()
+    timings = []
+    for _round in range(rounds):
+        for case in cases:
+            if hasattr(backend, "_results"):
+                backend._results = ResultCache(max_entries=RESULT_CACHE_ENTRIES)  # the search, not the cache
+            analyze_query.cache_clear()
+            start = time.perf_counter()
+            search_catalog(query=case["query"], region_code=region_code, limit=10)
+            timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return {"p50_ms": statistics.median(timings), "p99_ms": timings[int(len(timings) * 0.99)]}
+
+
 def load_real_catalog() -> None:
     """The 广安区 items, the demo guides and bundles, and the search index over them."""
     from django.core.management import call_command
@@ -110,6 +133,12 @@ def main() -> None:
         f"({result['hits']}/{result['queries']} queries; target ≥ {TARGET_HIT_RATE:.0%}) "
         f"{'PASS' if result['hit_rate'] >= TARGET_HIT_RATE else 'FAIL'}"
     )
+    latency = time_queries(load_cases())
+    print(
+        f"  latency of these queries (uncached, in-process): p50 {latency['p50_ms']:.2f} ms, "
+        f"p99 {latency['p99_ms']:.2f} ms"
+    )
+    result["latency"] = latency
     for kind, figures in result["by_kind"].items():
         print(f"  {kind}: {figures['hits']}/{figures['queries']}")
     for miss in result["misses"] if arguments.verbose else result["misses"][:10]:

@@ -19,6 +19,10 @@ ANCESTOR_SCORE = 1000.0
 # A bundle of the life event a query asks about ("老人去世了要办什么") gets this on top of its text score,
 # and is found even when its own words differ from the question's: above any text score, below a region.
 LIFE_EVENT_SCORE = 100.0
+# When no document has every word, a document gets this for each of the query's words it has (coordination),
+# above the region scores: a service with two of the question's words ("公积金 缴存") comes before a local one
+# with a single rarer word ("比例"); the region still orders documents with as many words, and BM25 within.
+WORD_MATCH_SCORE = 2500.0
 
 
 def _any(queries: list[Query]) -> Query:
@@ -65,7 +69,9 @@ def _text_query(clauses: tuple[QueryClause, ...], match_all: bool) -> Query:
     """The words part of a query (tantivy queries are immutable: popular searches reuse theirs)."""
     schema = catalog_schema()
     queries = [_clause_query(schema, clause) for clause in clauses]
-    return _all(queries) if match_all else _any(queries)
+    if match_all or len(queries) == 1:
+        return _all(queries)
+    return _any([Query.const_score_query(query, WORD_MATCH_SCORE) for query in queries] + queries)
 
 
 def text_query(request: SearchRequest) -> Query:
