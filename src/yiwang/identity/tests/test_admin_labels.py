@@ -68,3 +68,24 @@ def test_staff_account_page_shows_role_and_department_not_an_assurance_level(cli
     html = client.get(reverse("identity:account")).content.decode()
     assert f"审批人员 · {assignment.department.name}" in html
     assert 'data-testid="assurance-level"' not in html
+
+
+def test_a_view_only_page_shows_its_json_indented(client):
+    # given an auditor reading an audit entry (a page where every field is read-only)
+    from yiwang.audit.services import record_event
+    from yiwang.catalog.tests.factories import DepartmentFactory
+    from yiwang.conftest import login_with_second_factor
+    from yiwang.identity.services import grant_staff_role
+
+    from .factories import UserFactory
+
+    department = DepartmentFactory()
+    platform_admin = StaffAssignmentFactory(department=department, role=StaffRole.PLATFORM_ADMIN).user
+    auditor = UserFactory(staff=True)
+    grant_staff_role(granted_by=platform_admin, user=auditor, department=department, role=StaffRole.AUDITOR)
+    entry = record_event(action="test.read", department=department, details={"原因": "核对"})
+    login_with_second_factor(client, type(auditor).objects.get(pk=auditor.pk))
+    # when
+    html = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
+    # then the details are indented, Chinese as characters
+    assert '<pre class="readable-json">{\n  &quot;原因&quot;: &quot;核对&quot;\n}</pre>' in html
