@@ -32,7 +32,9 @@ def claim(due: QuerySet, *, limit: int, now: dt.datetime, lease: dt.timedelta) -
 @transaction.atomic
 def release(model: type[Model], ids: list[int]) -> None:
     """Hand back claimed rows not tried before the lease would run out: due now, attempt uncounted."""
-    model._default_manager.filter(id__in=ids).update(next_attempt_at=timezone.now(), attempts=F("attempts") - 1)
+    model._default_manager.filter(id__in=ids).update(
+        next_attempt_at=timezone.now(), attempts=F("attempts") - 1
+    )
 
 
 def sending_deadline(*, lease: dt.timedelta, timeout: float) -> float:
