@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.utils.translation import gettext_noop
+from playwright.sync_api import expect
 
 from yiwang.identity.tests.factories import PASSWORD, UserFactory
 from yiwang.notifications.constants import MessageTopic
@@ -57,4 +58,9 @@ def test_a_citizen_reaches_a_message_in_two_clicks(browser, live_server, viewpor
     _axe_clean(page)
     page.goto("/me/messages/settings")
     _axe_clean(page)
+    if viewport == VIEWPORTS["phone"]:  # and in elder mode (large type)
+        page.get_by_role("button", name="长者模式").click()
+        page.goto("/me/messages")
+        expect(page.locator("html")).to_have_class("elder")
+        _axe_clean(page)
     context.close()
