@@ -240,7 +240,7 @@ def personal_space(seconds: int) -> None:
     for name, row in figures["in_process"].items():
         print(
             f"  in-process {name:<26} p50 {row['p50_ms']:7.2f} ms   p99 {row['p99_ms']:7.2f} ms   "
-            f"{row['queries']} SQL queries"
+            f"Python CPU p50 {row['cpu_p50_ms']:6.2f} ms   {row['queries']} SQL queries"
         )
     for name, by_connections in figures["http"].items():
         one, many = by_connections["1"], by_connections["8"]

@@ -155,6 +155,18 @@ def list_vault_items(*, actor: User, holder_code: str | None = None):
     )
 
 
+VAULT_SHOWN = 50
+
+
+def vault_page(*, actor: User, holder_code: str | None) -> tuple[list[VaultItem], int]:
+    """The newest ``VAULT_SHOWN`` valid materials of one holder code of the person, and how many there are."""
+    if not holder_code:
+        return [], 0
+    items = list_vault_items(actor=actor, holder_code=holder_code)
+    shown = list(items.only("name", "created_at", "valid_until")[:VAULT_SHOWN])
+    return shown, len(shown) if len(shown) < VAULT_SHOWN else items.count()
+
+
 def recently_viewed_codes(session: Any) -> list[str]:
     value = session.get(RECENT_KEY) or []
     return [code for code in value if isinstance(code, str)][:RECENT_LIMIT]
@@ -267,4 +279,5 @@ __all__ = [
     "my_cases",
     "my_space",
     "remember_viewed",
+    "vault_page",
 ]

@@ -93,7 +93,10 @@ def _queries(client, url: str) -> int:
 
 
 @pytest.mark.slow  # ~2 s on a quiet machine: signing the licenses, rendering the pages three times
-def test_my_space_costs_the_same_few_queries_for_one_case_or_many(client, django_assert_max_num_queries):
+def test_my_space_costs_the_same_few_queries_for_one_case_or_many(
+    client, django_assert_max_num_queries, monkeypatch
+):
+    monkeypatch.setattr(personal_space, "VAULT_SHOWN", 5)  # the vault shows the newest few and the total
     owner = UserFactory(level3=True)
     enterprise = EnterpriseFactory(representative=owner)
     MandateFactory(granted_by=owner)  # a mandate given, and one received
@@ -123,6 +126,8 @@ def test_my_space_costs_the_same_few_queries_for_one_case_or_many(client, django
     page = client.get(urls[0]).content.decode()
     assert page.count('data-testid="me-action-') <= 2 * personal_space.ACTIONS_SHOWN
     assert 'data-testid="me-actions-more"' in page  # more than the page shows: a link to all cases
+    vault = client.get(urls[1]).content.decode()
+    assert vault.count('class="card-title"') == 5 and 'data-testid="vault-total"' in vault
     assert "25" in page[page.index('id="me-parts"') :]  # 25 licenses, counted, not listed
 
 

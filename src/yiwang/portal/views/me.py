@@ -45,11 +45,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def vault(request: HttpRequest) -> HttpResponse:
-    person = request.user.id_number
-    items = (
-        list(personal_space.list_vault_items(actor=request.user, holder_code=person)[:200]) if person else []
-    )
-    return render(request, "portal/me/vault.html", {"items": items})
+    items, total = personal_space.vault_page(actor=request.user, holder_code=request.user.id_number)
+    return render(request, "portal/me/vault.html", {"items": items, "total": total})
 
 
 @login_required
