@@ -16,7 +16,7 @@ def test_holder_grants_sees_use_and_revokes(context, page, base_url, tmp_path_fa
     log_in(context, base_url, world["session"])
     # when the holder grants the requesting department consent from the license page
     page.goto(f"/licenses/{world['identifier']}/")
-    page.get_by_label("用证部门统一社会信用代码").fill(world["requester_code"])
+    page.locator("select[name=requester_credit_code]").select_option(world["requester_code"])  # by name
     page.get_by_label("用途").fill("办理户籍迁移")
     page.get_by_label("授权天数").fill("3")
     page.get_by_role("button", name="授权", exact=True).click()

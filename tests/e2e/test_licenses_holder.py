@@ -32,7 +32,7 @@ def test_holder_sees_license_shows_qr_and_verifier_confirms(
         f"此件由{holder['issuer']}提供，仅供办理政务服务事项时使用，有效期至"
     )
     # when they show it (亮证)
-    page.get_by_role("button", name="亮证（出示二维码）").click()
+    page.get_by_role("link", name="亮证（出示二维码）").click()  # a GET page: refreshing it resubmits nothing
     expect(page.locator(".show-qr svg")).to_be_visible()
     screenshot(page, "qr")
     link = page.locator("#show-link").get_attribute("href")

@@ -10,9 +10,21 @@
   var expiry = box.querySelector("[data-show-expiry]");
   var status = box.querySelector("[data-show-status]");
   var retries = 0;
+  var renewals = 0;
+  var MAX_RENEWALS = 10;  // about forty minutes; then a refresh (a deliberate act) starts again
 
   function schedule(seconds) {
-    window.setTimeout(renew, Math.max(seconds, 1) * 1000);
+    window.setTimeout(renewWhenVisible, Math.max(seconds, 1) * 1000);
+  }
+
+  // A hidden tab asks for no new codes (each one is logged as a showing); it renews when looked at again.
+  function renewWhenVisible() {
+    if (!document.hidden) { renew(); return; }
+    document.addEventListener("visibilitychange", function once() {
+      if (document.hidden) { return; }
+      document.removeEventListener("visibilitychange", once);
+      renew();
+    });
   }
 
   function apply(state) {
@@ -26,6 +38,12 @@
     box.setAttribute("data-show-expires-at", state.expires_at);
   }
 
+  function announceExpiry(state) {
+    var expired = box.querySelector("[data-show-expired]");
+    var left = Date.parse(state.expires_at) - Date.now();
+    window.setTimeout(function () { if (expired) { status.textContent = expired.textContent; } }, Math.max(left, 0));
+  }
+
   function renew() {
     window.fetch(box.getAttribute("data-show-state-url"), {
       credentials: "same-origin",
@@ -36,8 +54,9 @@
       return response.json();
     }).then(function (state) {
       retries = 0;
+      renewals += 1;
       apply(state);
-      schedule(state.renew_in);
+      if (renewals < MAX_RENEWALS) { schedule(state.renew_in); } else { announceExpiry(state); }
     }).catch(function () {
       retries += 1;
       if (retries <= 20) { schedule(10); }
