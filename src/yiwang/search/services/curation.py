@@ -35,7 +35,7 @@ from ..learned import write_learned_synonyms
 from ..models import LearnedKeyword, LearnedSynonym, SearchMiss
 
 logger = logging.getLogger(__name__)
-MAX_OFFICIAL_LENGTH = LearnedSynonym._meta.get_field("official").max_length
+MAX_OFFICIAL_LENGTH: int = LearnedSynonym._meta.get_field("official").max_length or 60
 
 
 @dataclass(frozen=True)
