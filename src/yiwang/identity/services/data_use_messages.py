@@ -8,6 +8,8 @@ it is; a handled suspicion report reaches the citizen who filed it.
 
 from __future__ import annotations
 
+import logging
+
 from django.urls import reverse
 from django.utils.translation import gettext_noop
 
@@ -27,6 +29,8 @@ ALERT_BODIES: dict[str, str] = {
         "有工作人员试图在辖区之外读取您的数据，已被拒绝。请查看详情，如有疑问可以举报。"
     ),
 }
+logger = logging.getLogger(__name__)
+
 REPORT_TITLE = gettext_noop("您对数据使用的举报已有处理结果")
 REPORT_BODIES: dict[str, str] = {
     ReportStatus.INVESTIGATING: gettext_noop("审计人员正在核查您举报的数据使用。"),
@@ -36,7 +40,16 @@ REPORT_BODIES: dict[str, str] = {
 
 
 def tell_data_use_alert(*, alert_id: int, entry_id: int, reason: str, subject_code: str, **_: object) -> int:
-    """After the read committed: a message to each account whose data it was; how many."""
+    """After the read committed: a message to each account whose data it was; how many. A failure here is
+    logged, never raised: the read and its alert are committed, and the tracker shows the alert anyway."""
+    try:
+        return _tell_alert(entry_id=entry_id, reason=reason, subject_code=subject_code)
+    except Exception:
+        logger.exception("data-use alert %s: the message to the data subject was not written", alert_id)
+        return 0
+
+
+def _tell_alert(*, entry_id: int, reason: str, subject_code: str) -> int:
     body = ALERT_BODIES.get(reason)
     if body is None:
         return 0
