@@ -89,3 +89,18 @@ def test_a_view_only_page_shows_its_json_indented(client):
     html = client.get(f"/admin/audit/auditentry/{entry.pk}/change/").content.decode()
     # then the details are indented, Chinese as characters
     assert '<pre class="readable-json">{\n  &quot;原因&quot;: &quot;核对&quot;\n}</pre>' in html
+
+
+def test_the_header_labels_staff_as_staff_and_citizens_by_their_level(client):
+    from .factories import UserFactory
+
+    staff = StaffAssignmentFactory().user
+    client.force_login(staff)
+    html = client.get("/").content.decode()
+    hint = html[html.index('data-testid="header-account-hint"') :]
+    assert hint[: hint.index("</span>")].endswith(">工作人员")
+    citizen = UserFactory()
+    client.force_login(citizen)
+    html = client.get("/").content.decode()
+    hint = html[html.index('data-testid="header-account-hint"') :]
+    assert hint[: hint.index("</span>")].endswith(">" + citizen.get_assurance_level_display())
