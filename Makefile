@@ -47,14 +47,15 @@ demo: install ## migrate and load the demo data set (idempotent)
 serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
-	@# the audit sealer, the webhook deliverer, the overdue-request escalator, the daily quality checks, the workflow timers and supervision (cards, reminders, figures) run beside the web server (one process each; stopped with it)
+	@# the audit sealer, the webhook deliverer, the overdue-request escalator, the daily quality checks, the workflow timers, supervision (cards, reminders, figures) and the halls' booking reminders run beside the web server (one process each; stopped with it)
 	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; \
 	$(PY) manage.py deliver_webhooks --loop >/dev/null & deliverer=$$!; \
 	$(PY) manage.py escalate_overdue_requests --loop >/dev/null & escalator=$$!; \
 	$(PY) manage.py run_quality_checks --loop >/dev/null & checker=$$!; \
 	$(PY) manage.py fire_timers --loop >/dev/null & timers=$$!; \
 	$(PY) manage.py supervise --loop >/dev/null & supervisor=$$!; \
-	trap 'kill $$sealer $$deliverer $$escalator $$checker $$timers $$supervisor 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py remind_bookings --loop >/dev/null & reminder=$$!; \
+	trap 'kill $$sealer $$deliverer $$escalator $$checker $$timers $$supervisor $$reminder 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
@@ -67,6 +68,7 @@ worker: install ## run a background task worker (production: YIWANG_TASKS=databa
 	$(PY) manage.py escalate_overdue_requests --schedule
 	$(PY) manage.py fire_timers --schedule
 	$(PY) manage.py supervise --schedule
+	$(PY) manage.py remind_bookings --schedule
 	$(PY) manage.py db_worker
 
 lint: install ## ruff, import contracts, mypy (services, selectors, audit), migrations and OpenAPI drift
