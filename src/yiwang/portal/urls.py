@@ -18,6 +18,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("search", search.search, name="search"),
     path("search/suggest", search.suggestions, name="suggest"),
+    path("search/go", search.go, name="search_go"),
     path("items/<str:code>", me.remembering_guides(guide.guide), name="guide"),
     path("items/<str:code>/situation", guide.situation, name="situation"),
     path("bundles/<slug:code>", pages.bundle, name="bundle"),

@@ -7,13 +7,14 @@ from .models import LearnedKeyword, LearnedSynonym, SearchMiss
 class SearchMissAdmin(admin.ModelAdmin):
     """Queries that found nothing, most frequent first: what the catalog or the synonyms lack."""
 
-    list_display = ["query", "region_code", "count", "last_seen", "first_seen", "resolution"]
-    list_filter = ["resolution", "last_seen"]
+    list_display = ["query", "region_code", "kind", "count", "last_seen", "first_seen", "resolution"]
+    list_filter = ["kind", "resolution", "last_seen"]
     search_fields = ["query", "region_code"]
     ordering = ["-count", "-last_seen"]
     readonly_fields = [
         "query",
         "region_code",
+        "kind",
         "count",
         "first_seen",
         "last_seen",

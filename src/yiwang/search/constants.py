@@ -19,3 +19,23 @@ class Resolution(models.TextChoices):
 
     SYNONYM = "synonym", _("已设为同义词")
     KEYWORD = "keyword", _("已加为事项关键词")
+
+
+class MissKind(models.TextChoices):
+    """Why a query reaches the search-miss screen."""
+
+    NO_RESULT = "no_result", _("零结果")
+    NO_CLICK = "no_click", _("无人点击")
+
+
+class ResultKind(models.TextChoices):
+    """What a followed search result is (the ``k`` of the portal's result links)."""
+
+    IMPLEMENTATION = "i", _("事项")
+    BUNDLE = "b", _("一件事")
+
+
+# A query searched with results at least this many times within the last UNCLICKED_DAYS days, and not once
+# followed to a result, is listed as never clicked (无人点击).
+UNCLICKED_MIN_SEARCHES = 5
+UNCLICKED_DAYS = 30

@@ -9,13 +9,18 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.models import Implementation
 
-from .constants import Resolution
+from .constants import MissKind, Resolution
 
 
 class SearchMiss(models.Model):
-    """A normalized query that returned no result, counted per region (零结果搜索)."""
+    """A normalized query that returned no result, counted per region (零结果搜索).
+
+    A never-clicked query (``kind`` NO_CLICK) gets a row only when a curator acts on it, so that its
+    resolution is kept; what lists it is ``SearchQueryDay``.
+    """
 
     query = models.CharField(_("搜索词"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=MissKind.choices, default=MissKind.NO_RESULT)
     region_code = models.CharField(_("区划代码"), max_length=12, blank=True, default="")
     count = models.PositiveIntegerField(_("次数"), default=0)
     first_seen = models.DateTimeField(_("首次出现"), default=timezone.now)
@@ -29,11 +34,38 @@ class SearchMiss(models.Model):
         verbose_name = _("零结果搜索")
         verbose_name_plural = _("零结果搜索")
         ordering = ["-count", "-last_seen"]
-        constraints = [models.UniqueConstraint(fields=["query", "region_code"], name="search_miss_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["query", "region_code", "kind"], name="search_miss_unique")
+        ]
         indexes = [models.Index(fields=["-count"], name="search_miss_count")]
 
     def __str__(self) -> str:
         return self.query
+
+
+class SearchQueryDay(models.Model):
+    """How often a normalized query showed results, and how often one was followed, per region and day.
+
+    No person is recorded: the query text (as for misses), the region searched from, and two counts.
+    """
+
+    query = models.CharField(_("搜索词"), max_length=200)
+    region_code = models.CharField(_("区划代码"), max_length=12, blank=True, default="")
+    day = models.DateField(_("日期"))
+    searches = models.PositiveIntegerField(_("有结果的搜索次数"), default=0)
+    clicks = models.PositiveIntegerField(_("点击结果次数"), default=0)
+
+    class Meta:
+        verbose_name = _("搜索词每日统计")
+        verbose_name_plural = _("搜索词每日统计")
+        ordering = ["-day", "-searches"]
+        constraints = [
+            models.UniqueConstraint(fields=["query", "region_code", "day"], name="search_query_day_unique")
+        ]
+        indexes = [models.Index(fields=["day"], name="search_query_day_day")]
+
+    def __str__(self) -> str:
+        return f"{self.query} {self.day}"
 
 
 class LearnedSynonym(models.Model):

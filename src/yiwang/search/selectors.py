@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from yiwang.catalog.constants import Audience, ItemType
 from yiwang.catalog.models import Implementation
@@ -26,13 +26,15 @@ from .backends.base import (
     SearchHit,
     SearchRequest,
 )
+from .constants import MissKind
 from .english import translate_english
 from .learned import refresh_learned_synonyms
 from .life_events import life_event_words
 from .models import SearchMiss
 from .pinyin import chinese_for_pinyin
 from .services import record_search_miss
-from .services.curation import curating_roles, department_scope, region_scope
+from .services.clicks import UnclickedQuery, as_unclicked, record_search_shown, unclicked_rows
+from .services.curation import curated_queries, curating_roles, department_scope
 
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -167,8 +169,13 @@ def search_catalog(
     zero_visit: bool | None = None,
     limit: int = 20,
     offset: int = 0,
+    count_shown: bool = False,
 ) -> SearchPage:
-    """Implementations and bundles matching every word (or, if none does, any word), chosen region first."""
+    """Implementations and bundles matching every word (or, if none does, any word), chosen region first.
+
+    A first page that finds nothing is counted as a miss; with ``count_shown`` (the portal, whose result
+    links count clicks) a first page with results is counted per query and day, one write either way.
+    """
     query = _checked_query(query)
     if not normalize_text(query):
         raise InvalidInput("请输入搜索词", code="empty_query")
@@ -209,6 +216,8 @@ def search_catalog(
         page = backend.search(request=replace(request, match_all=False))
     if page.count == 0 and offset == 0:
         record_search_miss(query=query, region_code=region)
+    elif count_shown and offset == 0:
+        record_search_shown(query=query, region_code=region)
     return SearchPage(
         count=page.count,
         results=page.hits,
@@ -230,7 +239,7 @@ def suggest(*, query: str, limit: int = 10) -> list[str]:
 
 def list_search_misses(*, region_code: str | None = None) -> QuerySet[SearchMiss]:
     """Queries that found nothing, most frequent first."""
-    misses = SearchMiss.objects.order_by("-count", "-last_seen")
+    misses = SearchMiss.objects.filter(kind=MissKind.NO_RESULT).order_by("-count", "-last_seen")
     return misses.filter(region_code=region_code) if region_code is not None else misses
 
 
@@ -249,7 +258,7 @@ def list_misses_for_curator(*, actor, include_resolved: bool = False) -> QuerySe
     roles = curating_roles(actor)
     if not roles:
         return SearchMiss.objects.none()
-    misses = SearchMiss.objects.filter(Q(region_code="") | region_scope(roles, "region_code"))
+    misses = SearchMiss.objects.filter(curated_queries(roles), kind=MissKind.NO_RESULT)
     if not include_resolved:
         misses = misses.filter(resolution="")
     return misses.order_by("-count", "-last_seen", "pk")
@@ -261,6 +270,14 @@ def access_miss_for_curator(*, actor, miss_id: int) -> SearchMiss:
     if miss is None:
         raise NotFound("未找到该零结果搜索", code="miss_not_found")
     return miss
+
+
+def list_unclicked_for_curator(*, actor, limit: int = 25) -> list[UnclickedQuery]:
+    """Queries of the actor's regions that showed results often in the period and were never followed."""
+    roles = curating_roles(actor)
+    if not roles:
+        return []
+    return [as_unclicked(row) for row in unclicked_rows(scope=curated_queries(roles))[:limit]]
 
 
 def list_curatable_implementations(*, actor) -> QuerySet[Implementation]:
@@ -276,9 +293,10 @@ def list_curatable_implementations(*, actor) -> QuerySet[Implementation]:
 
 
 def list_keyword_candidates(
-    *, actor, miss: SearchMiss, limit: int = KEYWORD_CANDIDATES
+    *, actor, miss: SearchMiss | UnclickedQuery, limit: int = KEYWORD_CANDIDATES
 ) -> list[Implementation]:
-    """The implementations the actor curates that share a word with the missed query, best match first."""
+    """The implementations the actor curates that share a word with the missed (or never-clicked) query,
+    best match first."""
     analyzed = analyze_query(rewritten_query(miss.query))
     if analyzed.is_empty:
         return []

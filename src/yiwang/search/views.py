@@ -12,6 +12,7 @@ from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.page_auth import staff_verified_required
 
 from . import selectors
+from .constants import UNCLICKED_DAYS, UNCLICKED_MIN_SEARCHES
 from .forms import KeywordForm, SynonymForm
 from .services import curation
 
@@ -24,9 +25,21 @@ def _refused():
 
 @staff_verified_required
 def misses(request):
-    """The unresolved missed queries of the curator's regions, most frequent first, each with two forms."""
+    """The unresolved missed queries of the curator's regions, most frequent first, each with two forms;
+    then the never-clicked queries with the same two forms."""
     if not selectors.is_search_curator(actor=request.user):
         return _refused()
+    unclicked = [
+        {
+            "query": query,
+            "synonym_form": SynonymForm(prefix=f"u{query.id}"),
+            "keyword_form": KeywordForm(
+                prefix=f"u{query.id}",
+                implementations=selectors.list_keyword_candidates(actor=request.user, miss=query),
+            ),
+        }
+        for query in selectors.list_unclicked_for_curator(actor=request.user, limit=PAGE_SIZE)
+    ]
     rows = [
         {
             "miss": miss,
@@ -38,7 +51,13 @@ def misses(request):
         }
         for miss in selectors.list_misses_for_curator(actor=request.user)[:PAGE_SIZE]
     ]
-    return render(request, "search/misses.html", {"rows": rows})
+    context = {
+        "rows": rows,
+        "unclicked_rows": unclicked,
+        "min_searches": UNCLICKED_MIN_SEARCHES,
+        "days": UNCLICKED_DAYS,
+    }
+    return render(request, "search/misses.html", context)
 
 
 @staff_verified_required
@@ -68,30 +87,45 @@ def _run(request, service, **arguments) -> bool:
     return True
 
 
-@require_POST
-@staff_verified_required
-def add_synonym(request, miss_id: int):
-    form = SynonymForm(request.POST, prefix=f"m{miss_id}")
+def _synonym(request, prefix: str, service, **target):
+    form = SynonymForm(request.POST, prefix=prefix)
     if not form.is_valid():
         messages.error(
             request, _("请填写规范说法（不超过 %(n)d 个字）") % {"n": curation.MAX_OFFICIAL_LENGTH}
         )
-    elif _run(request, curation.add_synonym_for_miss, miss_id=miss_id, **form.cleaned_data):
+    elif _run(request, service, **target, **form.cleaned_data):
         messages.success(request, _("已设为同义词，搜索立即生效"))
     return redirect("search:misses")
+
+
+def _keyword(request, prefix: str, service, **target):
+    form = KeywordForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        messages.error(request, _("请选择事项"))
+    elif _run(request, service, **target, implementation_id=form.cleaned_data["implementation"]):
+        messages.success(request, _("已加入事项的检索关键词，搜索立即生效"))
+    return redirect("search:misses")
+
+
+@require_POST
+@staff_verified_required
+def add_synonym(request, miss_id: int):
+    return _synonym(request, f"m{miss_id}", curation.add_synonym_for_miss, miss_id=miss_id)
 
 
 @require_POST
 @staff_verified_required
 def add_keyword(request, miss_id: int):
-    form = KeywordForm(request.POST, prefix=f"m{miss_id}")
-    if not form.is_valid():
-        messages.error(request, _("请选择事项"))
-    elif _run(
-        request,
-        curation.add_keyword_for_miss,
-        miss_id=miss_id,
-        implementation_id=form.cleaned_data["implementation"],
-    ):
-        messages.success(request, _("已加入事项的检索关键词，搜索立即生效"))
-    return redirect("search:misses")
+    return _keyword(request, f"m{miss_id}", curation.add_keyword_for_miss, miss_id=miss_id)
+
+
+@require_POST
+@staff_verified_required
+def add_unclicked_synonym(request, query_id: int):
+    return _synonym(request, f"u{query_id}", curation.add_synonym_for_unclicked, query_id=query_id)
+
+
+@require_POST
+@staff_verified_required
+def add_unclicked_keyword(request, query_id: int):
+    return _keyword(request, f"u{query_id}", curation.add_keyword_for_unclicked, query_id=query_id)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from yiwang.catalog.models import BundleItem, ServiceItem
@@ -16,6 +16,7 @@ from yiwang.catalog.models import BundleItem, ServiceItem
 from ..analysis import normalize_text
 from ..backends import get_backend
 from ..backends.base import BUNDLE, IMPLEMENTATION, IndexStats, code_key, document_key
+from ..constants import MissKind
 from ..documents import (
     RegionDirectory,
     SuggestionTally,
@@ -124,6 +125,24 @@ def _missing_keys(kind: str, ids: list[int], codes: list[str], found: Iterable[t
     ]
 
 
+def count_once(queryset: QuerySet, field: str, create: Callable[[], object], **also) -> None:
+    """Add one to ``field`` (and set ``also``) of the row ``queryset`` selects, or create that row.
+
+    One UPDATE once the row exists. Counting must never break a search: a database error is logged.
+    """
+    changes = {field: F(field) + 1, **also}
+    try:
+        if queryset.update(**changes):
+            return
+        try:
+            with transaction.atomic():
+                create()
+        except IntegrityError:  # another request created it first
+            queryset.update(**changes)
+    except DatabaseError:
+        logger.warning("could not count a search", exc_info=True)
+
+
 def record_search_miss(*, query: str, region_code: str | None = None) -> None:
     """Count a query that found nothing (one UPDATE with F() once the query is known)."""
     normalized = normalize_text(query)[:MAX_MISS_LENGTH]
@@ -131,17 +150,11 @@ def record_search_miss(*, query: str, region_code: str | None = None) -> None:
         return
     region_code = region_code or ""
     now = timezone.now()
-    misses = SearchMiss.objects.filter(query=normalized, region_code=region_code)
-    try:
-        if misses.update(count=F("count") + 1, last_seen=now):
-            return
-        try:
-            with transaction.atomic():
-                SearchMiss.objects.create(
-                    query=normalized, region_code=region_code, count=1, first_seen=now, last_seen=now
-                )
-        except IntegrityError:  # another request recorded it first
-            misses.update(count=F("count") + 1, last_seen=now)
-    except DatabaseError:
-        # Counting misses must never break a search.
-        logger.warning("could not record a search miss", exc_info=True)
+    count_once(
+        SearchMiss.objects.filter(query=normalized, region_code=region_code, kind=MissKind.NO_RESULT),
+        "count",
+        lambda: SearchMiss.objects.create(
+            query=normalized, region_code=region_code, count=1, first_seen=now, last_seen=now
+        ),
+        last_seen=now,
+    )

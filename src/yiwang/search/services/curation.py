@@ -30,9 +30,10 @@ from yiwang.regions.selectors import region_covers, region_prefix
 from ..analysis import analyze_query, normalize_text, written_synonyms
 from ..backends import get_backend
 from ..backends.base import SearchRequest, Suggestion
-from ..constants import AuditAction, Resolution
+from ..constants import AuditAction, MissKind, Resolution
 from ..learned import write_learned_synonyms
-from ..models import LearnedKeyword, LearnedSynonym, SearchMiss
+from ..models import LearnedKeyword, LearnedSynonym, SearchMiss, SearchQueryDay
+from .clicks import unclicked_rows
 
 logger = logging.getLogger(__name__)
 MAX_OFFICIAL_LENGTH: int = LearnedSynonym._meta.get_field("official").max_length or 60
@@ -101,6 +102,13 @@ def region_scope(roles: Sequence[CuratingRole], field: str) -> Q:
     return scope
 
 
+def curated_queries(roles: Sequence[CuratingRole]) -> Q:
+    """Queries searched within the roles' regions, and those searched without a region (none: no roles)."""
+    if not roles:
+        return Q(pk__in=[])
+    return Q(region_code="") | region_scope(roles, "region_code")
+
+
 def department_scope(roles: Sequence[CuratingRole]) -> Q:
     """Implementations of the roles' departments within the roles' regions."""
     scope = Q(pk__in=[])
@@ -110,14 +118,42 @@ def department_scope(roles: Sequence[CuratingRole]) -> Q:
     return scope
 
 
-def _locked_miss(*, actor, miss_id: int) -> tuple[SearchMiss, tuple[CuratingRole, ...], CuratingRole]:
+def _refuse_non_curator(actor) -> tuple[CuratingRole, ...]:
     roles = curating_roles(actor)
     if not roles:
         raise PermissionDenied("仅限负责搜索维护的数据管理员操作", code="not_search_curator")
+    return roles
+
+
+def _locked_miss(*, actor, miss_id: int) -> tuple[SearchMiss, tuple[CuratingRole, ...], CuratingRole]:
+    roles = _refuse_non_curator(actor)
     miss = SearchMiss.objects.select_for_update().filter(pk=miss_id).first()
     role = role_for_region(roles, miss.region_code) if miss is not None else None
     if miss is None or role is None:  # the same answer for missing and out of scope
         raise NotFound("未找到该零结果搜索", code="miss_not_found")
+    return miss, roles, role
+
+
+def _locked_unclicked(*, actor, query_id: int) -> tuple[SearchMiss, tuple[CuratingRole, ...], CuratingRole]:
+    """The never-clicked query whose latest daily row is ``query_id``, as a NO_CLICK miss that keeps what
+    the curator makes of it; "not found" when missing, out of scope, or clicked after all."""
+    roles = _refuse_non_curator(actor)
+    day = SearchQueryDay.objects.filter(pk=query_id).values("query", "region_code").first()
+    role = role_for_region(roles, day["region_code"]) if day is not None else None
+    found = (
+        unclicked_rows(scope=curated_queries(roles)).filter(**day).first()
+        if day is not None and role is not None
+        else None
+    )
+    if day is None or role is None or found is None:
+        raise NotFound("未找到该无人点击的搜索", code="unclicked_not_found")
+    now = timezone.now()
+    miss, _created = SearchMiss.objects.get_or_create(
+        kind=MissKind.NO_CLICK, **day, defaults={"first_seen": now, "last_seen": now}
+    )
+    miss = SearchMiss.objects.select_for_update().get(pk=miss.pk)
+    miss.count, miss.last_seen = found["total_searches"], now
+    miss.save(update_fields=["count", "last_seen"])
     return miss, roles, role
 
 
@@ -169,11 +205,7 @@ def _publish_synonym(phrase: str) -> None:
         logger.warning("could not add a learned synonym to the suggestions", exc_info=True)
 
 
-@transaction.atomic
-def add_synonym_for_miss(*, actor, miss_id: int, official: str) -> CuratedMiss:
-    """Make the missed query an everyday phrase for ``official`` (words the catalog uses), audited."""
-    official = checked_official(official)
-    miss, _roles, role = _locked_miss(actor=actor, miss_id=miss_id)
+def _add_synonym(*, actor, miss: SearchMiss, role: CuratingRole, official: str) -> CuratedMiss:
     phrase = miss.query
     if phrase == official or phrase in written_synonyms():
         raise InvalidInput("该搜索词已有同义词，请改为加入事项关键词", code="synonym_exists")
@@ -183,10 +215,32 @@ def add_synonym_for_miss(*, actor, miss_id: int, official: str) -> CuratedMiss:
         phrase=phrase, defaults={"official": official, "added_by": actor, "added_at": timezone.now()}
     )
     _resolve(miss, Resolution.SYNONYM)
-    details = {"phrase": phrase, "official": official, "region": miss.region_code, "created": created}
+    details = {
+        "phrase": phrase,
+        "official": official,
+        "region": miss.region_code,
+        "kind": miss.kind,
+        "created": created,
+    }
     _record(action=AuditAction.SYNONYM_ADDED, actor=actor, role=role, target=synonym, details=details)
     transaction.on_commit(lambda: _publish_synonym(phrase))
     return CuratedMiss(miss=miss, synonym=synonym)
+
+
+@transaction.atomic
+def add_synonym_for_miss(*, actor, miss_id: int, official: str) -> CuratedMiss:
+    """Make the missed query an everyday phrase for ``official`` (words the catalog uses), audited."""
+    official = checked_official(official)
+    miss, _roles, role = _locked_miss(actor=actor, miss_id=miss_id)
+    return _add_synonym(actor=actor, miss=miss, role=role, official=official)
+
+
+@transaction.atomic
+def add_synonym_for_unclicked(*, actor, query_id: int, official: str) -> CuratedMiss:
+    """The same step for a never-clicked query (``query_id``: its latest daily row on the screen)."""
+    official = checked_official(official)
+    miss, _roles, role = _locked_unclicked(actor=actor, query_id=query_id)
+    return _add_synonym(actor=actor, miss=miss, role=role, official=official)
 
 
 def _reindex_implementation(implementation_id: int) -> None:
@@ -202,10 +256,9 @@ def _reindex_implementation(implementation_id: int) -> None:
         reindex_catalog.enqueue(implementation_ids=[implementation_id])
 
 
-@transaction.atomic
-def add_keyword_for_miss(*, actor, miss_id: int, implementation_id: int) -> CuratedMiss:
-    """Add the missed query to the search keywords of an implementation the actor curates, audited."""
-    miss, roles, _role = _locked_miss(actor=actor, miss_id=miss_id)
+def _add_keyword(
+    *, actor, miss: SearchMiss, roles: Sequence[CuratingRole], implementation_id: int
+) -> CuratedMiss:
     implementation = (
         Implementation.objects.select_related("department")
         .filter(pk=implementation_id, is_active=True, item__is_active=True)
@@ -222,6 +275,7 @@ def add_keyword_for_miss(*, actor, miss_id: int, implementation_id: int) -> Cura
         "keyword": miss.query,
         "implementation": implementation.code,
         "region": miss.region_code,
+        "kind": miss.kind,
         "created": created,
     }
     _record(
@@ -234,3 +288,17 @@ def add_keyword_for_miss(*, actor, miss_id: int, implementation_id: int) -> Cura
     )
     transaction.on_commit(lambda: _reindex_implementation(implementation.pk))
     return CuratedMiss(miss=miss, keyword=keyword)
+
+
+@transaction.atomic
+def add_keyword_for_miss(*, actor, miss_id: int, implementation_id: int) -> CuratedMiss:
+    """Add the missed query to the search keywords of an implementation the actor curates, audited."""
+    miss, roles, _role = _locked_miss(actor=actor, miss_id=miss_id)
+    return _add_keyword(actor=actor, miss=miss, roles=roles, implementation_id=implementation_id)
+
+
+@transaction.atomic
+def add_keyword_for_unclicked(*, actor, query_id: int, implementation_id: int) -> CuratedMiss:
+    """The same step for a never-clicked query (``query_id``: its latest daily row on the screen)."""
+    miss, roles, _role = _locked_unclicked(actor=actor, query_id=query_id)
+    return _add_keyword(actor=actor, miss=miss, roles=roles, implementation_id=implementation_id)
