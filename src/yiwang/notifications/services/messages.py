@@ -14,7 +14,7 @@ reader (and each SMS/email) gets them in the person's language::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -47,6 +47,19 @@ def preference_for(user: Any) -> NotificationPreference:
     return found or NotificationPreference(user=user)
 
 
+def _allowed_channels(channels: Collection[str] | None) -> frozenset[str]:
+    """The channels a message may be copied to: all when ``None``; a caller's mistake raises."""
+    if channels is None:
+        return frozenset(Channel.values)
+    if isinstance(channels, str):  # "sms" would read as the letters s, m, s
+        raise TypeError("channels is a collection of Channel values, not one string")
+    allowed = frozenset(channels)
+    unknown = allowed - set(Channel.values)
+    if unknown:
+        raise ValueError(f"unknown channels: {sorted(unknown)}")
+    return allowed
+
+
 @transaction.atomic
 def notify(
     *,
@@ -57,8 +70,14 @@ def notify(
     context: Mapping[str, Any] | None = None,
     link: str = "",
     department: Any = None,
+    channels: Collection[str] | None = None,
 ) -> Notice:
-    """Tell ``recipient`` (a user) that ``topic`` happened: inbox entry now, SMS/email per their choices."""
+    """Tell ``recipient`` (a user) that ``topic`` happened: inbox entry now, SMS/email per their choices.
+
+    ``channels`` limits the copies to those channels (still only where the person chose them):
+    ``()`` writes the inbox entry alone, e.g. when the domain already texted the person itself.
+    """
+    allowed = _allowed_channels(channels)
     values = dict(context or {})
     notice = Notice.objects.create(
         kind=NoticeKind.MESSAGE,
@@ -77,7 +96,7 @@ def notify(
         return notice
     rows = []
     now = timezone.now()  # due at once: the deliverer's next pass sends it
-    if preference.sms:
+    if preference.sms and Channel.SMS in allowed:
         phone = getattr(recipient, "phone", "") or ""
         rows.append(
             Dispatch(
@@ -88,7 +107,7 @@ def notify(
                 next_attempt_at=now if phone else None,
             )
         )
-    if preference.email:
+    if preference.email and Channel.EMAIL in allowed:
         address = getattr(recipient, "email", "") or ""
         status = DispatchStatus.PENDING if address else DispatchStatus.SKIPPED
         if address and preference.daily_digest:

@@ -1,8 +1,10 @@
 """好差评 (国办发〔2019〕51号): invitations on closing, ratings by the applicant, additions (追评).
 
 - When a case closes (办结, 不予许可, 不予受理; not a withdrawal) the applicant is invited in the closing
-  action's transaction: a web invitation on their account and an SMS link whose token is kept only as
-  a keyed hash. The text goes out after commit through identity's SMS backend.
+  action's transaction: a web invitation on their account, announced in their inbox (and by email if
+  they chose it) with a link to the logged-in rating page, and an SMS link whose token is kept only as
+  a keyed hash and never put in a stored message. The text goes out after commit through identity's SMS
+  backend; the inbox message makes no second SMS.
 - At the window (一次一评) a clerk starts an evaluation on the window device; the applicant rates there.
 - A rating is refused, and the refusal audited, when it comes from staff who handled the case (a
   claimant or completer of any of its tasks, its window clerk, its decider) or from any staff member of
@@ -19,9 +21,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from yiwang.applications.constants import (
     CASE_CLOSED,
@@ -38,6 +42,8 @@ from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, Pe
 from yiwang.identity import services as identity_services
 from yiwang.identity.models import User
 from yiwang.identity.selectors import assignment_covering_region, assignment_with_permission
+from yiwang.notifications.constants import Channel, MessageTopic
+from yiwang.notifications.services import notify
 
 from ..constants import (
     BAD_LEVELS,
@@ -61,6 +67,11 @@ RATEABLE_STATUSES = frozenset(CLOSED_STATUSES - {CaseStatus.WITHDRAWN})
 CLOSING_EVENTS = frozenset({CASE_CLOSED, CASE_NOT_ACCEPTED, CASE_DECIDED})
 INVITATION_DAYS = 30
 WINDOW_DEVICE_MINUTES = 30
+# The inbox message of an invitation: the logged-in rating page, never the SMS token. The invitation's
+# own SMS is the text; the message may still go by email, where the person chose it (no secret in it).
+INVITED_TITLE = gettext_noop("请评价办件 {number} 的服务")
+INVITED_BODY = gettext_noop("您申请的“{item}”已办结，欢迎对本次政务服务进行评价（好差评）。")
+INVITED_CHANNELS = (Channel.EMAIL,)
 MAX_COMMENT = 1000
 logger = logging.getLogger(__name__)
 _TOKEN_SALT = "yiwang.supervision.evaluation-token"  # noqa: S105 (an HMAC salt, not a secret)
@@ -135,6 +146,8 @@ def invite(*, case: Case) -> tuple[EvaluationInvitation, EvaluationInvitation]:
             "link": sms_link(token),
         }
         sent = bool(phone) and _send_text_after_commit(phone=phone, message=message)
+        if case.applicant_id is not None:
+            _tell_invited(case)
         record_event(
             action=EVALUATION_INVITED,
             target=case,
@@ -143,6 +156,21 @@ def invite(*, case: Case) -> tuple[EvaluationInvitation, EvaluationInvitation]:
             details={"number": case.number, "channels": ["web", "sms"], "sms_sent": sent},
         )
     return web, sms
+
+
+def _tell_invited(case: Case) -> None:
+    """The applicant's inbox message (email too if they chose it; no SMS: the invitation texts itself)."""
+    service = case.implementation or case.bundle  # a bundle (一件事) is rated as one
+    notify(
+        recipient=case.applicant,
+        topic=MessageTopic.EVALUATION_INVITED,
+        title=INVITED_TITLE,
+        body=INVITED_BODY,
+        context={"number": case.number, "item": service.name if service is not None else case.number},
+        link=reverse("supervision:evaluate", args=[case.number]),
+        department=case.department,
+        channels=INVITED_CHANNELS,
+    )
 
 
 def _send_text_after_commit(*, phone: str, message: str) -> bool:
