@@ -82,11 +82,11 @@ openapi: install ## regenerate the committed OpenAPI schema
 	DJANGO_SETTINGS_MODULE=yiwang.settings.test $(PY) manage.py export_openapi docs/openapi.json
 
 test-sqlite: install ## the suite on SQLite (browser tests included)
-	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider
+	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider --durations=15
 
 test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in the SQLite pass
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
-		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m 'not e2e'; \
+		DATABASE_URL=$(PG_URL) $(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider --durations=15 -m 'not e2e'; \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "PostgreSQL at $(PG_URL) is unreachable: failing (CI=true)"; exit 1; \
 	else \
