@@ -13,7 +13,11 @@ from django.utils import timezone
 from yiwang.catalog.models import Implementation
 from yiwang.core.errors import NotFound
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
-from yiwang.identity.selectors import assignment_covering_region, assignment_with_permission
+from yiwang.identity.selectors import (
+    assignment_covering_region,
+    assignment_with_permission,
+    department_ids_with_permission,
+)
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import region_scope_codes, region_subtree_codes
 
@@ -70,6 +74,19 @@ def list_halls_near(*, region: Region, implementation: Implementation | None = N
             hall.region_id,
             hall.name,
         ),
+    )
+
+
+def list_items_handled(*, region: Region) -> list[Implementation]:
+    """The items the halls near ``region`` handle at an active window, by name: the halls page's picker."""
+    near = [hall.pk for hall in list_halls_near(region=region)]
+    return list(
+        Implementation.objects.filter(
+            is_active=True, hall_windows__is_active=True, hall_windows__hall_id__in=near
+        )
+        .distinct()
+        .order_by("name", "code")
+        .only("code", "name")
     )
 
 
@@ -293,6 +310,21 @@ def serving_assignment(*, actor, window: Window):
 
 def may_serve(*, actor, window: Window) -> bool:
     return serving_assignment(actor=actor, window=window) is not None
+
+
+def list_windows_served_by(*, actor) -> list[Window]:
+    """The windows where ``actor`` may call numbers (their departments' windows and the general ones),
+    each checked by ``may_serve``: the links a window clerk follows to their queue."""
+    departments = department_ids_with_permission(actor, SERVE_PERMISSION)
+    if not departments:
+        return []
+    candidates = (
+        Window.objects.filter(is_active=True, hall__is_active=True)
+        .filter(Q(department_id__in=departments) | Q(department__isnull=True))
+        .select_related("hall", "hall__region")
+        .order_by("hall__name", "number")
+    )
+    return [window for window in candidates if may_serve(actor=actor, window=window)]
 
 
 def list_queue(*, window: Window, day: dt.date | None = None) -> dict[str, list[QueueTicket]]:

@@ -103,7 +103,16 @@ def hall_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "halls/list.html",
-        {"region": region, "halls": halls, "implementation": implementation, "item_code": item_code},
+        {
+            "region": region,
+            "halls": halls,
+            "implementation": implementation,
+            "item_code": item_code,
+            "items": selectors.list_items_handled(region=region) if region is not None else [],
+            "my_windows": selectors.list_windows_served_by(actor=request.user)
+            if getattr(request.user, "is_staff_member", False)
+            else [],
+        },
     )
 
 

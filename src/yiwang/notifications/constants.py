@@ -76,7 +76,6 @@ class MessageTopic(models.TextChoices):
     CASE_APPROVED = "case.approved", _("准予许可")
     CASE_REFUSED = "case.refused", _("不予许可")
     CASE_RESULT_DELIVERED = "case.result_delivered", _("办理结果已送达")
-    CASE_PAYMENT_DUE = "case.payment_due", _("待缴费")
     CASE_ESCALATED = "case.escalated", _("办件督办")
     LICENSE_ISSUED = "license.issued", _("电子证照已签发")
     LICENSE_REVOKED = "license.revoked", _("电子证照已吊销")
@@ -87,3 +86,9 @@ class MessageTopic(models.TextChoices):
     FEEDBACK_ANSWERED = "feedback.answered", _("投诉建议已答复")
     EVALUATION_INVITED = "evaluation.invited", _("邀请评价")
     APPOINTMENT_REMINDER = "appointment.reminder", _("预约提醒")
+
+
+# Topics only staff receive (a card, a rectification due, an escalation): not offered to citizens.
+STAFF_MESSAGE_TOPICS = frozenset(
+    {MessageTopic.CASE_ESCALATED, MessageTopic.CARD_ISSUED, MessageTopic.RECTIFICATION_DUE}
+)

@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.notifications.constants import MessageTopic
+from yiwang.notifications.constants import STAFF_MESSAGE_TOPICS, MessageTopic
 
 
 class MessageSettingsForm(forms.Form):
@@ -22,3 +22,11 @@ class MessageSettingsForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     language = forms.ChoiceField(label=_("短信和邮件的语言"), choices=settings.LANGUAGES)
+
+    def __init__(self, *args, staff: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not staff:  # a citizen is never sent a staff topic: don't offer to mute one
+            field = self.fields["muted_topics"]
+            field.choices = [  # type: ignore[attr-defined]
+                (value, label) for value, label in MessageTopic.choices if value not in STAFF_MESSAGE_TOPICS
+            ]

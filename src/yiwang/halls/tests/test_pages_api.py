@@ -42,6 +42,13 @@ def test_public_pages(client, world):
     assert client.get("/halls/999999").status_code == 404
 
 
+def test_the_halls_filter_is_a_picker_of_item_names_not_a_code_box(client, world):
+    page = client.get("/halls/").content.decode()
+    assert '<select id="hall-item" name="item">' in page
+    assert f'<option value="{world.implementation.code}">{world.implementation.name}</option>' in page
+    assert 'type="text" name="item"' not in page
+
+
 def test_booking_flow_through_the_pages(client, world, citizen):
     client.force_login(citizen)
     code = world.implementation.code
@@ -159,9 +166,12 @@ def test_the_clerk_queue_page(client, world, citizen):
     ).user
     login_with_second_factor(client, clerk)
     assert client.get(f"/halls/windows/{world.window.pk}/queue").status_code == 200
+    queue_link = f'href="/halls/windows/{world.window.pk}/queue"'
+    assert queue_link in client.get("/halls/").content.decode()  # the clerk finds their window's queue
     outsider = StaffAssignmentFactory(role=StaffRole.WINDOW_CLERK).user  # another department
     other_client = client.__class__()
     login_with_second_factor(other_client, outsider)
+    assert queue_link not in other_client.get("/halls/").content.decode()
     assert other_client.get(f"/halls/windows/{world.window.pk}/queue").status_code == 403
     assert other_client.post(f"/halls/windows/{world.window.pk}/call").status_code == 403
     if booking.date == timezone.localdate():

@@ -159,6 +159,14 @@ def test_settings_save_the_persons_choices_and_muted_topics_skip_sms(client, peo
     assert refused.status_code == 200 and "邮件" in refused.content.decode()
 
 
+def test_a_citizens_settings_offer_only_the_topics_a_citizen_is_sent(client, people):
+    owner, _other = people
+    client.force_login(owner)
+    page = client.get("/me/messages/settings").content.decode()
+    assert MessageTopic.CASE_SUPPLEMENT_REQUESTED.value in page
+    assert MessageTopic.CARD_ISSUED.value not in page and MessageTopic.RECTIFICATION_DUE.value not in page
+
+
 def test_my_space_links_to_the_messages_with_the_unread_count(client, people):
     owner, _other = people
     _message(owner)

@@ -102,7 +102,11 @@ def _initial(user: Any) -> dict[str, Any]:
 
 @login_required
 def message_settings(request: HttpRequest) -> HttpResponse:
-    form = MessageSettingsForm(request.POST or None, initial=_initial(request.user))
+    form = MessageSettingsForm(
+        request.POST or None,
+        initial=_initial(request.user),
+        staff=bool(getattr(request.user, "is_staff_member", False)),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.set_preferences(user=request.user, **form.cleaned_data)
