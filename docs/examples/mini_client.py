@@ -242,7 +242,13 @@ def run(client: MiniClient, browser: httpx.Client, *, username: str, password: s
     code = client.approve(browser, login)
     client.exchange_code(code, login)
     results = client.search(query)
-    guide = client.guide(results["results"][0]["code"]) if results["results"] else None
+    guide = None
+    if results["results"]:
+        try:
+            guide = client.guide(results["results"][0]["code"])
+        except ApiError as error:  # withdrawn since the index was built: the app shows the list only
+            if error.status != 404:
+                raise
     summary = {
         "scope": client.tokens.scope if client.tokens else "",
         "search": [hit["name"] for hit in results["results"]],

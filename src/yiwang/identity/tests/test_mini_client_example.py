@@ -89,6 +89,7 @@ def test_the_example_logs_in_with_pkce_and_reads_the_persons_data(example, mini_
     with httpx.Client(transport=transport) as http, httpx.Client(transport=transport) as browser:
         client = example.MiniClient(base_url=settings.SITE_URL, http=http)
         # when the example runs its whole flow
+        # (the search index is shared across tests: a hit may be another test's item, gone from this database)
         summary = example.run(client, browser, username=person.username, password=PASSWORD, query="身份证")
         # then it got the person's own data with the scopes it asked for, and refreshed its token
         assert set(summary["scope"].split()) == set(example.SCOPES.split())
