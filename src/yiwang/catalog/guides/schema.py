@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -296,11 +296,17 @@ def guide_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
     yield from _question_problems(guide)
 
 
-def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
-    material_keys = {material.key for material in guide.materials}
-    fee_names = {fee.name for fee in guide.fees}
+def _walk_questions(
+    questions: Any,
+    material_keys: set[str],
+    *,
+    materials_of: str,
+    option_problems: Callable[[str, Any], Iterator[tuple[str, str]]],
+) -> Iterator[tuple[str, str]]:
+    """What a guide's and a bundle's questions share: a question shown only after an earlier option, no
+    duplicate option codes, options naming only known material keys; ``option_problems`` adds the rest."""
     earlier: set[str] = set()
-    for index, question in enumerate(guide.questions):
+    for index, question in enumerate(questions):
         where = f"questions[{index}]"
         if question.shown_when and question.shown_when not in earlier:
             yield f"{where}.shown_when", f"{question.shown_when} 不是此前某个问题的选项"
@@ -310,13 +316,25 @@ def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
             for section in ("adds_materials", "removes_materials"):
                 for key in getattr(option, section):
                     if key not in material_keys:
-                        yield f"{place}.{section}", f"材料标识 {key} 不在本指南的申请材料中"
-            for name in option.adds_fees:
-                if name not in fee_names:
-                    yield f"{place}.adds_fees", f"收费项目“{name}”不在本指南的收费中"
-            if option.skips_implementations:
-                yield f"{place}.skips_implementations", "只有一件事的情形问题可以免办包含事项"
+                        yield f"{place}.{section}", f"材料标识 {key} 不在{materials_of}的申请材料中"
+            yield from option_problems(place, option)
             earlier.add(f"{question.code}.{option.code}")
+
+
+def _question_problems(guide: GuideSpec) -> Iterator[tuple[str, str]]:
+    fee_names = {fee.name for fee in guide.fees}
+
+    def option_problems(place: str, option: Any) -> Iterator[tuple[str, str]]:
+        for name in option.adds_fees:
+            if name not in fee_names:
+                yield f"{place}.adds_fees", f"收费项目“{name}”不在本指南的收费中"
+        if option.skips_implementations:
+            yield f"{place}.skips_implementations", "只有一件事的情形问题可以免办包含事项"
+
+    material_keys = {material.key for material in guide.materials}
+    yield from _walk_questions(
+        guide.questions, material_keys, materials_of="本指南", option_problems=option_problems
+    )
 
 
 def _duplicates(section: str, values: list[str]) -> Iterator[tuple[str, str]]:
@@ -363,21 +381,14 @@ def bundle_question_problems(
 ) -> Iterator[tuple[str, str]]:
     """A bundle's questions name only its members' material keys and member implementations."""
     yield from _duplicates("questions", [question.code for question in bundle.questions])
-    earlier: set[str] = set()
-    for index, question in enumerate(bundle.questions):
-        where = f"questions[{index}]"
-        if question.shown_when and question.shown_when not in earlier:
-            yield f"{where}.shown_when", f"{question.shown_when} 不是此前某个问题的选项"
-        yield from _duplicates(f"{where}.options", [option.code for option in question.options])
-        for position, option in enumerate(question.options):
-            place = f"{where}.options[{position}]"
-            for section in ("adds_materials", "removes_materials"):
-                for key in getattr(option, section):
-                    if key not in material_keys:
-                        yield f"{place}.{section}", f"材料标识 {key} 不在本一件事包含事项的申请材料中"
-            for code in option.skips_implementations:
-                if code not in implementations:
-                    yield f"{place}.skips_implementations", f"实施编码 {code} 不是本一件事的包含事项"
-            if option.adds_fees or option.waives_fees or option.promised_limit_days is not None:
-                yield place, "一件事的情形选项只能免办事项、增减材料（收费和时限按包含事项的指南）"
-            earlier.add(f"{question.code}.{option.code}")
+
+    def option_problems(place: str, option: Any) -> Iterator[tuple[str, str]]:
+        for code in option.skips_implementations:
+            if code not in implementations:
+                yield f"{place}.skips_implementations", f"实施编码 {code} 不是本一件事的包含事项"
+        if option.adds_fees or option.waives_fees or option.promised_limit_days is not None:
+            yield place, "一件事的情形选项只能免办事项、增减材料（收费和时限按包含事项的指南）"
+
+    yield from _walk_questions(
+        bundle.questions, material_keys, materials_of="本一件事包含事项", option_problems=option_problems
+    )
