@@ -9,6 +9,10 @@ exactly who will run (ADR 0002). Two ways to announce, chosen by the announcer p
 - ``announce_now``: subscribers run at once, inside the announcer's transaction, so whatever they write
   (an outbox row telling a departmental system) commits or rolls back with the change itself (ADR 0007).
   They must be quick, write only rows (no network) and raise only to refuse the change.
+
+A subscriber of an ``announce`` topic may ask to run inside the transaction too (``subscribe(...,
+in_transaction=True)``): search writes its change log row so that it commits with the catalog edit
+(ADR 0013), while the topic's other subscribers still run after commit.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 Subscriber = Callable[..., None]
 _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
+_in_transaction: dict[str, list[Subscriber]] = defaultdict(list)
 
 CATALOG_CHANGED = "catalog.changed"
 # Announced with announce_now: a base register record changed (registers.services), payload
@@ -54,18 +59,26 @@ class ChangeKind(models.TextChoices):
     LICENSE_REVOKED = "license_revoked", _("证照吊销")
 
 
-def subscribe(topic: str, subscriber: Subscriber) -> None:
-    if subscriber not in _subscribers[topic]:
-        _subscribers[topic].append(subscriber)
+def subscribe(topic: str, subscriber: Subscriber, *, in_transaction: bool = False) -> None:
+    """Run ``subscriber`` on every notice of ``topic``; ``in_transaction``: at once, even for ``announce``."""
+    registry = _in_transaction if in_transaction else _subscribers
+    if subscriber not in registry[topic]:
+        registry[topic].append(subscriber)
 
 
 def subscribers(topic: str) -> list[Subscriber]:
-    return list(_subscribers[topic])
+    """Who runs on a notice of ``topic``, in order: those inside the transaction first."""
+    return [*_in_transaction[topic], *_subscribers[topic]]
 
 
 def announce(topic: str, **payload) -> None:
-    """Call every subscriber of ``topic`` with ``payload`` once the current transaction commits."""
-    for subscriber in subscribers(topic):
+    """Call every subscriber of ``topic`` with ``payload`` once the current transaction commits.
+
+    Subscribers that asked for ``in_transaction`` run at once (their rows commit with the change).
+    """
+    for subscriber in list(_in_transaction[topic]):
+        subscriber(**payload)
+    for subscriber in list(_subscribers[topic]):
         transaction.on_commit(lambda subscriber=subscriber: subscriber(**payload))
 
 

@@ -10,6 +10,9 @@ class SearchConfig(AppConfig):
         from yiwang.core.changes import CATALOG_CHANGED, subscribe
 
         from .backends import base as _backends  # noqa: F401  (defines the registry the start-up check reads)
+        from .services.follow import record_catalog_change
         from .tasks import on_catalog_changed
 
+        # The change log entry commits with the edit (ADR 0013); this node applies it after the commit.
+        subscribe(CATALOG_CHANGED, record_catalog_change, in_transaction=True)
         subscribe(CATALOG_CHANGED, on_catalog_changed)

@@ -39,3 +39,12 @@ class ResultKind(models.TextChoices):
 # followed to a result, is listed as never clicked (无人点击).
 UNCLICKED_MIN_SEARCHES = 5
 UNCLICKED_DAYS = 30
+
+
+class IndexChangeKind(models.TextChoices):
+    """What a row of the search change log asks every node's index to do (ADR 0013)."""
+
+    CATALOG = "catalog", _("目录变更")  # re-read these implementations and bundles (upsert or remove)
+    POPULARITY = "popularity", _("浏览量")  # their view counts changed (batched per process)
+    SYNONYMS = "synonyms", _("同义词")  # learned synonyms changed: reload them, suggest the phrases
+    REBUILD = "rebuild", _("重建索引")  # too many rows for one change: every node rebuilds

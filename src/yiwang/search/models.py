@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.catalog.models import Implementation
 
-from .constants import MissKind, Resolution
+from .constants import IndexChangeKind, MissKind, Resolution
 
 
 class SearchMiss(models.Model):
@@ -117,3 +117,25 @@ class LearnedKeyword(models.Model):
 
     def __str__(self) -> str:
         return self.keyword
+
+
+class SearchChange(models.Model):
+    """One entry of the durable, ordered change log every node's index follows (ADR 0013).
+
+    Written in the transaction of the change it describes; each node remembers in its index directory
+    which entries it applied and applies the newer ones. An entry names what changed, never its content:
+    applying it re-reads the database, so applying twice or out of order gives the same index.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(_("类型"), max_length=16, choices=IndexChangeKind.choices)
+    payload = models.JSONField(_("内容"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("索引变更记录")
+        verbose_name_plural = _("索引变更记录")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.kind}"

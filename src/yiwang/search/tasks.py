@@ -5,11 +5,10 @@ from __future__ import annotations
 from django_tasks import task
 
 from . import services
+from .services import follow
+from .services.follow import MAX_ROWS_PER_REINDEX, catalog_arguments
 
-# A change notice naming more rows than this rebuilds the whole index instead (bulk imports).
-MAX_ROWS_PER_REINDEX = 20_000
-_ID_KEYS = ("implementation_ids", "item_ids", "bundle_ids")
-_CODE_KEYS = ("implementation_codes", "item_codes", "bundle_codes")
+__all__ = ["MAX_ROWS_PER_REINDEX", "on_catalog_changed", "rebuild_index", "reindex_catalog"]
 
 
 @task()
@@ -42,13 +41,16 @@ def rebuild_index() -> dict:
 
 
 def on_catalog_changed(**payload) -> None:
-    """Subscriber of CATALOG_CHANGED (after commit): queue a re-index of just what changed."""
-    arguments: dict[str, list] = {}
-    for key in _ID_KEYS:
-        arguments[key] = sorted({int(value) for value in payload.get(key) or ()})
-    for key in _CODE_KEYS:
-        arguments[key] = sorted({str(value) for value in payload.get(key) or ()})
-    arguments = {key: values for key, values in arguments.items() if values}
+    """Subscriber of CATALOG_CHANGED (after commit): this node applies the change log at once.
+
+    The entry itself was written in the edit's transaction (``follow.record_catalog_change``); every other
+    node applies it from its follower (ADR 0013). A node whose index was never built with the log (no
+    position yet) re-indexes just what the notice names, as before the log.
+    """
+    if follow.node_log_position() is not None:
+        follow.follow_now()
+        return
+    arguments = catalog_arguments(payload)
     if sum(len(values) for values in arguments.values()) > MAX_ROWS_PER_REINDEX:
         rebuild_index.enqueue()
     elif arguments:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,8 +148,26 @@ class SearchBackend(ABC):
         *,
         documents: Iterable[SearchDocument],
         suggestions: Callable[[], Iterable[Suggestion]],
+        log_position: dict | None = None,
     ) -> IndexStats:
-        """Replace the whole index; readers switch to it atomically when it is complete."""
+        """Replace the whole index; readers switch to it atomically when it is complete.
+
+        ``log_position``: how far into the change log (ADR 0013) the documents reach, kept with them.
+        """
+
+    # Following the change log (ADR 0013): one writer per node, the position kept with the index --------
+
+    def writing(self, *, blocking: bool = True) -> AbstractContextManager[bool]:
+        """Hold this node's single-writer lock (re-entrant); yields False if not blocking and taken."""
+        return _no_lock()
+
+    def log_position(self) -> dict | None:
+        """How far into the change log the index this node reads reaches (None: unknown)."""
+        return None
+
+    def record_log_position(self, position: dict) -> None:
+        """Remember, with the index, that it now reaches ``position`` (call while ``writing()``)."""
+        raise NotImplementedError(f"{type(self).__name__} does not follow the change log")
 
     @abstractmethod
     def index(self, *, documents: Sequence[SearchDocument], suggestions: Sequence[Suggestion] = ()) -> None:
@@ -165,6 +184,11 @@ class SearchBackend(ABC):
     @abstractmethod
     def suggest(self, *, prefix: str, limit: int) -> list[str]:
         """Suggestions whose text, full pinyin or pinyin initials start with ``prefix``."""
+
+
+@contextmanager
+def _no_lock() -> Iterator[bool]:
+    yield True
 
 
 # Search engines by id (``SEARCH_BACKEND``): a duplicate id is refused, an unknown id fails the start-up

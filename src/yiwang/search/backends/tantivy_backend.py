@@ -182,7 +182,11 @@ class TantivyBackend(SearchBackend):
     # Writing -----------------------------------------------------------------------------------------
 
     def rebuild(
-        self, *, documents: Iterable[SearchDocument], suggestions: Callable[[], Iterable[Suggestion]]
+        self,
+        *,
+        documents: Iterable[SearchDocument],
+        suggestions: Callable[[], Iterable[Suggestion]],
+        log_position: dict | None = None,
     ) -> IndexStats:
         started = time.perf_counter()
         with self.store.writer_lock():
@@ -191,6 +195,8 @@ class TantivyBackend(SearchBackend):
             suggestion_count = self._write_all(
                 generation / SUGGESTIONS_DIR, suggestion_schema(), map(suggestion_to_tantivy, suggestions())
             )
+            if log_position is not None:  # published with its documents: never one without the other
+                self.store.write_log_position(generation, log_position)
             self.store.publish(generation)
         size = sum(path.stat().st_size for path in generation.rglob("*") if path.is_file())
         return IndexStats(
@@ -211,6 +217,16 @@ class TantivyBackend(SearchBackend):
         writer.commit()
         writer.wait_merging_threads()
         return count
+
+    def writing(self, *, blocking: bool = True):
+        return self.store.writer_lock(blocking=blocking)
+
+    def log_position(self) -> dict | None:
+        return self.store.read_log_position(self.store.current())
+
+    def record_log_position(self, position: dict) -> None:
+        with self.store.writer_lock():
+            self.store.write_log_position(self._current_for_writing(), position)
 
     def index(self, *, documents: Sequence[SearchDocument], suggestions: Sequence[Suggestion] = ()) -> None:
         self._update(remove=[document.key for document in documents], add=documents, suggestions=suggestions)

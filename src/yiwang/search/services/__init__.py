@@ -43,17 +43,28 @@ class ReindexSummary:
 
 
 def rebuild_search_index(*, progress: bool = False) -> IndexStats:
-    """Rebuild the whole index from the database into a new generation, then switch every reader to it."""
-    write_learned_synonyms()  # the official terms and everyday words suggested include the learned ones
-    total = active_implementations().count()
-    regions = RegionDirectory(preload_all=total > PRELOAD_REGIONS_ABOVE)
-    tally = SuggestionTally()
-    documents = chain(implementation_documents(regions=regions), bundle_documents(regions=regions))
-    if progress:
-        from tqdm import tqdm
+    """Rebuild the whole index from the database into a new generation, then switch every reader to it.
 
-        documents = tqdm(documents, total=total, unit="doc", desc="索引", mininterval=1.0)
-    return get_backend().rebuild(documents=tally.count(documents), suggestions=tally.suggestions)
+    The change log's position is read first and published with the documents: every entry after it is
+    applied later (again, if the documents already show it: applying is idempotent).
+    """
+    from .follow import current_log_position
+
+    backend = get_backend()
+    with backend.writing():
+        position = current_log_position()
+        write_learned_synonyms()  # the official terms and everyday words suggested include the learned ones
+        total = active_implementations().count()
+        regions = RegionDirectory(preload_all=total > PRELOAD_REGIONS_ABOVE)
+        tally = SuggestionTally()
+        documents = chain(implementation_documents(regions=regions), bundle_documents(regions=regions))
+        if progress:
+            from tqdm import tqdm
+
+            documents = tqdm(documents, total=total, unit="doc", desc="索引", mininterval=1.0)
+        return backend.rebuild(
+            documents=tally.count(documents), suggestions=tally.suggestions, log_position=position.as_dict()
+        )
 
 
 def _as_list(values: Iterable | None) -> list:

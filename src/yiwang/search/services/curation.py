@@ -4,9 +4,10 @@ Who is a curator is identity's answer (the ``search.curate`` permission of a sta
 department and region). Search sits below identity, so it asks through the ``search-curators`` plugin that
 identity registers (the same shape as identity asking the registers, docs/ARCHITECTURE.md).
 
-The change reaches the index without a rebuild: a synonym is mirrored to the node's learned-synonyms file
-that query analysis watches (and offered as a suggestion); a keyword re-indexes only its implementation
-(and the bundles holding it).
+The change reaches every node's index without a rebuild, through the search change log (ADR 0013): the
+curation writes a log entry in its transaction; applying it mirrors the synonyms to the node's
+learned-synonyms file that query analysis watches (and offers the phrase as a suggestion), or re-indexes
+only the keyword's implementation (and the bundles holding it).
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from yiwang.regions.selectors import region_covers, region_prefix
 from ..analysis import analyze_query, normalize_text, written_synonyms
 from ..backends import get_backend
 from ..backends.base import SearchRequest, Suggestion
-from ..constants import AuditAction, MissKind, Resolution
+from ..constants import AuditAction, IndexChangeKind, MissKind, Resolution
 from ..learned import write_learned_synonyms
 from ..models import LearnedKeyword, LearnedSynonym, SearchMiss, SearchQueryDay
 from .clicks import unclicked_rows
+from .follow import after_commit_follow, record_change
 
 logger = logging.getLogger(__name__)
 MAX_OFFICIAL_LENGTH: int = LearnedSynonym._meta.get_field("official").max_length or 60
@@ -197,7 +199,7 @@ def checked_official(official: str) -> str:
 
 
 def _publish_synonym(phrase: str) -> None:
-    """After commit: this node's analysis uses the synonym now, and suggests the phrase while typing."""
+    """After commit, on a node not yet following the log: use the synonym now, suggest the phrase."""
     write_learned_synonyms()
     try:
         get_backend().index(documents=[], suggestions=[Suggestion(text=phrase, is_catalog_name=False)])
@@ -223,7 +225,8 @@ def _add_synonym(*, actor, miss: SearchMiss, role: CuratingRole, official: str) 
         "created": created,
     }
     _record(action=AuditAction.SYNONYM_ADDED, actor=actor, role=role, target=synonym, details=details)
-    transaction.on_commit(lambda: _publish_synonym(phrase))
+    record_change(kind=IndexChangeKind.SYNONYMS, payload={"phrases": [phrase]})
+    after_commit_follow(fallback=lambda: _publish_synonym(phrase))
     return CuratedMiss(miss=miss, synonym=synonym)
 
 
@@ -244,7 +247,7 @@ def add_synonym_for_unclicked(*, actor, query_id: int, official: str) -> Curated
 
 
 def _reindex_implementation(implementation_id: int) -> None:
-    """After commit: re-index this implementation (and its bundles) on this node; queued if that fails."""
+    """After commit, on a node not yet following the log: re-index this implementation (and its bundles)."""
     from . import reindex_catalog_entries
 
     try:
@@ -286,7 +289,8 @@ def _add_keyword(
         department=implementation.department,
         details=details,
     )
-    transaction.on_commit(lambda: _reindex_implementation(implementation.pk))
+    record_change(kind=IndexChangeKind.CATALOG, payload={"implementation_ids": [implementation.pk]})
+    after_commit_follow(fallback=lambda: _reindex_implementation(implementation.pk))
     return CuratedMiss(miss=miss, keyword=keyword)
 
 
