@@ -17,7 +17,7 @@ export YIWANG_SITE_URL ?= http://$(HOST):$(PORT)
 export YIWANG_WEBHOOK_ALLOW_LOOPBACK ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench durability clean
+.PHONY: help install system-deps bench-deps run demo serve worker test test-fast test-sqlite test-pg test-e2e lint openapi bench bench-quick durability clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -104,13 +104,27 @@ test-fast: install ## the quick tests only (no slow, no browser), SQLite
 test-e2e: install system-deps ## the browser tests only
 	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m e2e
 
-bench-deps: ## install what the benchmarks need (wrk, the HTTP load generator)
-	@if command -v wrk >/dev/null; then echo "wrk present"; \
-	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
-	else echo "run as root, or: sudo apt-get install -y wrk"; exit 1; fi
+# The benchmarks need wrk (Debian package wrk, the HTTP load generator) and nothing else outside the virtualenv:
+# the profilers are not needed to run them, memory is read from /proc.
+WRK ?= wrk
+bench-deps: ## install what the benchmarks need: wrk (apt-get as root, or sudo without a password)
+	@if command -v $(WRK) >/dev/null; then echo "wrk present: $$(command -v $(WRK))"; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo "installing wrk (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null && command -v wrk >/dev/null; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then \
+		echo "installing wrk (sudo apt-get)"; \
+		sudo -n apt-get update -qq && sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null && command -v wrk >/dev/null; \
+	else \
+		echo "the benchmarks need wrk, the HTTP load generator: run 'make bench-deps' as root, or: sudo apt-get install -y wrk"; \
+		exit 1; \
+	fi
 
-bench: install bench-deps ## benchmarks: prints figures and compares them with the issue targets
+bench: install bench-deps ## benchmarks: calibration, every figure beside its target and the bare endpoint (long: 1M catalog)
 	$(PY) bench/run.py
+
+bench-quick: install bench-deps ## the quick CI benchmark (~40 s): fails if an endpoint's speed relative to the bare one halves
+	$(PY) bench/quick.py
 
 durability: install ## kill -9 the web server and workers under submissions; fails on a lost or duplicated case
 	$(PY) bench/durability.py

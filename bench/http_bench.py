@@ -2,10 +2,14 @@
 
 Each endpoint is loaded with wrk from the same machine (loopback only, bounded in time). The bare
 endpoint (/api/v1/health) is measured in the same run so the ratio says what our code costs.
+``running_server`` yields the base URL (a ``str`` that also carries the granian parent's ``pid``);
+``worker_pids`` finds its workers; ``wrk`` loads GETs or POSTs (``bodies``) in rotation.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import re
 import socket
@@ -19,16 +23,78 @@ from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT / "bench") not in sys.path:  # bench/memory.py, when run from elsewhere
+    sys.path.insert(0, str(ROOT / "bench"))
 VENV_BIN = ROOT / ".venv" / "bin"
 
 _WRK_LUA = """
-local paths = {%s}
+local requests = {%s}
+local json_headers = {["Content-Type"] = "application/json"}
 local i = 0
 request = function()
   i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
+  local r = requests[(i %% #requests) + 1]
+  if r[3] then
+    return wrk.format(r[1], r[2], json_headers, r[3])
+  end
+  return wrk.format(r[1], r[2])
 end
 """
+
+
+class Server(str):
+    """The server's base URL; ``pid`` is the granian parent process (its workers are its children)."""
+
+    pid: int
+
+    def __new__(cls, base: str, pid: int) -> Server:
+        server = super().__new__(cls, base)
+        server.pid = pid
+        return server
+
+
+def worker_pids(parent_pid: int) -> list[int]:
+    """The granian workers: the parent's child processes (read from /proc; Linux)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone meanwhile
+            continue
+        # "pid (comm) state ppid ...": comm may hold spaces or parentheses, so split after the last ")"
+        if int(stat[stat.rindex(")") + 2 :].split()[1]) == parent_pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def workers_memory(parent_pid: int) -> list[dict] | None:
+    """bench/memory.py's ``worker_memory(pid)`` (USS/PSS/RSS MB) for each worker; None if not available."""
+    try:
+        memory = importlib.import_module("memory")
+        measure = memory.worker_memory
+    except (ImportError, AttributeError):
+        return None
+    rows = []
+    for pid in worker_pids(parent_pid):
+        try:
+            rows.append({"pid": pid, **measure(pid)})
+        except Exception as error:  # a figure missing must not lose the run's other figures
+            rows.append({"pid": pid, "error": f"{type(error).__name__}: {error}"})
+    return rows
+
+
+def _lua_string(text: str) -> str:
+    """A Lua string literal of ``text`` (UTF-8 bytes; anything but plain printable ASCII as \\ddd)."""
+    return (
+        '"'
+        + "".join(
+            chr(byte) if 32 <= byte < 127 and byte not in (34, 92) else f"\\{byte:03d}"
+            for byte in text.encode()
+        )
+        + '"'
+    )
 
 
 def free_port() -> int:
@@ -92,10 +158,10 @@ def running_server(
                     log.seek(0)
                     raise RuntimeError("server did not start: " + log.read().decode()[-2000:]) from None
                 time.sleep(0.3)
-        for path in (urllib.parse.quote(path, safe="/?=&") for path in warm_paths):  # warm every worker
+        for path in (urllib.parse.quote(path, safe="/?=&%+") for path in warm_paths):  # warm every worker
             for _ in range(workers * 4):
                 urllib.request.urlopen(base + path, timeout=30).read()
-        yield base
+        yield Server(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -114,52 +180,96 @@ def _parse_latency(text: str, label: str) -> float | None:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def wrk(*, base: str, paths: list[str], seconds: int = 10, connections: int = 16, threads: int = 2) -> dict:
-    """Run wrk against ``paths`` in rotation; return requests/s and latency percentiles (ms)."""
-    quoted = ", ".join('"' + path.replace('"', '\\"') + '"' for path in paths)
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_WRK_LUA % quoted)
-    result = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(threads),
-            "-c",
-            str(connections),
-            "-d",
-            f"{seconds}s",
-            "--latency",
-            "-s",
-            script.name,
-            base,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=seconds + 60,
-        check=True,
+def wrk(
+    *,
+    base: str,
+    paths: list[str],
+    seconds: float = 10,
+    connections: int = 16,
+    threads: int = 2,
+    bodies: list[str] | None = None,
+) -> dict:
+    """Run wrk against ``paths`` in rotation (POSTing ``bodies`` in rotation as JSON when given); return
+    requests/s, latency percentiles (ms), non-2xx/3xx responses and socket errors."""
+    if bodies:
+        count = max(len(paths), len(bodies))
+        requests = [("POST", paths[n % len(paths)], bodies[n % len(bodies)]) for n in range(count)]
+    else:
+        requests = [("GET", path, None) for path in paths]
+    table = ", ".join(
+        "{" + ", ".join(_lua_string(part) for part in request if part is not None) + "}"
+        for request in requests
     )
-    os.unlink(script.name)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_LUA % table)
+    try:
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t",
+                str(threads),
+                "-c",
+                str(connections),
+                "-d",
+                f"{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                base,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        )
+    finally:
+        os.unlink(script.name)
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "rps": rps,
         "p50_ms": _parse_latency(out, "50"),
         "p99_ms": _parse_latency(out, "99"),
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": sum(int(n) for n in socket_errors.groups()) if socket_errors else 0,
     }
 
 
+def verify_bodies(identifiers: list[str]) -> list[str]:
+    """JSON bodies of ``POST /api/v1/licenses/verify`` for these license identifiers."""
+    return [json.dumps({"identifier": identifier}) for identifier in identifiers]
+
+
+def verify_run(*, var_dir: Path, identifiers: list[str], seconds: float = 10) -> dict:
+    """``POST /api/v1/licenses/verify`` beside the bare endpoint of the same server (the licenses' own
+    bench database under ``var_dir``, e.g. the one bench/license_bench.py fills)."""
+    env = {"DATABASE_URL": f"sqlite:///{var_dir / 'yiwang.sqlite3'}"}
+    with running_server(var_dir=var_dir, extra_env=env, warm_paths=("/api/v1/licenses/keys",)) as base:
+        bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
+        verify = wrk(
+            base=base, paths=["/api/v1/licenses/verify"], bodies=verify_bodies(identifiers), seconds=seconds
+        )
+    return {"bare": bare, "verify": verify, "load_average": round(os.getloadavg()[0], 2)}
+
+
 def main(*, var_dir: Path, search_paths: list[str], guide_paths: list[str], seconds: int = 10) -> dict:
-    with running_server(var_dir=var_dir) as base:
+    """Bare, search and guide on one server; then each worker's memory (bench/memory.py) after the load."""
+    load_before = round(os.getloadavg()[0], 2)
+    with running_server(var_dir=var_dir, warm_paths=(search_paths[0], guide_paths[0])) as base:
         bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
         search = wrk(base=base, paths=search_paths, seconds=seconds)
         guide = wrk(base=base, paths=guide_paths, seconds=seconds)
+        memory = workers_memory(base.pid)
     return {
         "bare": bare,
         "search": search,
         "guide": guide,
         "search_to_bare_ratio": search["rps"] / bare["rps"] if bare["rps"] else 0.0,
+        "guide_to_bare_ratio": guide["rps"] / bare["rps"] if bare["rps"] else 0.0,
+        "workers_memory": memory,
+        "load_average": [load_before, round(os.getloadavg()[0], 2)],
     }
 
 
