@@ -16,15 +16,38 @@ def _database_is_postgres() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
-def pytest_collection_modifyitems(config, items):
-    # `pg` tests exercise PostgreSQL-only behaviour; on the SQLite pass they are deselected, not skipped.
-    if _database_is_postgres():
-        return
-    selected = [item for item in items if "pg" not in item.keywords]
-    deselected = [item for item in items if "pg" in item.keywords]
+# The fixtures through which a test reaches the test database.
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+)
+
+
+def touches_database(item) -> bool:
+    """Whether the test reads or writes a database: through pytest-django's fixtures or marker, or by
+    starting the platform in a subprocess on the pass's database (marker `own_database`)."""
+    return (
+        item.get_closest_marker("django_db") is not None
+        or item.get_closest_marker("own_database") is not None
+        or not _DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+    )
+
+
+def _deselect(config, items, unwanted) -> None:
+    deselected = [item for item in items if unwanted(item)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = selected
+        items[:] = [item for item in items if not unwanted(item)]
+
+
+def pytest_collection_modifyitems(config, items):
+    if _database_is_postgres():
+        # A test that touches no database gives the same answer on both passes: it runs once, in the
+        # SQLite pass (deselected here, not skipped).
+        _deselect(config, items, lambda item: not touches_database(item))
+    else:
+        # `pg` tests exercise PostgreSQL-only behaviour (or a capacity that matters in production):
+        # on the SQLite pass they are deselected, not skipped.
+        _deselect(config, items, lambda item: "pg" in item.keywords)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from authlib.oidc.core import CodeIDToken
 
 from .conftest import authorize, browser_login
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 REDIRECT = "http://127.0.0.1:9/{client}/callback"
 
 
