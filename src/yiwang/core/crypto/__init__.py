@@ -1,6 +1,7 @@
 """National cryptography (GB/T 39786): SM2 signatures, SM3 hashes, SM4 encryption, canonical JSON.
 
-SM2 runs on gmssl_pyx (C, constant-time nonce from the OS); SM3 and SM4 on ``cryptography`` (OpenSSL).
+SM2 runs on gmssl_pyx (C, constant-time nonce from the OS), its verification on the system's OpenSSL 3
+when there (same answers, ~1.8x faster: ``sm2_openssl``); SM3 and SM4 on ``cryptography`` (OpenSSL).
 The pure-Python ``gmssl`` package is never used: it draws its nonce from ``random``.
 """
 

@@ -1,4 +1,5 @@
 """SM2 signatures with SM3 (GB/T 32918) on gmssl_pyx, and the PEM/DER forms OpenSSL 3 reads.
+Verification runs on the system's OpenSSL 3 when it is there (``sm2_openssl``), else on gmssl_pyx.
 
 Public keys are 64 bytes (x || y). As PEM they are a SubjectPublicKeyInfo with algorithm
 id-ecPublicKey and the named curve SM2 (1.2.156.10197.1.301), which is what ``openssl pkey`` writes
@@ -13,6 +14,7 @@ from functools import lru_cache
 
 import gmssl_pyx
 
+from .sm2_openssl import verifier as _openssl_verifier
 from .sm3 import sm3_digest, sm3_hex
 
 SM2_USER_ID = b"1234567812345678"
@@ -69,10 +71,20 @@ def sign(*, private_key: bytes, public_key: bytes, message: bytes, user_id: byte
     return gmssl_pyx.sm2_sign_sm3_digest(private_key, digest)
 
 
+# OpenSSL 3's SM2 verification where libcrypto has it (~1.8x faster, same answers: sm2_openssl.py).
+_FAST_VERIFY = _openssl_verifier()
+
+
 def verify(*, public_key: bytes, message: bytes, signature: bytes, user_id: bytes = SM2_USER_ID) -> bool:
     """Whether ``signature`` is a valid SM2 signature of ``message`` under ``public_key``."""
     if len(public_key) != PUBLIC_KEY_SIZE or not signature:
         return False
+    if _FAST_VERIFY is not None:
+        return _FAST_VERIFY(bytes(public_key), bytes(message), bytes(signature), bytes(user_id))
+    return _gmssl_verify(public_key=public_key, message=message, signature=signature, user_id=user_id)
+
+
+def _gmssl_verify(*, public_key: bytes, message: bytes, signature: bytes, user_id: bytes) -> bool:
     try:
         return bool(gmssl_pyx.sm2_verify(public_key, message, signature, signer_id=user_id))
     except gmssl_pyx.GmsslInnerError:
