@@ -220,10 +220,11 @@ def wrk(
             capture_output=True,
             text=True,
             timeout=seconds + 60,
-            check=True,
         )
     finally:
         os.unlink(script.name)
+    if result.returncode:
+        raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -246,18 +247,21 @@ def verify_run(*, var_dir: Path, identifiers: list[str], seconds: float = 10) ->
     """``POST /api/v1/licenses/verify`` beside the bare endpoint of the same server (the licenses' own
     bench database under ``var_dir``, e.g. the one bench/license_bench.py fills)."""
     env = {"DATABASE_URL": f"sqlite:///{var_dir / 'yiwang.sqlite3'}"}
+    bodies = verify_bodies(identifiers)
     with running_server(var_dir=var_dir, extra_env=env, warm_paths=("/api/v1/licenses/keys",)) as base:
+        wrk(base=base, paths=["/api/v1/licenses/verify"], bodies=bodies, seconds=2)  # warm-up, not counted
         bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
-        verify = wrk(
-            base=base, paths=["/api/v1/licenses/verify"], bodies=verify_bodies(identifiers), seconds=seconds
-        )
+        verify = wrk(base=base, paths=["/api/v1/licenses/verify"], bodies=bodies, seconds=seconds)
     return {"bare": bare, "verify": verify, "load_average": round(os.getloadavg()[0], 2)}
 
 
 def main(*, var_dir: Path, search_paths: list[str], guide_paths: list[str], seconds: int = 10) -> dict:
-    """Bare, search and guide on one server; then each worker's memory (bench/memory.py) after the load."""
+    """Bare, search and guide on one server (after a 2 s warm-up of each, not counted: the first request
+    in a worker loads what later ones reuse); then each worker's memory (bench/memory.py) after the load."""
     load_before = round(os.getloadavg()[0], 2)
     with running_server(var_dir=var_dir, warm_paths=(search_paths[0], guide_paths[0])) as base:
+        for paths in (search_paths, guide_paths):
+            wrk(base=base, paths=paths, seconds=2)
         bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
         search = wrk(base=base, paths=search_paths, seconds=seconds)
         guide = wrk(base=base, paths=guide_paths, seconds=seconds)
