@@ -85,6 +85,30 @@ def workers_memory(parent_pid: int) -> list[dict] | None:
     return rows
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds (user + system) these processes have used so far; a process gone counts 0."""
+    ticks = 0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_with_cpu(*, base: Server, **arguments) -> dict:
+    """``wrk(...)`` plus the server workers' CPU milliseconds a request over the run: what a request
+    costs the server, which, unlike requests/s, hardly depends on what else the machine is doing."""
+    workers = worker_pids(base.pid)
+    before = cpu_seconds(workers)
+    row = wrk(base=base, **arguments)
+    spent = cpu_seconds(workers) - before
+    row["server_cpu_ms_per_request"] = round(spent * 1000 / row["requests"], 3) if row["requests"] else None
+    return row
+
+
 def _lua_string(text: str) -> str:
     """A Lua string literal of ``text`` (UTF-8 bytes; anything but plain printable ASCII as \\ddd)."""
     return (
@@ -227,10 +251,12 @@ def wrk(
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
     out = result.stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    requests_done = re.search(r"(\d+) requests in", out)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     return {
         "rps": rps,
+        "requests": int(requests_done.group(1)) if requests_done else 0,
         "p50_ms": _parse_latency(out, "50"),
         "p99_ms": _parse_latency(out, "99"),
         "non_2xx": int(errors.group(1)) if errors else 0,

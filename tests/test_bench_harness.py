@@ -142,26 +142,62 @@ def test_summary_puts_each_figure_beside_its_target_and_the_bare_endpoint(capsys
     assert "1 of 2 targets met" in out
 
 
-def _rows(*rps: float, failed: int = 0) -> list[dict]:
-    return [{"rps": value, "non_2xx": failed, "socket_errors": 0} for value in rps]
+def _rows(*runs: tuple[float, float], failed: int = 0) -> list[dict]:
+    """Rounds of (requests/s, server CPU ms a request)."""
+    return [
+        {"rps": rps, "server_cpu_ms_per_request": cpu, "non_2xx": failed, "socket_errors": 0}
+        for rps, cpu in runs
+    ]
 
 
-def test_quick_bench_judges_the_best_runs_ratio_against_its_floor():
+def test_quick_bench_judges_the_least_cpu_a_request_against_the_bare_endpoints():
     floors = {"search": 0.2, "guide": 0.1}
-    # a disturbed first round does not fail the run: the best of each is compared
+    # a round disturbed by other work (slower, a little more CPU) does not fail the run: the least CPU counts
     verdict = quick.judge(
-        {"bare": _rows(1000, 2000), "search": _rows(100, 500), "guide": _rows(300, 250)}, floors
+        {
+            "bare": _rows((1000, 0.8), (3000, 0.5)),
+            "search": _rows((100, 4.0), (900, 2.0)),
+            "guide": _rows((300, 4.0), (250, 5.0)),
+        },
+        floors,
     )
-    assert verdict["ratios"] == {"search": 0.25, "guide": 0.15}
+    assert verdict["cpu_ratios"] == {"search": 0.25, "guide": 0.125}
+    assert verdict["ratios"] == {"search": 0.3, "guide": 0.1}  # shown, not judged
     assert verdict["passed"]
-    # the guide at a fifth of its floor's speed fails
-    slow = quick.judge({"bare": _rows(2000), "search": _rows(500), "guide": _rows(19)}, floors)
+    # a guide that costs twice the CPU it did fails, however fast the machine is
+    slow = quick.judge(
+        {"bare": _rows((3000, 0.5)), "search": _rows((900, 2.0)), "guide": _rows((300, 8.0))}, floors
+    )
     assert not slow["passed"]
     # fast failed answers (404s) fail the run even when the ratios look good
     failing = quick.judge(
-        {"bare": _rows(2000), "search": _rows(1900, failed=5), "guide": _rows(1000)}, floors
+        {"bare": _rows((3000, 0.5)), "search": _rows((2900, 0.6), failed=5), "guide": _rows((1000, 1.0))},
+        floors,
     )
     assert not failing["passed"]
+
+
+def test_server_cpu_is_read_per_process_from_proc():
+    burner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\n"
+            "end = time.process_time() + 0.4\n"
+            "while time.process_time() < end: pass\n"
+            "print('burnt', flush=True)\n"
+            "time.sleep(30)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert burner.stdout.readline().strip() == "burnt"
+        assert 0.35 <= http_bench.cpu_seconds([burner.pid]) < 5
+    finally:
+        burner.kill()
+        burner.wait()
+    assert http_bench.cpu_seconds([burner.pid]) == 0  # a process gone counts nothing
 
 
 def test_calibration_times_the_real_sm3_per_cpu_second():
