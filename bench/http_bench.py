@@ -276,8 +276,8 @@ def verify_run(*, var_dir: Path, identifiers: list[str], seconds: float = 10) ->
     bodies = verify_bodies(identifiers)
     with running_server(var_dir=var_dir, extra_env=env, warm_paths=("/api/v1/licenses/keys",)) as base:
         wrk(base=base, paths=["/api/v1/licenses/verify"], bodies=bodies, seconds=2)  # warm-up, not counted
-        bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
-        verify = wrk(base=base, paths=["/api/v1/licenses/verify"], bodies=bodies, seconds=seconds)
+        bare = wrk_with_cpu(base=base, paths=["/api/v1/health"], seconds=seconds)
+        verify = wrk_with_cpu(base=base, paths=["/api/v1/licenses/verify"], bodies=bodies, seconds=seconds)
     return {"bare": bare, "verify": verify, "load_average": round(os.getloadavg()[0], 2)}
 
 
@@ -288,9 +288,9 @@ def main(*, var_dir: Path, search_paths: list[str], guide_paths: list[str], seco
     with running_server(var_dir=var_dir, warm_paths=(search_paths[0], guide_paths[0])) as base:
         for paths in (search_paths, guide_paths):
             wrk(base=base, paths=paths, seconds=2)
-        bare = wrk(base=base, paths=["/api/v1/health"], seconds=seconds)
-        search = wrk(base=base, paths=search_paths, seconds=seconds)
-        guide = wrk(base=base, paths=guide_paths, seconds=seconds)
+        bare = wrk_with_cpu(base=base, paths=["/api/v1/health"], seconds=seconds)
+        search = wrk_with_cpu(base=base, paths=search_paths, seconds=seconds)
+        guide = wrk_with_cpu(base=base, paths=guide_paths, seconds=seconds)
         memory = workers_memory(base.pid)
     return {
         "bare": bare,

@@ -59,7 +59,25 @@ def _not_measured(figure: str, target: str, why: str) -> None:
 
 
 def _bare(row: dict | None) -> str:
-    return f"{row['rps']:,.0f} req/s (p50 {row['p50_ms']:.1f} ms)" if row else ""
+    if not row:
+        return ""
+    cpu = row.get("server_cpu_ms_per_request")
+    return f"{row['rps']:,.0f} req/s (p50 {row['p50_ms']:.1f} ms" + (f"; CPU {cpu:.2f} ms)" if cpu else ")")
+
+
+def _http_row(name: str, row: dict, bare: dict | None = None) -> str:
+    """One endpoint's line: req/s, latency, failures, the server's CPU a request, and ÷ bare."""
+    cpu = row.get("server_cpu_ms_per_request")
+    text = (
+        f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms   p99 {row['p99_ms']:.2f} ms"
+        f"   non-2xx {row['non_2xx']}" + (f"   server CPU {cpu:.3f} ms a request" if cpu else "")
+    )
+    if bare and bare is not row and bare["rps"]:
+        text += f";  ÷ bare: req/s {row['rps'] / bare['rps']:.0%}"
+        bare_cpu = bare.get("server_cpu_ms_per_request")
+        if cpu and bare_cpu:
+            text += f", CPU {bare_cpu / cpu:.0%}"
+    return text
 
 
 def _stream(command: list[str], label: str):
@@ -191,12 +209,10 @@ def http(seconds: int) -> dict | None:
         ("search /api/v1/search", search),
         ("guide /api/v1/items/{code}", guide),
     ):
-        print(
-            f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
-            f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
-            + (f" / bare {row['rps'] / bare['rps']:.0%}" if row is not bare and bare["rps"] else "")
-        )
+        print(_http_row(name, row, bare))
     ratio = figures["search_to_bare_ratio"]
+    bare_cpu, search_cpu = bare.get("server_cpu_ms_per_request"), search.get("server_cpu_ms_per_request")
+    cpu_ratio = bare_cpu / search_cpu if bare_cpu and search_cpu else None
     ok = search["non_2xx"] == 0
     print(
         f"  search / bare throughput: {ratio:.0%} (goal ≥ {TARGET_RATIO:.0%}) "
@@ -204,7 +220,8 @@ def http(seconds: int) -> dict | None:
     )
     _summary(
         "search over HTTP / bare",
-        f"{ratio:.0%} ({search['rps']:,.0f} req/s, p99 {search['p99_ms']:.0f} ms)",
+        f"{ratio:.0%} ({search['rps']:,.0f} req/s, p99 {search['p99_ms']:.0f} ms"
+        + (f"; CPU: bare's ÷ search's {cpu_ratio:.0%})" if cpu_ratio else ")"),
         f"≥ {TARGET_RATIO:.0%}",
         ratio >= TARGET_RATIO and ok,
         _bare(bare),
@@ -374,10 +391,7 @@ def licenses(seconds: int) -> None:
         f"wrk 2 threads, 16 connections, {seconds} s each; load average {run['load_average']})"
     )
     for name, row in (("bare /api/v1/health", bare), ("POST /api/v1/licenses/verify", verify)):
-        print(
-            f"  {name:<30} {row['rps']:>9,.0f} req/s   p50 {row['p50_ms']:.2f} ms"
-            f"   p99 {row['p99_ms']:.2f} ms   non-2xx {row['non_2xx']}"
-        )
+        print(_http_row(name, row, bare))
     if ceiling:
         print(
             f"  {TARGET_VERIFY_SHARE:.0%} of {basis} {inprocess:,.0f}/s × {WORKERS} workers "
