@@ -32,7 +32,6 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 QUICK_DIR = Path(os.environ.get("YIWANG_BENCH_QUICK_DIR", ROOT / "var" / "bench-quick"))
-os.environ["YIWANG_BENCH_DIR"] = str(QUICK_DIR)  # catalog_generator writes here, never into var/bench
 sys.path.insert(0, str(BENCH))
 
 IMPLEMENTATIONS = 3_000  # 2 per county over 2,978 counties: 5,956
@@ -111,8 +110,10 @@ def _issue_licenses(count: int) -> None:
 
 def prepare() -> dict:
     """Build the quick catalog, index and licenses unless the ones there match this code; set Django up."""
+    os.environ["YIWANG_BENCH_DIR"] = str(QUICK_DIR)  # catalog_generator writes here, never into var/bench
     import catalog_generator
 
+    catalog_generator.BENCH_VAR_DIR = QUICK_DIR  # …also if it was imported before
     fingerprint = _fingerprint()
     marker = QUICK_DIR / "ready.json"
     ready = marker.exists() and json.loads(marker.read_text()).get("fingerprint") == fingerprint
