@@ -332,16 +332,26 @@ def guide(seconds: int) -> None:
     print("  guide in-process (bench/guide_bench.py):")
     for key, value in figures.items():
         print(f"    {key}: {value}")
-    cached = _get(figures, "cached_cpu_ms", "cached_ms", "cached_p50_ms", "cached_cpu_p50_ms")
-    uncached = _get(figures, "uncached_cpu_ms", "uncached_ms", "uncached_p50_ms", "uncached_cpu_p50_ms")
-    if cached is not None or uncached is not None:
+    rows = 0
+    for label, prefix in (("API", "api_"), ("page", "page_")):
+        cached = _get(figures, f"{prefix}cached_cpu_ms", *(("cached_cpu_ms",) if prefix == "api_" else ()))
+        uncached = _get(
+            figures, f"{prefix}uncached_cpu_ms", *(("uncached_cpu_ms",) if prefix == "api_" else ())
+        )
+        not_modified = _get(figures, f"{prefix}304_cpu_ms")
+        if cached is None and uncached is None:
+            continue
+        rows += 1
         _summary(
-            "guide in-process CPU a request (cached / not)",
-            f"{cached if cached is not None else '?'} / {uncached if uncached is not None else '?'} ms",
-            "(none stated; was ~9.5 ms)",
+            f"guide {label} in-process CPU a request: cached / not / 304",
+            " / ".join(
+                f"{value:.2f}" if value is not None else "?" for value in (cached, uncached, not_modified)
+            )
+            + " ms",
+            "(none stated; the API was ~9.5 ms)",
             None,
         )
-    else:
+    if not rows:
         _summary("guide in-process", "see the guide_bench section", "(none stated)", None)
 
 
