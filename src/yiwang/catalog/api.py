@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.translation import get_language
 from ninja import Router
+from ninja.responses import NinjaJSONEncoder
 
 from yiwang.core.schemas import ERROR_RESPONSES
 
@@ -108,7 +114,28 @@ def _guide(implementation: Implementation) -> dict:
     description="`code` 为实施编码，或事项编码（按 `region` 区划及其上级选择实施清单）。",
 )
 def get_guide(request, code: str, region: str | None = None):
-    return _guide(selectors.get_implementation_guide(code=code, region_code=region))
+    # The guide is the same for everyone until it is edited: its JSON is rendered once per version and
+    # language (ADR 0012), and a client holding the current version gets 304 without a body.
+    stamp = selectors.get_guide_stamp(code=code, region_code=region)
+    key = stamp.key(variant="api", language=get_language() or "")
+    etag = f'"{key}"'
+    # 304 (or 412 for a failed If-Match) when the client's validators say so, before anything is rendered.
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
+        body = selectors.cached_guide_rendering(key=key, render=lambda: _guide_json(request, stamp.code))
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    # Public: nothing in a guide is personal. no-cache: a cache must ask again, so no edit waits on it.
+    response["Cache-Control"] = "public, no-cache"
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])  # the language may come from a cookie
+    return response
+
+
+def _guide_json(request, code: str) -> bytes:
+    """The guide as the API root renders a GuideOut: ninja's encoder, Chinese unescaped (yiwang.api)."""
+    guide = _guide(selectors.get_implementation_guide(code=code))
+    data = GuideOut.model_validate(guide, context={"request": request}).model_dump()
+    return json.dumps(data, cls=NinjaJSONEncoder, ensure_ascii=False).encode()
 
 
 @router.post(

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from .consistency import ERROR, FACTS_PREFETCH, implementation_problems
 from .constants import GUIDE_ELEMENTS
+from .guide_cache import bump_guide_versions
 from .models import FAQ, Fee, Implementation, Material, ProcessStep
 
 _BATCH = 500
@@ -104,6 +105,7 @@ def update_completeness(*, implementation: Implementation) -> Implementation:
         implementation.save(
             update_fields=["completeness", "missing_elements", "consistency_problems", "updated_at"]
         )
+        bump_guide_versions(implementation_ids=[implementation.pk])  # the guide shows its completeness
     return implementation
 
 
@@ -140,4 +142,5 @@ def recompute_completeness(*, implementation_ids: Iterable[int] | None = None) -
     Implementation.objects.bulk_update(
         changed, ["completeness", "missing_elements", "consistency_problems"], batch_size=_BATCH
     )
+    bump_guide_versions(implementation_ids=[implementation.pk for implementation in changed])
     return len(changed)

@@ -167,6 +167,27 @@ class Implementation(TimeStampedModel):
         return (self.online_depth or 0) >= OnlineDepth.ONLINE_SUBMISSION
 
 
+class GuideVersion(models.Model):
+    """How many times an implementation's guide changed: part of the key of its cached renderings.
+
+    Bumped by the catalog's write services in the editing transaction (``guide_cache.bump_guide_versions``),
+    so every node's next request after the commit reads a new key (ADR 0012). A separate one-row-per-guide
+    table, not a column: adding a column would rewrite the implementations table on SQLite.
+    """
+
+    implementation = models.OneToOneField(
+        Implementation, on_delete=models.CASCADE, primary_key=True, related_name="guide_version"
+    )
+    version = models.PositiveBigIntegerField(_("指南版本"), default=0)
+
+    class Meta:
+        verbose_name = _("指南版本")
+        verbose_name_plural = _("指南版本")
+
+    def __str__(self) -> str:
+        return f"{self.implementation_id} v{self.version}"
+
+
 class Material(models.Model):
     """A material the applicant provides (申请材料), with every attribute the guide standard lists."""
 

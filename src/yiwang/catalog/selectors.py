@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
@@ -12,7 +14,9 @@ from yiwang.core.errors import NotFound
 from yiwang.regions.models import Department
 from yiwang.regions.selectors import ancestor_codes
 
+from . import guide_cache
 from .bundle_guides import BundleGuide, build_bundle_guide
+from .guide_cache import HEAD_RELATED, GuideStamp
 from .models import Bundle, BundleItem, Implementation, Material, ServiceItem, SituationQuestion, Topic
 from .situations import (  # re-exported: the situation wizard is part of the catalog's read surface
     Answers,
@@ -23,18 +27,24 @@ from .situations import (  # re-exported: the situation wizard is part of the ca
     evaluate_situation,
 )
 
+T = TypeVar("T")
+
 __all__ = [
     "Answers",
     "BundleGuide",
     "FeeNeed",
+    "GuideStamp",
     "MaterialNeed",
     "RemovedMaterial",
     "SituationResult",
     "TopicEntries",
+    "cached_guide_rendering",
     "count_department_implementations",
     "evaluate_bundle_situation",
     "evaluate_situation",
     "get_bundle_guide",
+    "get_guide_head",
+    "get_guide_stamp",
     "get_implementation_guide",
     "get_service_item",
     "get_topic",
@@ -47,6 +57,7 @@ __all__ = [
     "list_service_items",
     "list_topic_entries",
     "list_topics",
+    "load_guide",
     "region_has_implementations",
     "region_scope",
 ]
@@ -110,19 +121,45 @@ def _implementation_of_item(
     return of_item.order_by("code").first()
 
 
-def get_implementation_guide(*, code: str, region_code: str | None = None) -> Implementation:
-    """The implementation with its whole guide prefetched; an item code picks the region's implementation."""
-    active = Implementation.objects.filter(is_active=True).select_related(
-        "item", "item__parent", "region", "department", "department__region"
-    )
-    # Two indexed look-ups, not one OR across the join: that OR scans every implementation.
-    implementation = active.filter(code=code).first()
+def get_guide_head(*, code: str, region_code: str | None = None) -> Implementation:
+    """The implementation a guide request names, with its item, department and region (what the head of a
+    guide shows), not yet its parts (``load_guide``); an item code picks the region's implementation."""
+    active = Implementation.objects.filter(is_active=True).select_related(*HEAD_RELATED)
+    # Two indexed look-ups, not one OR across the join: that OR scans every implementation. The code is
+    # unique: no ORDER BY to compile and run.
+    implementation = next(iter(active.filter(code=code).order_by()[:1]), None)
     if implementation is None:
         implementation = _implementation_of_item(active, item_code=code, region_code=region_code)
     if implementation is None:
         raise NotFound(_("未找到编码为“%(code)s”的事项") % {"code": code}, code="unknown_item")
+    return implementation
+
+
+def get_guide_stamp(*, code: str, region_code: str | None = None) -> GuideStamp:
+    """What the renderings of the guide a request names depend on (``stamp.key(...)`` is their cache key):
+    one indexed query for an implementation code; an item code is first resolved like ``get_guide_head``."""
+    stamp = guide_cache.get_guide_stamp(code=code)
+    if stamp is None:
+        stamp = guide_cache.get_guide_stamp(code=get_guide_head(code=code, region_code=region_code).code)
+    if stamp is None:  # deactivated between the two queries
+        raise NotFound(_("未找到编码为“%(code)s”的事项") % {"code": code}, code="unknown_item")
+    return stamp
+
+
+def load_guide(*, implementation: Implementation) -> Implementation:
+    """Fetch the rest of a guide from ``get_guide_head`` (materials, fees, steps, situations, bundles)."""
     prefetch_related_objects([implementation], *_guide_prefetches())
     return implementation
+
+
+def get_implementation_guide(*, code: str, region_code: str | None = None) -> Implementation:
+    """The implementation with its whole guide prefetched; an item code picks the region's implementation."""
+    return load_guide(implementation=get_guide_head(code=code, region_code=region_code))
+
+
+def cached_guide_rendering(*, key: str, render: Callable[[], T]) -> T:
+    """The rendering cached under a stamp's key, else ``render()`` (then kept for every process)."""
+    return guide_cache.cached_rendering(key=key, render=render)
 
 
 def get_bundle_guide(*, code: str, answers: Answers | None = None) -> BundleGuide:

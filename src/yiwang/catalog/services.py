@@ -17,6 +17,7 @@ from yiwang.core.errors import InvalidInput
 from .bundle_guides import material_identity
 from .citations import mark_citations_for_review
 from .completeness import recompute_completeness, update_completeness
+from .guide_cache import bump_guide_versions
 from .models import (
     FAQ,
     Bundle,
@@ -79,9 +80,11 @@ _GUIDE_PART_MODELS = (Material, Fee, ProcessStep, SpecialStep, FAQ, SituationQue
 def announce_catalog_change(
     *, implementation_ids: Iterable[int] = (), bundle_ids: Iterable[int] = ()
 ) -> None:
-    """Tell subscribers (search) which implementations and bundles changed, once the transaction commits."""
+    """Give the changed guides a new version now (in the transaction), and tell subscribers (search) which
+    implementations and bundles changed once it commits."""
     implementation_ids, bundle_ids = sorted(set(implementation_ids)), sorted(set(bundle_ids))
     if implementation_ids or bundle_ids:
+        bump_guide_versions(implementation_ids=implementation_ids, bundle_ids=bundle_ids)
         announce(CATALOG_CHANGED, implementation_ids=implementation_ids, bundle_ids=bundle_ids)
 
 
@@ -227,6 +230,9 @@ def save_catalog_parts(
 
 def _delete_one(*, record: models.Model, deleted_by) -> None:
     details = {"name": str(record)[:200]}
+    # Before the delete: afterwards a removed bundle membership no longer leads to the guide listing it.
+    affected_implementations, affected_bundles = _affected(record)
+    bump_guide_versions(implementation_ids=affected_implementations, bundle_ids=affected_bundles)
     _record_catalog_event(record=record, verb="deleted", actor=deleted_by, details=details)
     record.delete()
 

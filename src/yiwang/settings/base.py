@@ -408,3 +408,12 @@ NOTIFICATIONS_MESSAGE_LEASE = float(os.environ.get("YIWANG_MESSAGE_LEASE", "60")
 NOTIFICATIONS_MESSAGE_SEND_TIMEOUT = float(os.environ.get("YIWANG_MESSAGE_SEND_TIMEOUT", "10"))
 # The local hour from which the day's digest emails are collected and sent (one per person and day).
 NOTIFICATIONS_DIGEST_HOUR = int(os.environ.get("YIWANG_DIGEST_HOUR", "8"))
+
+# --- Guide renderings (catalog.guide_cache, ADR 0012) ---
+# Rendered guides (API JSON, the page's catalog sections) are kept per implementation and version: in a
+# small LRU in each process, and in the named Django cache shared by every node ("" when it would only be
+# another copy in the same process: local memory without Redis). The key changes with the data, so the
+# timeout only bounds how long old versions stay around.
+CATALOG_GUIDE_SHARED_CACHE = os.environ.get("YIWANG_GUIDE_SHARED_CACHE", "default" if REDIS_URL else "")
+CATALOG_GUIDE_CACHE_SECONDS = int(os.environ.get("YIWANG_GUIDE_CACHE_SECONDS", "86400"))
+CATALOG_GUIDE_RENDERINGS_PER_PROCESS = int(os.environ.get("YIWANG_GUIDE_RENDERINGS_PER_PROCESS", "256"))

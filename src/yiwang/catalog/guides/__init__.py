@@ -13,6 +13,7 @@ from django.db import transaction
 
 from yiwang.core.changes import CATALOG_CHANGED, announce
 
+from ..guide_cache import bump_guide_versions
 from .reading import GUIDES_DIR, GuideCatalog, GuideDataError, read_guide_files
 from .writing import GuideLoadSummary, write_guide_catalog
 
@@ -31,6 +32,7 @@ def load_demo_guides(*, directory: Path = GUIDES_DIR) -> GuideLoadSummary:
     catalog = read_guide_files(directory=directory)
     with transaction.atomic():
         summary = write_guide_catalog(catalog=catalog)
+        bump_guide_versions(implementation_ids=summary.implementation_ids, bundle_ids=summary.bundle_ids)
         announce(
             CATALOG_CHANGED, implementation_ids=summary.implementation_ids, bundle_ids=summary.bundle_ids
         )
