@@ -127,6 +127,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _launcher() -> list[str]:
+    """granian as `make serve` starts it: through yiwang.prefork (the application loaded once before the
+    fork, shared by the workers) where the platform has it;
+    YIWANG_BENCH_LAUNCHER=granian for plain granian."""
+    plain = os.environ.get("YIWANG_BENCH_LAUNCHER") == "granian"
+    if not plain and (ROOT / "src" / "yiwang" / "prefork.py").exists():
+        return [str(VENV_BIN / "python"), "-m", "yiwang.prefork"]
+    return [str(VENV_BIN / "granian")]
+
+
 @contextmanager
 def running_server(
     *,
@@ -149,7 +159,7 @@ def running_server(
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below, after the server stops)
     process = subprocess.Popen(
         [
-            str(VENV_BIN / "granian"),
+            *_launcher(),
             "--interface",
             "wsgi",
             "--host",
