@@ -48,3 +48,4 @@ class IndexChangeKind(models.TextChoices):
     POPULARITY = "popularity", _("浏览量")  # their view counts changed (batched per process)
     SYNONYMS = "synonyms", _("同义词")  # learned synonyms changed: reload them, suggest the phrases
     REBUILD = "rebuild", _("重建索引")  # too many rows for one change: every node rebuilds
+    PRUNED = "pruned", _("已清理")  # entries up to payload["through"] were pruned: a node behind it rebuilds

@@ -136,6 +136,7 @@ class SearchChange(models.Model):
         verbose_name = _("索引变更记录")
         verbose_name_plural = _("索引变更记录")
         ordering = ["id"]
+        indexes = [models.Index(fields=["kind", "id"], name="search_change_kind")]
 
     def __str__(self) -> str:
         return f"{self.pk} {self.kind}"

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
-from django.db.models import Max, Min, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from ..backends import get_backend
@@ -68,12 +68,20 @@ def _horizon() -> Horizon | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")  # read who runs now, not at the transaction's start
+        # The oldest transaction still running in this database, other than our own (a snapshot's xip
+        # leaves ours out): only this database's transactions can write the log, and another database's
+        # idle transaction must not hold the log back. xip holds 64-bit xids, pg_stat_activity 32-bit ones.
         cursor.execute(
-            "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint,"
-            " pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+            "SELECT pg_snapshot_xmax(s)::text::bigint,"
+            " (SELECT min(x::text::bigint) FROM pg_snapshot_xip(s) AS x"
+            "  WHERE x::text::bigint % 4294967296 IN (SELECT a.backend_xid::text::bigint"
+            "   FROM pg_stat_activity AS a"
+            "   WHERE a.datname = current_database() AND a.backend_xid IS NOT NULL))"
+            " FROM pg_current_snapshot() AS s"
         )
-        xmin, xmax = cursor.fetchone()
-    return Horizon(xmin=int(xmin), xmax=int(xmax))
+        xmax, oldest_running = cursor.fetchone()
+    return Horizon(xmin=int(oldest_running if oldest_running is not None else xmax), xmax=int(xmax))
 
 
 def _awaited_until(horizon: Horizon | None) -> float | None:
@@ -279,8 +287,13 @@ def _apply_entries(entries: list[tuple[int, str, dict]], result: FollowResult) -
 
 def _missed_beyond_retention(position: LogPosition) -> bool:
     """True when log entries this node never applied were pruned (it was off longer than the retention)."""
-    oldest = SearchChange.objects.aggregate(oldest=Min("pk"))["oldest"]
-    return oldest is not None and position.through < oldest - 1
+    pruned = (
+        SearchChange.objects.filter(kind=IndexChangeKind.PRUNED)
+        .order_by("-pk")
+        .values_list("payload", flat=True)
+        .first()
+    )
+    return pruned is not None and position.through < int(pruned.get("through") or 0)
 
 
 def _rebuild(result: FollowResult) -> LogPosition | None:
@@ -404,14 +417,19 @@ def is_behind(backend: SearchBackend | None = None) -> bool:
     return position is None or latest > position.top or bool(position.missing)
 
 
+@transaction.atomic
 def prune_change_log(*, retention: dt.timedelta = RETENTION) -> int:
-    """Delete log entries older than ``retention`` (the newest always stays: it tells how far the log is)."""
+    """Delete log entries older than ``retention``; an entry of kind PRUNED says up to which id, so a node
+    that had not applied them knows to rebuild (the newest entry always stays)."""
     newest = SearchChange.objects.aggregate(top=Max("pk"))["top"]
     if newest is None:
         return 0
-    deleted, _ = SearchChange.objects.filter(
-        created_at__lt=timezone.now() - retention, pk__lt=newest
-    ).delete()
+    old = SearchChange.objects.filter(created_at__lt=timezone.now() - retention, pk__lt=newest)
+    through = old.aggregate(through=Max("pk"))["through"]
+    if through is None:
+        return 0
+    deleted, _ = old.delete()
+    record_change(kind=IndexChangeKind.PRUNED, payload={"through": through})
     return deleted
 
 
