@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from yiwang.audit.services import record_event
-from yiwang.core.changes import CATALOG_CHANGED, announce
+from yiwang.core.changes import CATALOG_CHANGED, CATALOG_VIEWED, announce
 from yiwang.core.errors import InvalidInput
 
 from .bundle_guides import material_identity
@@ -145,11 +145,16 @@ def upsert_implementation(*, data: dict[str, Any]) -> Implementation:
 
 
 def record_view(*, implementation: Implementation | None = None, bundle: Bundle | None = None) -> None:
-    """Count a guide view (popularity). Counters only: search reads them when it reindexes."""
+    """Count a guide view (popularity); search gathers the viewed ids and re-reads their counts in batches."""
     if implementation is not None:
         Implementation.objects.filter(pk=implementation.pk).update(view_count=F("view_count") + 1)
     if bundle is not None:
         Bundle.objects.filter(pk=bundle.pk).update(view_count=F("view_count") + 1)
+    announce(
+        CATALOG_VIEWED,
+        implementation_ids=[implementation.pk] if implementation is not None else [],
+        bundle_ids=[bundle.pk] if bundle is not None else [],
+    )
 
 
 def _affected(record: models.Model) -> tuple[list[int], list[int]]:

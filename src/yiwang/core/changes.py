@@ -28,6 +28,9 @@ _subscribers: dict[str, list[Subscriber]] = defaultdict(list)
 _in_transaction: dict[str, list[Subscriber]] = defaultdict(list)
 
 CATALOG_CHANGED = "catalog.changed"
+# Announced with announce by catalog.services.record_view: a guide was viewed (its view_count rose), payload
+# implementation_ids, bundle_ids. Search gathers them and logs them for every node once a minute (ADR 0013).
+CATALOG_VIEWED = "catalog.viewed"
 # Announced with announce_now: a base register record changed (registers.services), payload
 # register, key, key_field, kind, changes ({field: {"old", "new"}} as plain JSON), occurred_at (ISO),
 # change_id (the registers' RecordChange row), department_id (the holder), subjects (the ID numbers or

@@ -17,7 +17,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yiwang.catalog.services import delete_catalog_records, save_catalog_record
+from yiwang.catalog.services import delete_catalog_records, record_view, save_catalog_record
 from yiwang.search.backends import get_backend
 from yiwang.search.backends.tantivy_backend import TantivyBackend
 from yiwang.search.constants import IndexChangeKind
@@ -189,6 +189,19 @@ def test_guide_views_are_logged_in_batches_and_lift_popularity_on_the_other_node
         # the suggestion's popularity follows the view count: first among names starting with 户
         assert suggest(query="户", limit=1) == ["户口迁移"]
         assert [hit.visits for hit in search_catalog(query="户口迁移").results] == before
+
+
+def test_a_guide_view_is_gathered_for_the_log(
+    indexed_catalog, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(follow, "_views", follow._ViewBatch())
+    with django_capture_on_commit_callbacks(execute=True):
+        record_view(implementation=indexed_catalog["hukou"], bundle=indexed_catalog["bundle"])
+    assert follow.flush_views()
+    assert SearchChange.objects.latest("pk").payload == {
+        "implementation_ids": [indexed_catalog["hukou"].pk],
+        "bundle_ids": [indexed_catalog["bundle"].pk],
+    }
 
 
 def test_catch_up_if_due_looks_at_most_once_per_interval(
