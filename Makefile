@@ -55,7 +55,8 @@ serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py fire_timers --loop >/dev/null & timers=$$!; \
 	$(PY) manage.py supervise --loop >/dev/null & supervisor=$$!; \
 	$(PY) manage.py remind_bookings --loop >/dev/null & reminder=$$!; \
-	trap 'kill $$sealer $$deliverer $$escalator $$checker $$timers $$supervisor $$reminder 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py follow_search_index --loop >/dev/null & follower=$$!; \
+	trap 'kill $$sealer $$deliverer $$escalator $$checker $$timers $$supervisor $$reminder $$follower 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
@@ -69,6 +70,8 @@ worker: install ## run a background task worker (production: YIWANG_TASKS=databa
 	$(PY) manage.py fire_timers --schedule
 	$(PY) manage.py supervise --schedule
 	$(PY) manage.py remind_bookings --schedule
+	@# this node's search index follows the change log (ADR 0013) while the worker runs
+	$(PY) manage.py follow_search_index --loop >/dev/null & follower=$$!; trap 'kill $$follower 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py db_worker
 
 lint: install ## ruff, import contracts, mypy (services, selectors, audit), migrations and OpenAPI drift
