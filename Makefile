@@ -48,6 +48,7 @@ serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py collectstatic --noinput -v 0
 	@$(PY) manage.py demo_banner --url http://$(HOST):$(PORT)
 	@# the audit sealer, the webhook deliverer, the overdue-request escalator, the daily quality checks, the workflow timers, supervision (cards, reminders, figures) and the halls' booking reminders run beside the web server (one process each; stopped with it)
+	@# granian through yiwang.prefork: the application and the search dictionaries load once, before the fork, and the workers share them
 	$(PY) manage.py seal_audit_log --loop >/dev/null & sealer=$$!; \
 	$(PY) manage.py deliver_webhooks --loop >/dev/null & deliverer=$$!; \
 	$(PY) manage.py escalate_overdue_requests --loop >/dev/null & escalator=$$!; \
@@ -57,7 +58,7 @@ serve: ## start the platform with granian (WSGI, $(WORKERS) workers)
 	$(PY) manage.py remind_bookings --loop >/dev/null & reminder=$$!; \
 	$(PY) manage.py follow_search_index --loop >/dev/null & follower=$$!; \
 	trap 'kill $$sealer $$deliverer $$escalator $$checker $$timers $$supervisor $$reminder $$follower 2>/dev/null' EXIT INT TERM; \
-	$(VENV)/bin/granian --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
+	$(PY) -m yiwang.prefork --interface wsgi --host $(HOST) --port $(PORT) --workers $(WORKERS) --blocking-threads $(THREADS) \
 		--no-ws --log-level warning yiwang.wsgi:application
 
 run: demo serve ## install, load the demo data and run the platform on http://127.0.0.1:8000

@@ -23,11 +23,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import catalog_generator
+from memory import worker_memory
 
 ROOT = catalog_generator.ROOT
 TARGET_P50_MS = 2.0
 TARGET_P99_MS = 10.0
 TARGET_SUGGEST_MS = 5.0
+TARGET_USS_MB = 200
+TARGET_P50_ISSUE_MS = 1.5  # issue 13's target on the bench machine (TARGET_P50_MS is the older, looser one)
 QUESTION_FORMS = ("{}", "我想{}", "{}怎么办", "如何办理{}", "{}需要什么材料", "在哪里办{}")
 SHORT_KEYWORDS = (
     "营业执照",
@@ -88,11 +91,16 @@ SUGGEST_PREFIXES = (
 
 
 def _rss_mb() -> dict[str, float]:
+    """RSS and peak RSS, and what RSS hides: USS (this process's own pages) and PSS (its fair share)."""
     status = Path("/proc/self/status").read_text()
     values = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
+    memory = worker_memory()
     return {
         "rss_mb": round(int(values["VmRSS"]) / 1024, 1),
         "peak_rss_mb": round(int(values["VmHWM"]) / 1024, 1),
+        "uss_mb": memory["uss_mb"],
+        "pss_mb": memory["pss_mb"],
+        "pss_file_mb": memory.get("pss_file_mb", 0.0),
     }
 
 
@@ -223,7 +231,7 @@ def report(figures: dict) -> None:
         print(f"index build: {figures['build_seconds']} s, index size {figures['index_mb']} MB")
     print(
         f"search ({figures['queries']} queries): p50 {figures['search_p50_ms']} ms "
-        f"(target ≤ {TARGET_P50_MS}), "
+        f"(target ≤ {TARGET_P50_MS}; issue 13: ≤ {TARGET_P50_ISSUE_MS}), "
         f"p99 {figures['search_p99_ms']} ms (target ≤ {TARGET_P99_MS}), mean {figures['search_mean_ms']} ms, "
         f"max {figures['search_max_ms']} ms"
     )
@@ -241,7 +249,9 @@ def report(figures: dict) -> None:
     )
     print(
         f"memory: RSS {figures['rss_mb']} MB (before queries {figures['rss_before_queries_mb']} MB), "
-        f"peak {figures['peak_rss_mb']} MB"
+        f"peak {figures['peak_rss_mb']} MB; USS {figures['uss_mb']} MB (target ≤ {TARGET_USS_MB} per "
+        f"web worker, which shares with its siblings what this lone process holds alone), "
+        f"PSS {figures['pss_mb']} MB of which the memory-mapped index and files {figures['pss_file_mb']} MB"
     )
     verdict = "PASS" if figures["meets_p50"] and figures["meets_p99"] else "FAIL"
     print(f"latency targets: {verdict}")

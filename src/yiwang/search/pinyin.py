@@ -11,7 +11,8 @@ from .analysis import DATA_DIR, normalize_text
 
 
 @cache
-def _load_phrases() -> None:
+def load_pinyin_phrases() -> None:
+    """Teach pypinyin the place-name readings of data/pinyin_phrases.txt (once per process)."""
     phrases: dict[str, list[list[str]]] = {}
     for line in (DATA_DIR / "pinyin_phrases.txt").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -28,7 +29,7 @@ def _keep_characters(characters: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def pinyin_syllables(text: str) -> tuple[str, ...]:
     """One syllable per character of ``text`` (other characters stand for themselves), read in context."""
-    _load_phrases()
+    load_pinyin_phrases()
     return tuple(pypinyin.lazy_pinyin(text, style=Style.NORMAL, errors=_keep_characters, v_to_u=False))
 
 

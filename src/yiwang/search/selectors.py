@@ -12,10 +12,11 @@ from django.db.models import QuerySet
 from yiwang.catalog.constants import Audience, ItemType
 from yiwang.catalog.models import Implementation
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.regions.constants import RegionLevel
 from yiwang.regions.models import Region
 from yiwang.regions.selectors import ancestor_codes
 
-from .analysis import AnalyzedQuery, QueryClause, QueryWord, analyze_query, normalize_text
+from .analysis import AnalyzedQuery, QueryClause, QueryWord, analyze_query, normalize_text, tokenizer
 from .backends import get_backend
 from .backends.base import (
     BUNDLE,
@@ -69,14 +70,34 @@ def _checked_query(query: str | None) -> str:
     return query
 
 
-# Region chains are reference data that never change once loaded: each process remembers the ones it met.
+# Region chains are reference data that never change once loaded: each process remembers the ones it met,
+# and on its first search every chain down to the counties (a few thousand) in one query, because asking
+# the database for a county's chain cost a search about as much as the index did (bench/README.md).
 _region_chains: dict[str, tuple[str, ...]] = {}
+_upper_chains_loaded = False
 MAX_REMEMBERED_REGIONS = 50_000
+
+
+def _load_upper_region_chains() -> None:
+    global _upper_chains_loaded
+    _upper_chains_loaded = True
+    parents = dict(
+        Region.objects.filter(level__lte=RegionLevel.COUNTY).values_list("code", "parent_id").iterator()
+    )
+    for code in parents:
+        ancestors = []
+        parent = parents[code]
+        while parent in parents:
+            ancestors.append(parent)
+            parent = parents[parent]
+        _region_chains.setdefault(code, tuple(ancestors))
 
 
 def _region_scope(region_code: str) -> tuple[str, tuple[str, ...]]:
     """The chosen region's code and its ancestors' codes; an unknown region is a bad request (400)."""
     code = region_code.strip()
+    if not _upper_chains_loaded:
+        _load_upper_region_chains()
     if code in _region_chains:
         return code, _region_chains[code]
     # Ancestors' codes are prefixes of a region's code padded with zeros: one query fetches the chain.
@@ -235,6 +256,23 @@ def suggest(*, query: str, limit: int = 10) -> list[str]:
     if not normalize_text(query):
         return []
     return get_backend().suggest(prefix=query, limit=limit)
+
+
+def preload_search() -> None:
+    """Load now what searches read: jieba and its dictionary, synonyms, glossary, pinyin phrases, and
+    the region chains down to the counties.
+
+    The server's parent process calls this before forking its workers (yiwang.prefork), so the workers
+    share these tables instead of each building its own on its first search.
+    """
+    from .pinyin import load_pinyin_phrases
+
+    _load_upper_region_chains()
+    tokenizer()  # directly: analyze_query below may answer from its cache without it
+    analyze_query("营业执照")
+    translate_english("business license")
+    life_event_words("出生")
+    load_pinyin_phrases()
 
 
 def list_search_misses(*, region_code: str | None = None) -> QuerySet[SearchMiss]:
