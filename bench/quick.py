@@ -201,7 +201,7 @@ def measure(*, seconds: float, rounds: int, only: set[str]) -> dict:
     with http_bench.running_server(var_dir=QUICK_DIR, warm_paths=("/api/v1/suggest?q=gjj",)) as base:
         wrong = _check_answers(base, requests)
         for spec in requests.values() if not wrong else ():  # warm every worker's caches, not measured
-            http_bench.wrk(base=base, seconds=1, **spec)
+            http_bench.wrk(base=base, seconds=2, **spec)
         for _round in range(rounds if not wrong else 0):
             for name, spec in requests.items():  # interleaved: bare, search, guide, verify, bare, …
                 runs[name].append(http_bench.wrk_with_cpu(base=base, seconds=seconds, **spec))
