@@ -292,12 +292,12 @@ def search() -> None:
             f"≤ {TARGET_SEARCH_P99_MS} ms",
             p99 <= TARGET_SEARCH_P99_MS,
         )
-        rss = _get(figures, "rss_mb")
+        rss, uss, pss = _get(figures, "rss_mb"), _get(figures, "uss_mb"), _get(figures, "pss_mb")
         if rss is not None:
             _summary(
-                "RSS of the search process after the queries",
-                f"{rss:,.0f} MB",
-                "(USS per worker: HTTP row)",
+                "memory of the in-process search benchmark after its queries",
+                f"RSS {rss:,.0f} MB" + (f", USS {uss:,.0f} MB, PSS {pss:,.0f} MB" if uss is not None else ""),
+                "(one process, not forked: the USS target is judged on the web workers)",
                 None,
             )
     relevance = _run_script("search_relevance.py")  # top-3 hit rate of the relevance set (target ≥ 90%)
