@@ -24,8 +24,10 @@ in-process, then ``GET /api/v1/applications``, ``GET /api/v1/workbench/tasks`` a
 ``/cases/workbench/`` over HTTP beside the bare endpoint, median and p99 against the target (≤ 20 ms),
 and EXPLAIN ANALYZE of the list and queue queries (which index each uses).
 
-``profile``: pyinstrument (when installed) over ``--submissions`` in-process submissions; the text tree
-goes to var/bench-applications*/submit-profile.txt.
+``profile``: CPU a submission with no profiler (this process's ``process_time`` and, on PostgreSQL, its
+backend's from /proc), then pyinstrument (when installed) over ``--submissions`` in-process submissions
+(the text tree and the SQL of one submission go to var/bench-applications*/submit-profile.txt) and cProfile
+on ``process_time`` (submit's callees and the cumulative list: submit-cpu-profile.txt).
 
 Databases of their own: SQLite in var/bench-applications/, PostgreSQL
 ``YIWANG_BENCH_APPLICATIONS_DATABASE_URL`` (default postgres://postgres@127.0.0.1:5432/yiwang_bench_applications),
@@ -384,6 +386,12 @@ def profile_bench(*, database: str, submissions: int) -> dict[str, Any]:
     with CaptureQueriesContext(connection) as queries:
         submit_once(all_recipes[0], key=f"bench-sql-{uuid.uuid4().hex}")
     statements = [query["sql"] for query in queries.captured_queries]
+    # CPU a submission with no profiler attached: this process, and its PostgreSQL backend (from /proc).
+    backend = _backend_pid()
+    plain_cpu, plain_db = time.process_time(), _proc_cpu_seconds(backend)
+    for i in range(submissions):
+        submit_once(all_recipes[i % len(all_recipes)], key=f"bench-cpu-{uuid.uuid4().hex}")
+    plain_cpu, plain_db = time.process_time() - plain_cpu, _proc_cpu_seconds(backend) - plain_db
     out = var_dir(database) / "submit-profile.txt"
     try:
         from pyinstrument import Profiler
@@ -415,14 +423,18 @@ def profile_bench(*, database: str, submissions: int) -> dict[str, Any]:
     cpu_profiler.disable()
     text = io.StringIO()
     stats = pstats.Stats(cpu_profiler, stream=text)
+    stats.sort_stats("cumulative").print_callees(r"submission.py.*\(submit\)")
     stats.sort_stats("cumulative").print_stats(r"yiwang|SpiffWorkflow", 60)
     (var_dir(database) / "submit-cpu-profile.txt").write_text(text.getvalue())
     return {
         "database": database,
         "submissions": submissions,
         "cpu_profile": str(var_dir(database) / "submit-cpu-profile.txt"),
-        "wall_ms_per_submission": round(wall / submissions * 1000, 1),
-        "cpu_ms_per_submission": round(cpu / submissions * 1000, 1),
+        "cpu_ms_per_submission": round(plain_cpu / submissions * 1000, 1),
+        "db_cpu_ms_per_submission": round(plain_db / submissions * 1000, 1) if backend else None,
+        "load_average": _load_average(),
+        "wall_ms_per_submission_under_pyinstrument": round(wall / submissions * 1000, 1),
+        "cpu_ms_per_submission_under_pyinstrument": round(cpu / submissions * 1000, 1),
         "sql_statements_per_submission": len(statements),
         "profile": str(out) if Profiler is not None else "pyinstrument not installed",
     }

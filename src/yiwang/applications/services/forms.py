@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Max, QuerySet
+from django.db.models import BigIntegerField, DateTimeField, Max, QuerySet
+from django.db.models.expressions import RawSQL
 
 from yiwang.audit.services import record_event
 from yiwang.catalog.models import Bundle, Implementation
@@ -238,7 +240,44 @@ def export_form(*, form: ApplicationForm) -> str:
 
 
 def active_form_for(*, implementation: Implementation) -> ApplicationForm | None:
+    """The implementation's active form; read from the row's annotations when it was loaded with
+    ``active_form_annotations`` (in this transaction), else one statement."""
+    if hasattr(implementation, ACTIVE_FORM_PK):
+        pk = getattr(implementation, ACTIVE_FORM_PK)
+        return None if pk is None else _form_row(pk, getattr(implementation, ACTIVE_FORM_CREATED))
     return ApplicationForm.objects.filter(implementation=implementation, status=FormStatus.ACTIVE).first()
+
+
+ACTIVE_FORM_PK = "submission_form_pk"
+ACTIVE_FORM_CREATED = "submission_form_created_at"
+
+
+# The implementation's active form (at most one: ``application_form_one_active``) on the outer row of
+# ``catalog_implementation``, written out: the ORM's subquery compiles in about a millisecond.
+_ACTIVE_FORM_SQL = (
+    "SELECT f.{column} FROM applications_applicationform f"
+    " WHERE f.implementation_id = catalog_implementation.id AND f.status = 'active' LIMIT 1"
+)
+
+
+def active_form_annotations() -> dict[str, RawSQL]:
+    """Annotations of an ``Implementation`` query naming its active form (id and creation time)."""
+    return {
+        ACTIVE_FORM_PK: RawSQL(  # noqa: S611 (a constant)
+            _ACTIVE_FORM_SQL.format(column="id"), (), output_field=BigIntegerField()
+        ),
+        ACTIVE_FORM_CREATED: RawSQL(  # noqa: S611
+            _ACTIVE_FORM_SQL.format(column="created_at"), (), output_field=DateTimeField()
+        ),
+    }
+
+
+@lru_cache(maxsize=256)
+def _form_row(pk: int, created_at: Any) -> ApplicationForm:
+    """A form version by id, kept per process: its schema never changes once imported (a new schema is a
+    new version); only its status does, and the caller has just read that it is active. Shared read-only
+    by the submissions of the process."""
+    return ApplicationForm.objects.get(pk=pk, created_at=created_at)
 
 
 def bundle_form(*, bundle: Bundle) -> dict[str, Any]:

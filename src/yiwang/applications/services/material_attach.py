@@ -20,7 +20,7 @@ from yiwang.licenses.services import grant_consent
 
 from ..constants import Channel, MaterialSource, TrustLevel
 from ..models import Case, CaseMaterial, VaultItem
-from .material_plan import MaterialPlanItem
+from .material_plan import MaterialPlanItem, ScopeOnce
 from .prefill import licenses_used
 from .uploads import StoredFile
 
@@ -57,8 +57,16 @@ def _departments(case: Case, items: Iterable[MaterialPlanItem]) -> list[Departme
     return list(departments.values())
 
 
-def _consent(case: Case, actor: User, licenses: Iterable[License], departments: list[Department]) -> None:
-    """The holder's consent (用证授权) for each department to read each license the case relies on."""
+def _consent(
+    case: Case,
+    actor: User,
+    licenses: Iterable[License],
+    departments: list[Department],
+    scope: ScopeOnce | None = None,
+) -> None:
+    """The holder's consent (用证授权) for each department to read each license the case relies on
+    (``scope``: the actor's license scope, when the caller's plan computed it in this transaction)."""
+    scope_of = scope or ScopeOnce(actor)
     days = min(int(getattr(settings, "APPLICATIONS_CONSENT_DAYS", DEFAULT_CONSENT_DAYS)), CONSENT_MAX_DAYS)
     expires_at = timezone.now() + dt.timedelta(days=days)
     for license in licenses:
@@ -76,6 +84,7 @@ def _consent(case: Case, actor: User, licenses: Iterable[License], departments: 
                 purpose=f"办件 {case.number}",
                 expires_at=expires_at,
                 requester_system=REQUESTER_SYSTEM,
+                scope=scope_of(),
             )
 
 
@@ -212,6 +221,19 @@ def attach(
 
     ``consent=False``: the caller records the consent itself with ``record_consent`` once the case has its
     number (the consent's purpose names it; a submission takes the number last)."""
+    return attach_in_transaction(case=case, plan=plan, uploads=uploads, actor=actor, consent=consent)
+
+
+def attach_in_transaction(
+    *,
+    case: Case,
+    plan: Sequence[MaterialPlanItem],
+    uploads: Mapping[str, StoredFile],
+    actor: User,
+    consent: bool = True,
+) -> list[CaseMaterial]:
+    """``attach`` without its savepoint, for a caller inside a transaction that rolls back whole on any
+    error (a submission): the savepoint would cost two statements and protect nothing."""
     items = list(plan)
     _check_uploads(items, uploads)
     _still_valid_vault(items, case.holder_code)
@@ -230,8 +252,11 @@ def attach(
     return rows
 
 
-def record_consent(*, case: Case, plan: Sequence[MaterialPlanItem], actor: User) -> None:
-    """The holder's consent for the licenses the case relies on, when ``attach`` was called without it."""
+def record_consent(
+    *, case: Case, plan: Sequence[MaterialPlanItem], actor: User, scope: ScopeOnce | None = None
+) -> None:
+    """The holder's consent for the licenses the case relies on, when ``attach`` was called without it
+    (``scope``: the one the submission's plan used)."""
     items = list(plan)
     licenses = _licenses_relied_on(case, items)
-    _consent(case, actor, licenses.values(), _departments(case, items))
+    _consent(case, actor, licenses.values(), _departments(case, items), scope)

@@ -242,6 +242,20 @@ def _vault_item(item: MaterialPlanItem, holder_code: str, today: dt.date) -> boo
     return True
 
 
+class ScopeOnce:
+    """The actor's ``license_scope_for``, computed at the first call and then reused: one submission's plan
+    and consent ask it once (it costs a few statements: the actor's enterprises, mandates, their items)."""
+
+    def __init__(self, actor: User) -> None:
+        self._actor = actor
+        self._scope: LicenseScope | None = None
+
+    def __call__(self) -> LicenseScope:
+        if self._scope is None:
+            self._scope = license_scope_for(self._actor)
+        return self._scope
+
+
 def plan(
     *,
     implementations: Sequence[Implementation],
@@ -249,18 +263,19 @@ def plan(
     actor: User,
     holder_code: str,
     active_forms: Sequence[ApplicationForm] | None = None,
+    scope: ScopeOnce | None = None,
 ) -> list[MaterialPlanItem]:
     """The materials of these answers (one implementation, or a bundle's parts), each once, with how
     each is satisfied and, for those the applicant need not bring, why (in Chinese). ``active_forms``:
-    the parts' active forms if the caller has them (else they are read)."""
+    the parts' active forms if the caller has them (else they are read); ``scope``: the actor's license
+    scope, shared with the caller's later consent (else computed here when a material needs it)."""
     loaded = _implementations(implementations)
     needed, removed = _needs(loaded, situation)
     declared = _declared_shared_data(loaded, active_forms)
     today = timezone.localdate()
     # what the actor may act on, once for the plan's license look-ups (each would compute it twice)
-    scope = (
-        license_scope_for(actor) if any(need.material.license_type_code for need in needed.values()) else None
-    )
+    scope_of = scope or ScopeOnce(actor)
+    license_scope = scope_of() if any(need.material.license_type_code for need in needed.values()) else None
     items = []
     for key, need in needed.items():
         item = MaterialPlanItem(
@@ -273,7 +288,7 @@ def plan(
             satisfied_by=MaterialSource.UPLOAD,
         )
         _ = (
-            _license_item(item, actor, holder_code, scope)
+            _license_item(item, actor, holder_code, license_scope)
             or _bundle_item(item, loaded)
             or _shared_item(item, declared)
             or _vault_item(item, holder_code, today)

@@ -20,7 +20,7 @@ A material of several parts of a bundle is one item of the plan (same key, or th
 
 from __future__ import annotations
 
-from .material_attach import MATERIALS_ATTACHED, attach, record_consent
+from .material_attach import MATERIALS_ATTACHED, attach, attach_in_transaction, record_consent
 from .material_plan import EXEMPT, MaterialPlanItem, identity, plan
 from .uploads import StoredFile, discard_upload, store_upload
 
@@ -30,6 +30,7 @@ __all__ = [
     "MaterialPlanItem",
     "StoredFile",
     "attach",
+    "attach_in_transaction",
     "discard_upload",
     "identity",
     "plan",

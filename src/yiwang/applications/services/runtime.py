@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,29 +35,81 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = dt.timedelta(hours=1)  # a case whose timer step fails is tried again this much later
 
 
-def process_version_for(*, case: Case) -> ProcessVersion:
-    """The active version of the process bound to the case's implementation, else of the default one.
-
-    One statement: the bound definition (lowest id) if there is one, else the default, then its active
-    version (none if the bound definition has no active version: no falling back to the default)."""
+def _active_versions(implementation_id: Any) -> QuerySet[ProcessVersion]:
+    """The active version of the process bound to the implementation, else of the default one: the
+    bound definition (lowest id) if there is one, else the default, then its active version (none if
+    the bound definition has no active version: no falling back to the default)."""
     definitions = ProcessDefinition.objects.filter(is_default=True)
-    if case.implementation_id is not None:
+    if implementation_id is not None:
         bound = ProcessDefinition.implementations.through.objects.filter(
-            processdefinition_id=OuterRef("pk"), implementation_id=case.implementation_id
+            processdefinition_id=OuterRef("pk"), implementation_id=implementation_id
         )
         definitions = (
             ProcessDefinition.objects.annotate(bound=Exists(bound))
             .filter(Q(bound=True) | Q(is_default=True))
             .order_by("-bound", "pk")
         )
+    return ProcessVersion.objects.filter(
+        definition_id=Subquery(definitions.values("pk")[:1]), status=ProcessStatus.ACTIVE
+    )
+
+
+def process_version_for(*, case: Case) -> ProcessVersion:
+    """The active version of the process bound to the case's implementation, else of the default one
+    (one statement)."""
     version = (
-        ProcessVersion.objects.defer("bpmn_xml", "spec_json")  # the spec: _spec_json_of, kept per process
-        .filter(definition_id=Subquery(definitions.values("pk")[:1]), status=ProcessStatus.ACTIVE)
+        _active_versions(case.implementation_id)
+        .defer("bpmn_xml", "spec_json")  # the spec: _spec_json_of, kept per process
         .first()
     )
     if version is None:
         raise Conflict(_("没有启用的审批流程，请先导入并启用流程"), code="no_active_process")
     return version
+
+
+ACTIVE_VERSION_PK = "submission_process_version_pk"
+ACTIVE_VERSION_SHA = "submission_process_version_sha256"
+
+
+# ``_active_versions`` written out on the outer row of ``catalog_implementation`` (the ORM takes milliseconds
+# to compile its nested subqueries, on every submission; SQLite refuses an outer column in a nested ORDER BY,
+# hence MIN/COALESCE: the lowest bound definition, else the default). ``{column}``: the version's column.
+# Tested against ``process_version_for`` (bound, default, bound without an active version).
+_ACTIVE_VERSION_SQL = (
+    "SELECT v.{column} FROM applications_processversion v WHERE v.status = 'active' AND v.definition_id ="
+    " COALESCE((SELECT MIN(t.processdefinition_id) FROM applications_processdefinition_implementations t"
+    " WHERE t.implementation_id = catalog_implementation.id),"
+    " (SELECT MIN(d.id) FROM applications_processdefinition d WHERE d.is_default))"
+    " ORDER BY v.definition_id, v.number DESC LIMIT 1"
+)
+
+
+def active_version_annotations() -> dict[str, RawSQL]:
+    """Annotations of an ``Implementation`` query: its active process version's id and digest, as
+    ``process_version_for`` would find it (the submission reads them in the row it loads anyway)."""
+    return {
+        ACTIVE_VERSION_PK: RawSQL(  # noqa: S611 (a constant)
+            _ACTIVE_VERSION_SQL.format(column="id"), (), output_field=BigIntegerField()
+        ),
+        ACTIVE_VERSION_SHA: RawSQL(  # noqa: S611
+            _ACTIVE_VERSION_SQL.format(column="sha256"), (), output_field=CharField()
+        ),
+    }
+
+
+@lru_cache(maxsize=128)
+def _version_row(pk: int, sha256: str) -> ProcessVersion:
+    return ProcessVersion.objects.defer("bpmn_xml", "spec_json").get(pk=pk, sha256=sha256)
+
+
+def annotated_version(implementation: Any) -> ProcessVersion | None:
+    """The active process version an implementation loaded with ``active_version_annotations`` names,
+    kept per process (a version's row never changes once imported but for its status, which the
+    annotation has just read); None if it has none (``process_version_for`` then says why)."""
+    pk = getattr(implementation, ACTIVE_VERSION_PK, None)
+    if pk is None:
+        return None
+    return _version_row(pk, getattr(implementation, ACTIVE_VERSION_SHA))
 
 
 def _initial_data(case: Case) -> dict[str, Any]:
@@ -87,7 +140,12 @@ def store_snapshot(*, case: Case, snapshot: workflow.Snapshot, version: ProcessV
     _sync_tasks(case, snapshot)
 
 
-def _save(case: Case, snapshot: workflow.Snapshot, *, version: ProcessVersion | None = None) -> None:
+STARTED_FIELDS = ("state_json", "serializer_version", "revision", "next_timer_at", "process_version")
+
+
+def _save(
+    case: Case, snapshot: workflow.Snapshot, *, version: ProcessVersion | None = None, save: bool = True
+) -> None:
     fields = ["state_json", "serializer_version", "revision", "next_timer_at", "updated_at"]
     if version is not None:
         case.process_version = version
@@ -96,7 +154,8 @@ def _save(case: Case, snapshot: workflow.Snapshot, *, version: ProcessVersion | 
     case.serializer_version = snapshot.serializer_version
     case.revision += 1
     case.next_timer_at = snapshot.next_timer_at
-    case.save(update_fields=fields)
+    if save:
+        case.save(update_fields=fields)
 
 
 def _sync_tasks(case: Case, snapshot: workflow.Snapshot, *, new: bool = False) -> None:
@@ -156,9 +215,23 @@ def _spec_json_of(version: ProcessVersion) -> tuple[dict[str, Any], tuple[int, s
 @transaction.atomic
 def start(*, case: Case, now: dt.datetime | None = None) -> workflow.Snapshot:
     """Start the case's process (bound to its implementation, else the default) on its active version."""
+    return start_unsaved(case=case, now=now, save=True)
+
+
+def start_unsaved(
+    *,
+    case: Case,
+    now: dt.datetime | None = None,
+    save: bool = False,
+    version: ProcessVersion | None = None,
+) -> workflow.Snapshot:
+    """``start`` without its savepoint, for a caller that holds one around it; with ``save=False`` the
+    case's ``STARTED_FIELDS`` are set (the revision bumped) but not saved: the caller saves them in its
+    own next ``UPDATE`` of the case (a new case's task rows are written at once either way). ``version``:
+    the active version, when the caller read it in this transaction (``annotated_version``)."""
     if case.state_json is not None:
         raise Conflict(_("该办件的审批流程已启动"), code="workflow_already_started")
-    version = process_version_for(case=case)
+    version = version or process_version_for(case=case)
     deadlines = _deadlines(case)
     spec_json, spec_key = _spec_json_of(version)
     snapshot = workflow.start(
@@ -169,7 +242,7 @@ def start(*, case: Case, now: dt.datetime | None = None) -> workflow.Snapshot:
         spec_key=spec_key,
         deadlines=deadlines if any(deadlines.values()) else None,
     )
-    _save(case, snapshot, version=version)
+    _save(case, snapshot, version=version, save=save)
     _sync_tasks(case, snapshot, new=True)  # not started before (checked above): no task rows yet
     return snapshot
 
@@ -187,6 +260,12 @@ def _service_task_names(spec_key: tuple[int, str, str]) -> frozenset[str]:
         for name, task_spec in spec["task_specs"].items()
         if task_spec.get("typename") == "HandlerServiceTask"
     )
+
+
+def has_service_tasks(version: ProcessVersion) -> bool:
+    """Whether the version's process has any service task (none: no handler can run at its start)."""
+    _spec_json, spec_key = _spec_json_of(version)
+    return bool(_service_task_names(spec_key))
 
 
 def start_ran_handlers(*, case: Case) -> bool:

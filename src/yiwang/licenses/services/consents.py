@@ -13,7 +13,7 @@ from django.utils import timezone
 from yiwang.audit.constants import GroundKind, Outcome
 from yiwang.audit.services import record_event, record_read
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
-from yiwang.identity.selectors import may_act_on_license, staff_department_ids
+from yiwang.identity.selectors import LicenseScope, may_act_on_license, staff_department_ids
 from yiwang.licenses.audit_facts import license_facts, mandate_facts, staff_facts
 from yiwang.licenses.constants import (
     CONSENT_MAX_DAYS,
@@ -54,13 +54,22 @@ def grant_consent(
     license_type: LicenseType | None = None,
     requester_system: str = "",
     channel: str = ConsentChannel.PORTAL,
+    scope: LicenseScope | None = None,
 ) -> Consent:
-    """The holder (or a mandated agent) lets ``requester`` read one license, or any of one type."""
+    """The holder (or a mandated agent) lets ``requester`` read one license, or any of one type.
+
+    ``scope``: the actor's ``identity.selectors.license_scope_for``, when the caller computed it in this
+    transaction (a submission's materials' plan); else it is computed here."""
     if (license is None) == (license_type is None):
         raise InvalidInput("授权须指明一本证照或一类证照", code="consent_scope_required")
     scoped_type = license.license_type if license is not None else license_type
     type_code = scoped_type.code if scoped_type is not None else ""
-    if not may_act_on_license(actor, holder_code=holder_code, license_type_code=type_code):
+    allowed = (
+        scope.covers(holder_code=holder_code, license_type_code=type_code)
+        if scope is not None
+        else may_act_on_license(actor, holder_code=holder_code, license_type_code=type_code)
+    )
+    if not allowed:
         raise PermissionDenied("只有持证人本人或受托经办人可以授权用证")
     if license is not None and license.holder_code != holder_code:
         raise NotFound("未找到该电子证照", code="license_not_found")

@@ -110,6 +110,8 @@ def resolve_applicant(
 
 def applicant_facts(*, actor: Any, case: Case) -> dict[str, Any]:
     """The audit facts of an applicant-side action: the mandate, when an agent acts."""
+    if case.holder_code and case.holder_code == getattr(actor, "id_number", None):
+        return {}  # the holder acting: any mandate found would be their own (no facts), so none is looked up
     mandate = case.mandate if case.mandate_id and case.applicant_id == actor.pk else None
     mandate = mandate or selectors.mandate_for(actor=actor, case=case)
     if mandate is None or selectors.principal_code(mandate) == getattr(actor, "id_number", None):

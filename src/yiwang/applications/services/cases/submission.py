@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import BigIntegerField
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,7 @@ from yiwang.regions.models import Department, Region
 
 from ...constants import CASE_SUBMITTED, AuditAction, CaseStatus, Channel
 from ...models import ApplicationForm, Case, CaseMaterial, VaultItem
-from .. import bundles, forms, material_plan, materials, numbers, prefill, runtime
+from .. import bundles, forms, material_plan, materials, numbers, plan_cache, prefill, runtime
 from ..applicant_messages import tell_applicant
 from .parties import Applicant, applicant_facts, require_window_clerk, resolve_applicant
 from .recording import record_case_action
@@ -51,12 +52,29 @@ class Target:
         return [implementation.item for implementation in self.implementations]
 
 
-def _target(implementation: Implementation | None, bundle: Bundle | None) -> Target:
+_EXISTING_CASE = "submission_existing_case_pk"
+_EXISTING_CASE_SQL = (  # the case an idempotency key made (``case_idempotency_key_unique``): at most one
+    "SELECT c.id FROM applications_case c WHERE c.applicant_id = %s AND c.idempotency_key = %s LIMIT 1"
+)
+
+
+def _target(
+    implementation: Implementation | None, bundle: Bundle | None, *, actor: Any = None, key: str = ""
+) -> Target:
+    """What is applied for. An implementation's row comes in one statement with what the submission
+    reads about it: the key of its catalog data, its active form, its active process version, and the
+    case the idempotency key already made (if any)."""
     if (implementation is None) == (bundle is None):
         raise InvalidInput(_("请选择一个办理事项或一件事"), code="invalid_target")
     if implementation is not None:
-        implementation = Implementation.objects.select_related("item", "department", "region").get(
-            pk=implementation.pk
+        annotations = {**forms.active_form_annotations(), **runtime.active_version_annotations()}
+        if key and getattr(actor, "pk", None) is not None:
+            made = RawSQL(_EXISTING_CASE_SQL, (actor.pk, key), BigIntegerField())  # noqa: S611 (parameters)
+            annotations[_EXISTING_CASE] = made
+        implementation = (
+            Implementation.objects.select_related("item", "department", "region", *plan_cache.KEY_RELATED)
+            .annotate(**annotations)
+            .get(pk=implementation.pk)
         )
         if not (implementation.is_active and implementation.item.is_active):
             raise InvalidInput(_("该事项已停止办理"), code="implementation_inactive")
@@ -108,6 +126,9 @@ def _existing(actor: Any, key: str, target: Target, holder_code: str) -> Case | 
     """The case this key already created, if any (refused if the key named another application)."""
     if not key:
         return None
+    known = target.implementation.__dict__ if target.implementation is not None else {}
+    if _EXISTING_CASE in known and known[_EXISTING_CASE] is None:
+        return None  # read with the implementation's row a moment ago: the key made no case
     case = Case.objects.filter(applicant=actor, idempotency_key=key).first()
     if case is None:
         return None
@@ -181,8 +202,13 @@ def _start_then_number(case: Case) -> tuple[str, ...]:
     ran a service task (a handler saw the provisional number and may have written it somewhere), the start
     is undone and made again with the real number. Returns the case's fields to save."""
     provisional = case.number
+    version = runtime.annotated_version(case.implementation) if case.implementation else None
+    if version is not None and not runtime.has_service_tasks(version):
+        # No handler can run at the start, so there is nothing to undo and no savepoint to hold.
+        runtime.start_unsaved(case=case, save=False, version=version)  # saved with the number, below
+        return _number_the_started(case, provisional)
     savepoint = transaction.savepoint()
-    runtime.start(case=case)
+    runtime.start_unsaved(case=case, save=False, version=version)  # saved with the number, below
     if runtime.start_ran_handlers(case=case):
         transaction.savepoint_rollback(savepoint)
         case.refresh_from_db()
@@ -191,9 +217,14 @@ def _start_then_number(case: Case) -> tuple[str, ...]:
         runtime.start(case=case)
         return ()
     transaction.savepoint_commit(savepoint)
+    return _number_the_started(case, provisional)
+
+
+def _number_the_started(case: Case, provisional: str) -> tuple[str, ...]:
+    """Take the number and put it in the started workflow's state (saved by the caller's next UPDATE)."""
     case.number = _take_number(case)
     case.state_json = json.loads(json.dumps(case.state_json).replace(provisional, case.number))
-    return ("number", "state_json")
+    return ("number", *runtime.STARTED_FIELDS)
 
 
 def _take_number(case: Case) -> str:
@@ -222,13 +253,13 @@ def submit(
     The new case carries its query code in ``case.query_code`` (shown once; only its hash is kept).
     """
     key = _clean_key(idempotency_key)
-    target = _target(implementation, bundle)
+    target = _target(implementation, bundle, actor=actor, key=key)
     existing = _existing(actor, key, target, holder_code)
     if existing is not None:
         _discard(uploads)
         return existing, False
-    if target.implementation is not None:  # what the materials' plan reads, on the row loaded above
-        prefetch_related_objects([target.implementation], *material_plan.PLAN_PREFETCH)
+    if target.implementation is not None:  # what the materials' plan reads, kept per guide version
+        plan_cache.attach_plan_data(target.implementation)
     applicant = resolve_applicant(
         actor=actor, kind=applicant_kind, holder_code=holder_code, mandate=mandate, items=target.items
     )
@@ -250,12 +281,14 @@ def submit(
         department=target.department,
         purpose=_purpose(target, key),
     )
+    scope = material_plan.ScopeOnce(actor)  # the plan's license look-ups and the consent share it
     plan = materials.plan(
         implementations=target.implementations,
         situation=dict(situation),
         actor=actor,
         holder_code=applicant.holder_code,
         active_forms=[form] if form is not None else None,  # one implementation: its form, loaded above
+        scope=scope,
     )
     fields = {
         "situation": dict(situation),
@@ -278,12 +311,16 @@ def submit(
                 number_now=number_now,
             )
     except IntegrityError:
+        if target.implementation is not None:  # its annotation saw no case then: look again
+            target.implementation.__dict__.pop(_EXISTING_CASE, None)
         raced = _existing(actor, key, target, holder_code)
         if raced is None:
             raise
         _discard(uploads)
         return raced, False
-    materials.attach(case=case, plan=plan, uploads=dict(uploads), actor=actor, consent=number_now)
+    materials.attach_in_transaction(
+        case=case, plan=plan, uploads=dict(uploads), actor=actor, consent=number_now
+    )
     changed: tuple[str, ...] = ()
     if target.bundle is not None:
         bundles.fan_out(parent=case, actor=actor)
@@ -291,7 +328,7 @@ def submit(
     else:
         facts = applicant_facts(actor=actor, case=case)  # before the number: the lock covers less
         changed = _start_then_number(case)
-        materials.record_consent(case=case, plan=plan, actor=actor)  # its purpose names the number
+        materials.record_consent(case=case, plan=plan, actor=actor, scope=scope)  # its purpose: the number
     text = "已在窗口提交申请，等待受理" if channel == Channel.WINDOW else "已提交申请，等待受理"
     record_case_action(
         case=case,

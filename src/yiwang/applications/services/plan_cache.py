@@ -1,0 +1,71 @@
+"""The catalog data a submission's materials' plan reads, kept per process across submissions.
+
+A submission needs its implementation's materials, fees, situation questions, their options and the
+options' material and fee lists (``material_plan.PLAN_PREFETCH``: 7 queries and a few hundred model
+instances). They are the same for every submission until the guide is edited, so they are kept here
+under a key read in the row the submission loads anyway (``submission._target``, no extra statement):
+
+- ``catalog.GuideVersion.version``: every catalog write service (materials, fees, situations, options
+  and their lists, the guide files, the admin) bumps it inside the editing transaction (ADR 0012), so
+  the first submission after the edit commits, on any process of any node, reads a new key;
+- ``Implementation.updated_at`` and its id: an edit of the implementation's own row.
+
+Nothing is invalidated: an old key's entry ages out of the LRU. The entries are shared read-only by the
+submissions of the process (threads included): nothing on the submission path writes to catalog
+instances. ``clear()`` is for tests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+
+from yiwang.catalog.models import Implementation
+
+from .material_plan import PLAN_PREFETCH
+
+# What ``submission._target`` joins to the implementation so that the key costs no statement.
+KEY_RELATED = ("guide_version",)
+MAX_ENTRIES = 512  # implementations; a few hundred model instances each at most
+
+_entries: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def plan_key(implementation: Implementation) -> tuple[Any, ...]:
+    """The key of the implementation's catalog data, from a row loaded with ``KEY_RELATED``."""
+    try:
+        version = implementation.guide_version.version
+    except Implementation.guide_version.RelatedObjectDoesNotExist:
+        version = 0  # never edited since the version table exists
+    return (implementation.pk, implementation.updated_at, version)
+
+
+def attach_plan_data(implementation: Implementation) -> bool:
+    """Give ``implementation`` (loaded with ``KEY_RELATED``) its plan's catalog data, as if prefetched
+    with ``PLAN_PREFETCH``: from this process's cache, or read now and kept. Returns whether it was a hit."""
+    key = plan_key(implementation)
+    with _lock:
+        cached = _entries.get(key)
+        if cached is not None:
+            _entries.move_to_end(key)
+    if cached is not None:
+        # A copy of the dict (a later prefetch on this row adds its own names), the same shared lists.
+        implementation._prefetched_objects_cache = dict(cached)  # type: ignore[attr-defined]
+        return True
+    prefetch_related_objects([implementation], *PLAN_PREFETCH)
+    loaded = dict(implementation._prefetched_objects_cache)  # type: ignore[attr-defined]
+    with _lock:
+        _entries[key] = loaded
+        _entries.move_to_end(key)
+        while len(_entries) > MAX_ENTRIES:
+            _entries.popitem(last=False)
+    return False
+
+
+def clear() -> None:
+    with _lock:
+        _entries.clear()
