@@ -52,7 +52,7 @@ def bump_guide_versions(*, implementation_ids: Iterable[int] = (), bundle_ids: I
         ids.update(
             BundleItem.objects.filter(bundle_id__in=bundle_ids).values_list("implementation_id", flat=True)
         )
-    ordered = sorted(ids)  # rows locked in one order: two bumps never deadlock
+    ordered = sorted(ids)  # overlapping bumps take their batches in the same order
     for start in range(0, len(ordered), _BUMP_BATCH):
         chunk = ordered[start : start + _BUMP_BATCH]
         # Rows are made on first bump; ids of implementations deleted in this transaction are skipped.
