@@ -737,11 +737,12 @@ def print_summary(calibrated: dict | None) -> None:
     for row in rows[1:]:
         print("| " + " | ".join(row) + " |")
     judged = [row for row in SUMMARY if row["met"] is not None]
+    others = len(SUMMARY) - len(judged)
     print(
         f"\n{sum(row['met'] for row in judged)} of {len(judged)} targets met"
         + (
-            f"; {len(SUMMARY) - len(judged)} figures without a target or not measured"
-            if len(judged) < len(SUMMARY)
+            f"; {others} {'figure' if others == 1 else 'figures'} without a target or not measured"
+            if others
             else ""
         )
     )
