@@ -149,3 +149,11 @@ def test_an_unsafe_api_request_of_a_session_still_needs_the_csrf_token():
     assert refused.status_code == 403
     page_post = client.post("/i18n/setlang/", {"language": "en"})
     assert page_post.status_code == 403
+
+
+def test_a_message_of_a_redirecting_view_shows_on_the_page_it_leads_to(client):
+    user = UserFactory()  # already at the level asked for: the view says so and goes back to the account
+    client.force_login(user)
+    response = client.get("/accounts/step-up/", {"level": user.assurance_level}, follow=True)
+    assert response.redirect_chain
+    assert "实名等级已满足要求" in response.content.decode()
