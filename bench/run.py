@@ -644,7 +644,7 @@ def applications(seconds: int) -> None:
         _not_measured("case lists at 1M cases, median", f"≤ {TARGET_LIST_MEDIAN_MS} ms", "failed")
         return
     print(f"\n=== applications at {row['cases']:,} cases on PostgreSQL (target median ≤ 20 ms)")
-    bare_row = next((value["16"] for name, value in row["http"].items() if name.startswith("bare")), None)
+    bare_row = next((value["1"] for name, value in row["http"].items() if name.startswith("bare")), None)
     for name, by_connections in row["http"].items():
         if name.startswith("bare"):
             continue
