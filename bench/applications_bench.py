@@ -6,6 +6,7 @@
     .venv/bin/python bench/applications_bench.py reads   [--cases 1000000] [--seconds 10] [--samples 400]
     .venv/bin/python bench/applications_bench.py profile [--database sqlite|postgres] [--submissions 40]
     .venv/bin/python bench/applications_bench.py page    [--samples 400]     # the workbench page in-process
+    .venv/bin/python bench/applications_bench.py cpu     [--database …] [--batches 4] [--submissions 25]
 
 ``submit``: ``services.cases.submit`` in-process, a real demo form (城乡居民医保参保登记 for citizen_l4,
 社会保障卡申领 for citizen_l3), every material satisfied by an e-license or the vault, the workflow started
@@ -17,6 +18,10 @@ one transaction a submission; ``--processes`` loops side by side for ``--seconds
 a Lua script), granian as ``make serve`` runs it (WSGI, 2 workers × 2 threads), ``/api/v1/health`` measured
 by the same server in the same run; afterwards every 2xx is checked to have exactly one case with its
 outbox event and its ready task.
+
+``cpu``: CPU a submission (this process and its PostgreSQL backend) over ``--batches`` batches of
+``--submissions``, the minimum and the median of the batches: the figure to compare two versions of the
+code on a shared machine, run one after the other, alternating.
 
 ``reads``: on PostgreSQL with ``applications_data.py``'s cases (generated when missing): the applicant's
 list (``list_cases_for_applicant``, an applicant with ~50 cases) and the staff queue (``staff_queue``)
@@ -440,6 +445,42 @@ def profile_bench(*, database: str, submissions: int) -> dict[str, Any]:
     }
 
 
+def cpu_bench(*, database: str, batches: int, submissions: int) -> dict[str, Any]:
+    """CPU a submission on a shared machine: ``batches`` of ``submissions`` back to back, each batch's
+    process_time (and its PostgreSQL backend's, from /proc) a submission; the minimum and the median of the
+    batches (the minimum is the least disturbed by the other load), and the statements of one submission."""
+    import statistics
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    setup_django(database)
+    ensure_world()
+    all_recipes = recipes()
+    prime_vault(all_recipes)
+    for _ in range(5):
+        submit_once(all_recipes[0], key=f"bench-warm-{uuid.uuid4().hex}")
+    with CaptureQueriesContext(connection) as queries:
+        submit_once(all_recipes[0], key=f"bench-sql-{uuid.uuid4().hex}")
+    backend = _backend_pid()
+    python_ms, database_ms = [], []
+    for _ in range(batches):
+        cpu, db_cpu = time.process_time(), _proc_cpu_seconds(backend)
+        for i in range(submissions):
+            submit_once(all_recipes[i % len(all_recipes)], key=f"bench-cpu-{uuid.uuid4().hex}")
+        python_ms.append((time.process_time() - cpu) / submissions * 1000)
+        database_ms.append((_proc_cpu_seconds(backend) - db_cpu) / submissions * 1000)
+    return {
+        "database": database,
+        "statements_per_submission": len(queries.captured_queries),
+        "cpu_ms_min": round(min(python_ms), 1),
+        "cpu_ms_median": round(statistics.median(python_ms), 1),
+        "db_cpu_ms_min": round(min(database_ms), 1) if backend else None,
+        "db_cpu_ms_median": round(statistics.median(database_ms), 1) if backend else None,
+        "load_average": _load_average(),
+    }
+
+
 # Over HTTP -------------------------------------------------------------------------------------------
 
 _SUBMIT_LUA = """
@@ -850,13 +891,14 @@ def page_bench(*, samples: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("mode", choices=["submit", "http", "reads", "profile", "page"])
+    parser.add_argument("mode", choices=["submit", "http", "reads", "profile", "page", "cpu"])
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--submissions", type=int, default=40)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--samples", type=int, default=400)
+    parser.add_argument("--batches", type=int, default=4)
     arguments = parser.parse_args()
     if arguments.mode == "submit":
         figures = submit_bench(
@@ -864,6 +906,10 @@ def main() -> None:
         )
     elif arguments.mode == "profile":
         figures = profile_bench(database=arguments.database, submissions=arguments.submissions)
+    elif arguments.mode == "cpu":
+        figures = cpu_bench(
+            database=arguments.database, batches=arguments.batches, submissions=arguments.submissions
+        )
     elif arguments.mode == "http":
         figures = http_submit_bench(database=arguments.database, seconds=int(arguments.seconds))
     elif arguments.mode == "page":
