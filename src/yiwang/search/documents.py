@@ -119,12 +119,15 @@ def implementation_documents(
     *, implementations=None, regions: RegionDirectory | None = None, chunk_size: int = 5000
 ) -> Iterator[SearchDocument]:
     """Documents of active implementations (all of them unless a queryset narrows them)."""
+    narrowed = implementations is not None  # a few rows (a change log entry): their items' topics only
     implementations = active_implementations() if implementations is None else implementations
     regions = regions or RegionDirectory()
-    topics = _item_topics()
+    topics = {} if narrowed else _item_topics()
     rows = implementations.order_by().values_list(*_IMPLEMENTATION_FIELDS).iterator(chunk_size=chunk_size)
     for batch in batched(rows, chunk_size):
         regions.prefetch(row[10] for row in batch)
+        if narrowed:
+            topics = _item_topics({row[3] for row in batch})
         learned = _learned_keywords(row[0] for row in batch)
         for (
             pk,

@@ -220,9 +220,8 @@ def test_catch_up_if_due_looks_at_most_once_per_interval(
 
 # PostgreSQL: commits out of id order, real transactions -------------------------------------------------
 
-postgresql_only = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite runs one writer at a time: ids commit in order"
-)
+# PostgreSQL-only: SQLite runs one writer at a time, so its ids commit in order (deselected on SQLite).
+postgresql_only = pytest.mark.pg
 
 
 def settled_position(timeout: float = 60.0):
