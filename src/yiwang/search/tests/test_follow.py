@@ -12,8 +12,10 @@ import json
 import threading
 import time
 from contextlib import contextmanager
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -202,6 +204,22 @@ def test_a_guide_view_is_gathered_for_the_log(
         "implementation_ids": [indexed_catalog["hukou"].pk],
         "bundle_ids": [indexed_catalog["bundle"].pk],
     }
+
+
+def test_the_follower_command_builds_a_new_node_then_applies_what_other_nodes_change(
+    indexed_catalog, nodes, django_capture_on_commit_callbacks
+):
+    with nodes("b"):
+        out = StringIO()
+        call_command("follow_search_index", stdout=out)  # a new node: its first follow builds the index
+        assert "rebuilt" in out.getvalue()
+    with nodes("a"):
+        rename(indexed_catalog["food_change"], "小餐饮登记变更", django_capture_on_commit_callbacks)
+    with nodes("b"):
+        out = StringIO()
+        call_command("follow_search_index", stdout=out)
+        assert out.getvalue().startswith("applied 1 entries (1 indexed")
+        assert codes("小餐饮") == {indexed_catalog["food_change"].code}
 
 
 def test_catch_up_if_due_looks_at_most_once_per_interval(
