@@ -56,16 +56,34 @@ APPLICANT_SIDE = {"applicant", "agent_for_item", "token_applicant"}
 STAFF_IN_SCOPE = {"clerk", "approver", "supervisor", "token_clerk"}
 
 
-@pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+@pytest.fixture(scope="module")
+def _matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """One world for the whole matrix (building it is most of a test's time): made once inside a
+    transaction that is rolled back when the module ends. Each test runs in pytest-django's savepoint
+    inside it, so whatever a test writes is gone before the next one starts."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    from .api_world import make_api_world
+
+    media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("api-matrix-media"))
+    with django_db_blocker.unblock(), media:
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield make_api_world()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture
-def api() -> ApiWorld:
-    from .api_world import make_api_world
+def api(_matrix_world) -> ApiWorld:
+    """The shared world as the database has it at the start of this test (the previous test's writes
+    were rolled back; its objects are read again)."""
+    from .api_world import read_again
 
-    return make_api_world()
+    return read_again(_matrix_world)
 
 
 TOKEN_SCOPES = {
