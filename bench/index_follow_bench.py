@@ -26,6 +26,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def _start_follower(index_dir: Path, database_url: str) -> subprocess.Popen:
 
 def measure_lag(ids: list[int], edits: int, database_url: str) -> dict:
     """Edits committed on A (≈ 20 a second, at random moments); the wall time until B's index has each."""
+    from django.db import transaction
     from django.db.models import Max
 
     from yiwang.catalog.models import Implementation
@@ -102,22 +104,39 @@ def measure_lag(ids: list[int], edits: int, database_url: str) -> dict:
         time.sleep(1.0)
         pending: list[tuple[int, float, int]] = []  # (log id, committed at, implementation pk)
         lags: list[float] = []
+        lock, stop = threading.Lock(), threading.Event()
+
+        def watch() -> None:  # B's directory looked at every 5 ms, whatever A is doing
+            while not stop.is_set():
+                with lock:
+                    pending[:] = _collect(pending, lags, node_b)
+                time.sleep(0.005)
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
         sample = random.Random(13).sample(ids, min(edits, len(ids)))
         names: dict[int, str] = {}
         for number, pk in enumerate(sample):
             record = Implementation.objects.get(pk=pk)
             record.name = names[pk] = f"跟随测试事项{number:04d}"
-            save_catalog_record(record=record, changed=["name"])  # one transaction, log entry included
-            committed = time.monotonic()
-            pending.append((SearchChange.objects.aggregate(top=Max("pk"))["top"], committed, pk))
-            until = time.monotonic() + random.uniform(0.0, 0.1)
-            while time.monotonic() < until:
-                pending = _collect(pending, lags, node_b)
-                time.sleep(0.005)
+            committed: list[float] = []
+            with transaction.atomic():
+                transaction.on_commit(
+                    lambda done=committed: done.append(time.monotonic())
+                )  # before A's own apply
+                save_catalog_record(record=record, changed=["name"])  # its log entry in this transaction
+            log_id = SearchChange.objects.aggregate(top=Max("pk"))["top"]
+            with lock:
+                pending.append((log_id, committed[0], pk))
+            time.sleep(random.uniform(0.0, 0.1))
         deadline = time.monotonic() + 60
-        while pending and time.monotonic() < deadline:
-            pending = _collect(pending, lags, node_b)
-            time.sleep(0.005)
+        while time.monotonic() < deadline:
+            with lock:
+                if not pending:
+                    break
+            time.sleep(0.05)
+        stop.set()
+        watcher.join(5)
         found = _found_on(node_b, names, ids=sample[:: max(1, len(sample) // 20)])
     finally:
         follower.terminate()
