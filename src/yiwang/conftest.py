@@ -6,6 +6,8 @@ database; each test then runs inside a transaction that is rolled back.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 
 import pytest
@@ -77,6 +79,47 @@ def _reference_data_after_flush(request):
 
     if not Region.objects.exists():
         _load_reference_data()
+
+
+@contextlib.contextmanager
+def built_once(django_db_blocker, build):
+    """A world shared by the tests of one module (building it is most of a test's time): ``build()`` runs
+    once inside a transaction that is rolled back when the module ends. Each test then runs in
+    pytest-django's savepoint inside it, so whatever a test writes is gone before the next one starts;
+    pass the world through ``read_again`` in the test's own fixture."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            yield build()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+def read_again(world, _seen=None):
+    """Every model object reachable from ``world`` (dataclasses, dicts, lists, tuples) read again from
+    the database: an earlier test's writes, rolled back, may have changed them in memory."""
+    from django.db.models import Model
+
+    seen = set() if _seen is None else _seen
+    if id(world) in seen:
+        return world
+    seen.add(id(world))
+    if isinstance(world, Model):
+        world.refresh_from_db()
+    elif dataclasses.is_dataclass(world) and not isinstance(world, type):
+        for field in dataclasses.fields(world):
+            read_again(getattr(world, field.name), seen)
+    elif isinstance(world, dict):
+        for value in world.values():
+            read_again(value, seen)
+    elif isinstance(world, (list, tuple)):
+        for value in world:
+            read_again(value, seen)
+    return world
 
 
 @pytest.fixture

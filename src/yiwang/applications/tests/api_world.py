@@ -188,17 +188,6 @@ def make_api_world() -> ApiWorld:
     )
 
 
-def read_again(api: ApiWorld) -> ApiWorld:
-    """Every model object of a shared world read again from the database (a test's writes, rolled back,
-    may have changed them in memory), and no token left from an earlier test."""
-    instances = [api.case, api.enterprise_case, *vars(api.world).values(), *api.people.values()]
-    for instance in instances:
-        if instance is not None:
-            instance.refresh_from_db()
-    api.tokens.clear()
-    return api
-
-
 def _uploads(world: World, actor: User, holder_code: str) -> dict[str, Any]:
     return {
         key: materials.store_upload(uploaded_file=SimpleUploadedFile("scan.pdf", PDF, "application/pdf"))

@@ -14,6 +14,7 @@ import pytest
 from yiwang.applications.constants import CaseStatus, TaskState
 from yiwang.applications.models import Case, CaseTask
 from yiwang.applications.services import cases
+from yiwang.conftest import built_once, read_again
 
 from .api_world import (
     APPLICANT_SCOPES,
@@ -58,31 +59,19 @@ STAFF_IN_SCOPE = {"clerk", "approver", "supervisor", "token_clerk"}
 
 @pytest.fixture(scope="module")
 def _matrix_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    """One world for the whole matrix (building it is most of a test's time): made once inside a
-    transaction that is rolled back when the module ends. Each test runs in pytest-django's savepoint
-    inside it, so whatever a test writes is gone before the next one starts."""
-    from django.db import transaction
     from django.test import override_settings
 
     from .api_world import make_api_world
 
     media = override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("api-matrix-media"))
-    with django_db_blocker.unblock(), media:
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            yield make_api_world()
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    with media, built_once(django_db_blocker, make_api_world) as world:
+        yield world
 
 
 @pytest.fixture
 def api(_matrix_world) -> ApiWorld:
-    """The shared world as the database has it at the start of this test (the previous test's writes
-    were rolled back; its objects are read again)."""
-    from .api_world import read_again
-
+    """The matrix's world as the database has it at the start of this test, with no token left over."""
+    _matrix_world.tokens.clear()
     return read_again(_matrix_world)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from yiwang.audit.models import AuditEntry
 from yiwang.audit.subjects import subject_hash
+from yiwang.conftest import built_once, read_again
 from yiwang.core.errors import PermissionDenied
 from yiwang.exchange.constants import OpenType, SharingType, UpdateCycle
 from yiwang.exchange.models import Resource
@@ -38,9 +39,16 @@ READ_ACTIONS = {
 }
 
 
+@pytest.fixture(scope="module")
+def _all_resources(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, make_all_resources) as world:
+        yield world
+
+
 @pytest.fixture
-def world():
-    return make_all_resources()
+def world(_all_resources):
+    """Every resource and grant, as the database has them at the start of this test."""
+    return read_again(_all_resources)
 
 
 def _post(client, url, body, headers):
