@@ -97,10 +97,12 @@ test-pg: install ## the suite on PostgreSQL ($(PG_URL)); browser tests run in th
 		echo "WARNING: PostgreSQL at $(PG_URL) is unreachable; PostgreSQL pass not run"; \
 	fi
 
-# The two passes run side by side (one pytest process each, on a 2-core machine); each pass's output is
-# printed whole when it ends (--output-sync), and the target fails if either does.
-test: install system-deps lint ## install everything and run the whole suite on SQLite and PostgreSQL
-	$(MAKE) --no-print-directory --output-sync=target -j2 test-sqlite test-pg
+# The two passes and the quick benchmark run side by side (one pytest process each, on a 2-core machine;
+# the benchmark judges CPU a request relative to the bare endpoint, which the passes' load does not move);
+# each output is printed whole when it ends (--output-sync), and the target fails if any does.
+# A test that touches no database runs in the SQLite pass only; `pg` tests in the PostgreSQL pass only.
+test: install system-deps bench-deps lint ## install everything, run the whole suite on SQLite and PostgreSQL and the quick benchmark
+	$(MAKE) --no-print-directory --output-sync=target -j3 test-sqlite test-pg bench-quick
 
 test-fast: install ## the quick tests only (no slow, no browser), SQLite
 	$(VENV)/bin/pytest --ds=yiwang.settings.test -q -p no:cacheprovider -m 'not slow and not e2e'
