@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from oidc.live_server import migrate_sqlite
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,10 +72,15 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 def _seed(env: dict[str, str]) -> None:
-    """Migrate and load the demo data exactly as `make demo` does."""
-    for command in (["migrate", "--noinput"], ["seed_demo"]):
+    """Migrate and load the demo data as `make demo` does (the migrated database may be the copy another
+    server of this test process migrated: see oidc.live_server.migrate_sqlite)."""
+
+    def run(*command: str) -> None:
         finished = _manage(env, *command)
         assert finished.returncode == 0, f"{command}: {finished.stderr[-3000:]}"
+
+    migrate_sqlite(Path(env["YIWANG_VAR_DIR"]), lambda: run("migrate", "--noinput"))
+    run("seed_demo")
 
 
 def _wait_until_up(url: str, server: subprocess.Popen, timeout: float = 60) -> None:
