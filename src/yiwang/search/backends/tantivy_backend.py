@@ -6,7 +6,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
@@ -17,6 +17,7 @@ from .base import BackendPage, IndexStats, SearchBackend, SearchDocument, Search
 from .generations import GenerationStore, Marker, file_marker
 from .tantivy_documents import (
     CATALOG_ORIGIN,
+    FIELD_SEPARATOR,
     MAX_PREFIX_LENGTH,
     PREFIX_TOKENIZER,
     catalog_schema,
@@ -54,6 +55,7 @@ class _ReaderIndex:
     index: tantivy.Index
     meta: Path
     marker: Marker | None
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, path: Path, schema: tantivy.Schema) -> _ReaderIndex:
@@ -67,6 +69,11 @@ class _ReaderIndex:
             self.index.reload()
             self.marker = marker
         return self.index.searcher()
+
+    def pinned_searcher(self) -> tuple[tantivy.Searcher, Marker | None]:
+        """A searcher and the commit it shows, taken together (document addresses hold only there)."""
+        with self.lock:
+            return self.searcher(), self.marker
 
 
 RESULT_CACHE_ENTRIES = 4096
@@ -95,6 +102,26 @@ class ResultCache:
                 self._entries.popitem(last=False)
 
 
+SHOWN_CACHE_ENTRIES = 10_000  # one string of ~0.4 KB each: ~5 MB a process at most
+
+
+class ShownCache:
+    """Stored payloads of hits by (index state, document address): emptied when full, no LRU bookkeeping."""
+
+    def __init__(self, *, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._entries: dict = {}
+
+    def get(self, key):
+        return self._entries.get(key)
+
+    def put(self, key, payload):
+        if len(self._entries) >= self.max_entries:
+            self._entries = {}  # also drops the entries of index states no longer shown
+        self._entries[key] = payload
+        return payload
+
+
 @dataclass
 class _Generation:
     marker: Marker | None
@@ -111,6 +138,7 @@ class TantivyBackend(SearchBackend):
         self._lock = threading.Lock()
         # Popular queries repeat: their pages are kept per process, derived from (and keyed by) the index.
         self._results = ResultCache(max_entries=RESULT_CACHE_ENTRIES)
+        self._shown = ShownCache(max_entries=SHOWN_CACHE_ENTRIES)
 
     # Reading -----------------------------------------------------------------------------------------
 
@@ -139,16 +167,17 @@ class TantivyBackend(SearchBackend):
         if not request.clauses:
             return BackendPage(count=0, hits=[])
         current = self._current()
-        searcher = current.catalog.searcher()  # reloads first when a writer committed
+        searcher, commit = current.catalog.pinned_searcher()  # reloads first when a writer committed
         # The index state is part of the key: any commit or new generation makes old entries unreachable.
-        key = (current.marker, current.catalog.marker, request)
+        state = (current.marker, commit)
+        key = (state, request)
         cached = self._results.get(key)
         if cached is None:
-            cached = self._search(searcher, request)
+            cached = self._search(searcher, state, request)
             self._results.put(key, cached)
         return cached
 
-    def _search(self, searcher: tantivy.Searcher, request: SearchRequest) -> BackendPage:
+    def _search(self, searcher: tantivy.Searcher, state: tuple, request: SearchRequest) -> BackendPage:
         schema = catalog_schema()
         result = searcher.search(
             build_query(schema, request),
@@ -157,7 +186,16 @@ class TantivyBackend(SearchBackend):
             count=True,
             weight_by_field="boost",
         )
-        hits = [hit_from_payload(payload_of(searcher.doc(address)), score) for score, address in result.hits]
+        shown = self._shown
+        hits = []
+        for score, address in result.hits:
+            # What a hit shows, by document address within this index state: popular services are on
+            # many result pages, and reading a stored document (decompressing its block) costs ~15 µs.
+            key = (state, address.segment_ord, address.doc)
+            payload = shown.get(key)
+            if payload is None:
+                payload = shown.put(key, FIELD_SEPARATOR.join(payload_of(searcher.doc(address))))
+            hits.append(hit_from_payload(payload.split(FIELD_SEPARATOR), score))
         return BackendPage(count=result.count or 0, hits=hits)
 
     def suggest(self, *, prefix: str, limit: int) -> list[str]:
