@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -118,16 +120,45 @@ def search(request, params: Query[SearchParams]):
         limit=params.limit,
         offset=params.offset,
     )
-    body = {
-        "count": page.count,
-        "results": [{name: getattr(hit, name) for name in RESULT_FIELDS} for hit in page.results],
-        "query_terms": page.query_terms,
-        "expanded_terms": page.expanded_terms,
-        "matched_all_words": page.matched_all_words,
-    }
     # The body is SearchOut already (typed hits, test_api checks it against the schema): validating it
     # again through pydantic and rendering the models cost a cached search more than the search itself.
-    return HttpResponse(json.dumps(body, ensure_ascii=False), content_type=JSON_CONTENT_TYPE)
+    # Same bytes as json.dumps of the whole dict in this key order.
+    rest = json.dumps(
+        {
+            "query_terms": page.query_terms,
+            "expanded_terms": page.expanded_terms,
+            "matched_all_words": page.matched_all_words,
+        },
+        ensure_ascii=False,
+    )
+    body = f'{{"count": {int(page.count)}, "results": {_results_json(page.results)}, {rest[1:]}'
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+
+
+SERIALIZED_PAGES = 1024
+_serialized: OrderedDict[int, tuple[list, str]] = OrderedDict()
+_serialized_lock = threading.Lock()
+
+
+def _results_json(hits: list) -> str:
+    """A page's hits as JSON, made once per page object: the backend's result cache (ADR 0004) hands every
+    request for a page the same list of hits, so a popular page is serialized once per process instead of
+    once per request. An entry holds its list, so the list's id cannot name another list while cached; a
+    new index state makes new pages, hence new lists."""
+    key = id(hits)
+    with _serialized_lock:
+        entry = _serialized.get(key)
+        if entry is not None and entry[0] is hits:
+            _serialized.move_to_end(key)
+            return entry[1]
+    text = json.dumps(
+        [{name: getattr(hit, name) for name in RESULT_FIELDS} for hit in hits], ensure_ascii=False
+    )
+    with _serialized_lock:
+        _serialized[key] = (hits, text)
+        while len(_serialized) > SERIALIZED_PAGES:
+            _serialized.popitem(last=False)
+    return text
 
 
 @router.get("/suggest", response={200: SuggestOut, **ERROR_RESPONSES}, summary="搜索联想（支持拼音与首字母）")

@@ -57,3 +57,25 @@ def test_preloading_builds_the_tables_a_first_search_would(fresh_region_chains, 
     selectors.preload_search()
     assert tokenizer.cache_info().currsize == 1
     assert GUANGAN_DISTRICT in selectors._region_chains
+
+
+def test_a_page_answered_twice_is_the_same_and_a_changed_index_answers_anew(api_client, indexed_catalog):
+    # given a search answered once (its hits serialized once for this page)
+    from yiwang.search.services import rebuild_search_index
+
+    from .conftest import implementation
+
+    query = {"q": "营业执照", "region": GUANGAN_DISTRICT}
+    first = api_client.get("/api/v1/search", query)
+    again = api_client.get("/api/v1/search", query)
+    assert again.content == first.content
+    # a different page of the same query is its own answer
+    second_page = api_client.get("/api/v1/search", {**query, "limit": 1, "offset": 1})
+    assert second_page.json()["results"] == first.json()["results"][1:2]
+    # when a new service is indexed
+    implementation("个体工商户营业执照补发", region_code=GUANGAN_DISTRICT)
+    rebuild_search_index()
+    # then the same search shows it (a new page: nothing of the old answer is reused)
+    after = api_client.get("/api/v1/search", query)
+    assert after.json()["count"] == first.json()["count"] + 1
+    assert "个体工商户营业执照补发" in [hit["name"] for hit in after.json()["results"]]
