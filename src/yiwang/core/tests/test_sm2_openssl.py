@@ -21,7 +21,11 @@ from yiwang.core.crypto.sm2_openssl import verifier
 from .test_crypto import VECTORS, _der_signature
 
 openssl = verifier()
-pytestmark = pytest.mark.skipif(openssl is None, reason="no OpenSSL 3 libcrypto with SM2 here")
+# A developer's machine without OpenSSL 3 skips these (gmssl_pyx then verifies); CI never does: make test
+# installs on a machine that has it, and a missing libcrypto there must fail, not pass unseen.
+pytestmark = pytest.mark.skipif(
+    openssl is None and os.environ.get("CI") != "true", reason="no OpenSSL 3 libcrypto with SM2 here"
+)
 
 
 def _both(public_key: bytes, message: bytes, signature: bytes, user_id: bytes = SM2_USER_ID) -> bool:
