@@ -18,8 +18,6 @@ Django's cache (Redis when several nodes share it), and an old key's renderings 
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -31,6 +29,8 @@ from django.core.cache import caches
 from django.db import connections, router
 from django.db.models import F
 from django.urls import get_script_prefix
+
+from yiwang.core.lru import LRU
 
 from .models import BundleItem, GuideVersion, Implementation
 
@@ -136,33 +136,7 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-class _LocalRenderings:
-    """A small LRU of renderings in this process (thread-safe: granian may run threads)."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Any:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: str, value: Any, *, limit: int) -> None:
-        with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > limit:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-_local = _LocalRenderings()
+_local = LRU(max_entries=256)  # renderings in this process; the limit is the setting at each put
 
 
 def cached_rendering(*, key: str, render: Callable[[], Any]) -> Any:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -12,6 +10,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import BaseModel
 
 from yiwang.catalog.constants import Audience, ItemType
+from yiwang.core.lru import LRU
 from yiwang.core.schemas import ERROR_RESPONSES
 
 from . import selectors
@@ -136,8 +135,7 @@ def search(request, params: Query[SearchParams]):
 
 
 SERIALIZED_PAGES = 1024
-_serialized: OrderedDict[int, tuple[list, str]] = OrderedDict()
-_serialized_lock = threading.Lock()
+_serialized = LRU(max_entries=SERIALIZED_PAGES)
 
 
 def _results_json(hits: list) -> str:
@@ -146,18 +144,13 @@ def _results_json(hits: list) -> str:
     once per request. An entry holds its list, so the list's id cannot name another list while cached; a
     new index state makes new pages, hence new lists."""
     key = id(hits)
-    with _serialized_lock:
-        entry = _serialized.get(key)
-        if entry is not None and entry[0] is hits:
-            _serialized.move_to_end(key)
-            return entry[1]
+    entry = _serialized.get(key)
+    if entry is not None and entry[0] is hits:
+        return entry[1]
     text = json.dumps(
         [{name: getattr(hit, name) for name in RESULT_FIELDS} for hit in hits], ensure_ascii=False
     )
-    with _serialized_lock:
-        _serialized[key] = (hits, text)
-        while len(_serialized) > SERIALIZED_PAGES:
-            _serialized.popitem(last=False)
+    _serialized.put(key, (hits, text))
     return text
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tantivy
 from tantivy import Occur, Query
+
+from yiwang.core.lru import LRU
 
 from . import register
 from .base import BackendPage, IndexStats, SearchBackend, SearchDocument, SearchRequest, Suggestion
@@ -79,29 +80,6 @@ class _ReaderIndex:
 RESULT_CACHE_ENTRIES = 4096
 
 
-class ResultCache:
-    """A small thread-safe LRU of result pages."""
-
-    def __init__(self, *, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            page = self._entries.get(key)
-            if page is not None:
-                self._entries.move_to_end(key)
-            return page
-
-    def put(self, key, page) -> None:
-        with self._lock:
-            self._entries[key] = page
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-
 SHOWN_CACHE_ENTRIES = 10_000  # one string of ~0.4 KB each: ~5 MB a process at most
 
 
@@ -137,7 +115,7 @@ class TantivyBackend(SearchBackend):
         self._generation: _Generation | None = None
         self._lock = threading.Lock()
         # Popular queries repeat: their pages are kept per process, derived from (and keyed by) the index.
-        self._results = ResultCache(max_entries=RESULT_CACHE_ENTRIES)
+        self._results = LRU(max_entries=RESULT_CACHE_ENTRIES)  # result pages (ADR 0004)
         self._shown = ShownCache(max_entries=SHOWN_CACHE_ENTRIES)
 
     # Reading -----------------------------------------------------------------------------------------
