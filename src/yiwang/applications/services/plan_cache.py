@@ -17,13 +17,12 @@ instances. ``clear()`` is for tests.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django.db.models import prefetch_related_objects
 
 from yiwang.catalog.models import Implementation
+from yiwang.core.lru import LRU
 
 from .material_plan import PLAN_PREFETCH
 
@@ -31,8 +30,7 @@ from .material_plan import PLAN_PREFETCH
 KEY_RELATED = ("guide_version",)
 MAX_ENTRIES = 512  # implementations; a few hundred model instances each at most
 
-_entries: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-_lock = threading.Lock()
+_entries = LRU(max_entries=MAX_ENTRIES)
 
 
 def plan_key(implementation: Implementation) -> tuple[Any, ...]:
@@ -48,24 +46,16 @@ def attach_plan_data(implementation: Implementation) -> bool:
     """Give ``implementation`` (loaded with ``KEY_RELATED``) its plan's catalog data, as if prefetched
     with ``PLAN_PREFETCH``: from this process's cache, or read now and kept. Returns whether it was a hit."""
     key = plan_key(implementation)
-    with _lock:
-        cached = _entries.get(key)
-        if cached is not None:
-            _entries.move_to_end(key)
+    cached = _entries.get(key)
     if cached is not None:
         # A copy of the dict (a later prefetch on this row adds its own names), the same shared lists.
         implementation._prefetched_objects_cache = dict(cached)  # type: ignore[attr-defined]
         return True
     prefetch_related_objects([implementation], *PLAN_PREFETCH)
     loaded = dict(implementation._prefetched_objects_cache)  # type: ignore[attr-defined]
-    with _lock:
-        _entries[key] = loaded
-        _entries.move_to_end(key)
-        while len(_entries) > MAX_ENTRIES:
-            _entries.popitem(last=False)
+    _entries.put(key, loaded)
     return False
 
 
 def clear() -> None:
-    with _lock:
-        _entries.clear()
+    _entries.clear()
