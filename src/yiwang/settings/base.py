@@ -123,6 +123,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+_on_postgres = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if _on_postgres and os.environ.get("YIWANG_DB_PREPARED", "1") != "0":
+    # Parameters bound by the server, and statements run five times prepared once per connection:
+    # PostgreSQL then skips parsing and planning them (ADR 0014). YIWANG_DB_PREPARED=0 turns both off,
+    # for a pooler in transaction mode that cannot keep a connection's prepared statements.
+    DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
