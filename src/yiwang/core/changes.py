@@ -41,7 +41,8 @@ REGISTER_CHANGED = "registers.record_changed"
 LICENSE_REVOKED = "licenses.license_revoked"
 # Announced with announce_now by every case action (applications.services.cases.recording), payload
 # case_id, event (the case.* topic: case.submitted, case.accepted, case.closed…), actor_id (or None),
-# occurred_at (ISO). Supervision invites the evaluation on closing and watches acceptance and refusals.
+# occurred_at (ISO), region_code and item_id (the case's region and catalog item, or None). Supervision
+# invites the evaluation on closing and watches acceptance and refusals.
 CASE_CHANGED = "applications.case_changed"
 # Announced with announce (after commit) by the audit log when a read of a person's data needs a look
 # (audit.alerts): payload alert_id, entry_id, reason, subject_code (the ID number or credit code, never

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from yiwang.audit.constants import GroundKind
 from yiwang.identity.models import Mandate, StaffAssignment
+from yiwang.identity.selectors import LicenseScope
 
 from .models import License
 
@@ -44,10 +45,24 @@ def staff_facts(actor, department, role: str | None = None) -> dict[str, Any]:
     }
 
 
-def mandate_facts(actor, holder_code: str) -> dict[str, Any]:
-    """The mandate in force under which the actor acts for ``holder_code``, or nothing."""
+def mandate_facts(actor, holder_code: str, *, scope: LicenseScope | None = None) -> dict[str, Any]:
+    """The mandate in force under which the actor acts for ``holder_code``, or nothing.
+
+    ``scope``: the actor's ``license_scope_for`` computed in this transaction, which found the same
+    mandates (no second look-up)."""
     if not getattr(actor, "is_authenticated", False):
         return {}
+    if scope is not None:
+        ground = scope.mandates.get(holder_code)
+        if ground is None:
+            return {}
+        mandate_id, label = ground
+        return {
+            "mandate_id": mandate_id,
+            "on_behalf_of": label,
+            "ground_kind": GroundKind.MANDATE,
+            "ground_ref": str(mandate_id),
+        }
     today = timezone.localdate()
     mandates = Mandate.objects.filter(
         agent=actor, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today

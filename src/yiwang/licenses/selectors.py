@@ -15,6 +15,7 @@ from django.utils import timezone
 from yiwang.audit.models import AuditEntry
 from yiwang.audit.selectors import subject_hash
 from yiwang.audit.services import record_read
+from yiwang.core import sql
 from yiwang.core.crypto import canonicalize, public_key_from_pem, public_key_to_pem
 from yiwang.core.crypto.sm2 import InvalidKey
 from yiwang.core.errors import NotFound
@@ -49,9 +50,9 @@ _GATE_READ_FIELDS = ("license",)
 
 
 @transaction.atomic
-def _log_third_party_read(actor, license: License) -> None:
+def _log_third_party_read(actor, license: License, scope: LicenseScope | None = None) -> None:
     """Log a read by a mandated agent or an issuing-department administrator, with the ground of it."""
-    facts = mandate_facts(actor, license.holder_code) or staff_facts(actor, license.issuer)
+    facts = mandate_facts(actor, license.holder_code, scope=scope) or staff_facts(actor, license.issuer)
     record_read(
         action=AuditAction.LICENSE_READ,
         actor=actor,
@@ -62,17 +63,38 @@ def _log_third_party_read(actor, license: License) -> None:
     )
 
 
+def _license_rows() -> QuerySet[License]:
+    """Licenses with what the gate and their readers need (type, issuer, key): the rows ``access_license``
+    takes."""
+    return License.objects.select_related("license_type", "issuer", "signing_key")
+
+
+def valid_licenses_of(*, holder_code: str, license_type_code: str) -> list[License]:
+    """The holder's licenses of the type whose status is valid, newest first, as ``_license_rows`` gives
+    them (not yet through the gate). In SQL: read on every submission (core.sql, ADR 0014)."""
+    return sql.rows(
+        License,
+        "licenses_license.holder_code = %s AND t1.code = %s AND licenses_license.status = %s",
+        [holder_code, license_type_code, str(LicenseStatus.VALID)],
+        order_by="licenses_license.issued_on DESC, licenses_license.id DESC",
+        related=("license_type", "issuer", "signing_key"),
+    )
+
+
 def access_license_by_identifier(*, actor, identifier: str, scope: LicenseScope | None = None) -> License:
     """The license if the actor holds it, acts for its holder or administers its issuer; else NotFound.
 
     ``scope``: the actor's ``license_scope_for`` if the caller computed it already (in this call chain)."""
-    license = (
-        License.objects.select_related("license_type", "issuer", "signing_key")
-        .filter(identifier=(identifier or "").strip().upper())
-        .first()
-    )
+    license = _license_rows().filter(identifier=(identifier or "").strip().upper()).first()
     if license is None:
         raise NotFound("未找到该电子证照", code="license_not_found")
+    return access_license(actor=actor, license=license, scope=scope)
+
+
+def access_license(*, actor, license: License, scope: LicenseScope | None = None) -> License:
+    """The gate on a license row the caller read (as ``_license_rows`` gives it): the row if the actor
+    holds it,
+    acts for its holder or administers its issuer (an agent's or staff's read is logged); else NotFound."""
     if scope is None:
         scope = license_scope_for(actor)
     if license.holder_code in scope.own:
@@ -80,7 +102,7 @@ def access_license_by_identifier(*, actor, identifier: str, scope: LicenseScope 
     if scope.covers(
         holder_code=license.holder_code, license_type_code=license.license_type.code
     ) or license.issuer_id in department_ids_with_permission(actor, "license.view"):
-        _log_third_party_read(actor, license)  # the holder sees agents and staff reading their license
+        _log_third_party_read(actor, license, scope)  # the holder sees agents and staff reading their license
         return license
     raise NotFound("未找到该电子证照", code="license_not_found")
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.audit.services import record_event
+from yiwang.core import sql
 from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.licenses.constants import CONSENT_MAX_DAYS, LicenseStatus
 from yiwang.licenses.models import License
@@ -240,7 +241,7 @@ def attach_in_transaction(
     licenses = _licenses_relied_on(case, items)
     if consent:
         _consent(case, actor, licenses.values(), _departments(case, items))
-    rows = CaseMaterial.objects.bulk_create(_rows(case, actor, items, uploads))
+    rows = sql.insert_many(_rows(case, actor, items, uploads))  # text made once (core.sql, ADR 0014)
     record_event(
         action=MATERIALS_ATTACHED,
         actor=actor,

@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.catalog.constants import MaterialRequirement
 from yiwang.catalog.models import Implementation, Material
 from yiwang.catalog.selectors import evaluate_situation
+from yiwang.core import sql
 from yiwang.exchange.models import Resource
 from yiwang.identity.selectors import LicenseScope, license_scope_for
 from yiwang.licenses.models import License
@@ -227,14 +227,16 @@ def _shared_item(item: MaterialPlanItem, declared: dict[str, list[tuple[Implemen
 def _vault_item(item: MaterialPlanItem, holder_code: str, today: dt.date) -> bool:
     if not item.material.key:
         return False
-    found = (
-        VaultItem.objects.filter(holder_code=holder_code, material_key=item.material.key)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("-created_at", "-pk")
-        .first()
+    latest = sql.rows(  # in SQL: read for every material on every submission (core.sql, ADR 0014)
+        VaultItem,
+        "holder_code = %s AND material_key = %s AND (valid_until IS NULL OR valid_until >= %s)",
+        [holder_code, item.material.key, sql.adapt_date(today)],
+        order_by="created_at DESC, id DESC",
+        limit=1,
     )
-    if found is None:
+    if not latest:
         return False
+    found = latest[0]
     until = f"，有效期至{found.valid_until:%Y-%m-%d}" if found.valid_until else ""
     item.satisfied_by, item.vault_item = MaterialSource.VAULT, found
     submitted = timezone.localtime(found.created_at)

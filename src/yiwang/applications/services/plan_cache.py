@@ -19,31 +19,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import prefetch_related_objects
+from django.db.models import BigIntegerField, prefetch_related_objects
+from django.db.models.expressions import RawSQL
 
 from yiwang.catalog.models import Implementation
 from yiwang.core.lru import LRU
 
 from .material_plan import PLAN_PREFETCH
 
-# What ``submission._target`` joins to the implementation so that the key costs no statement.
-KEY_RELATED = ("guide_version",)
 MAX_ENTRIES = 512  # implementations; a few hundred model instances each at most
+GUIDE_VERSION = "submission_guide_version"
 
 _entries = LRU(max_entries=MAX_ENTRIES)
 
 
+def key_annotations() -> dict[str, RawSQL]:
+    """What ``submission._target`` reads with the implementation's row so that the key costs no statement:
+    its guide version (``catalog.GuideVersion``; none yet: never edited since the table exists)."""
+    return {
+        GUIDE_VERSION: RawSQL(
+            "SELECT g.version FROM catalog_guideversion g"
+            " WHERE g.implementation_id = catalog_implementation.id",
+            (),
+            output_field=BigIntegerField(),
+        )
+    }
+
+
 def plan_key(implementation: Implementation) -> tuple[Any, ...]:
-    """The key of the implementation's catalog data, from a row loaded with ``KEY_RELATED``."""
-    try:
-        version = implementation.guide_version.version
-    except Implementation.guide_version.RelatedObjectDoesNotExist:
-        version = 0  # never edited since the version table exists
+    """The key of the implementation's catalog data, from a row loaded with ``key_annotations``."""
+    version = getattr(implementation, GUIDE_VERSION, None) or 0
     return (implementation.pk, implementation.updated_at, version)
 
 
 def attach_plan_data(implementation: Implementation) -> bool:
-    """Give ``implementation`` (loaded with ``KEY_RELATED``) its plan's catalog data, as if prefetched
+    """Give ``implementation`` (loaded with ``key_annotations``) its plan's catalog data, as if prefetched
     with ``PLAN_PREFETCH``: from this process's cache, or read now and kept. Returns whether it was a hit."""
     key = plan_key(implementation)
     cached = _entries.get(key)

@@ -42,7 +42,7 @@ from yiwang.identity.models import Enterprise
 from yiwang.identity.selectors import LicenseScope, license_scope_for
 from yiwang.licenses.constants import LicenseStatus
 from yiwang.licenses.models import License
-from yiwang.licenses.selectors import access_license_by_identifier, effective_status
+from yiwang.licenses.selectors import access_license, effective_status, valid_licenses_of
 from yiwang.regions.models import Department
 
 from .form_schema import prefill_specs
@@ -236,13 +236,11 @@ def holder_license(
         scope = license_scope_for(actor)
     if not scope.covers(holder_code=holder_code, license_type_code=type_code):
         return None
-    candidates = License.objects.filter(
-        holder_code=holder_code, license_type__code=type_code, status=LicenseStatus.VALID
-    ).order_by("-issued_on", "-pk")
+    candidates = valid_licenses_of(holder_code=holder_code, license_type_code=type_code)
     for candidate in candidates:
         if effective_status(candidate) == LicenseStatus.VALID:
             try:  # the gate: logs an agent's read, so the holder sees it among the uses
-                return access_license_by_identifier(actor=actor, identifier=candidate.identifier, scope=scope)
+                return access_license(actor=actor, license=candidate, scope=scope)
             except NotFound:
                 return None
     return None

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from yiwang.applications import workflow
-from yiwang.applications.tests.workflow_fixtures import process_file, recording_handlers, version_2, version_3
+from yiwang.applications.tests.workflow_fixtures import (
+    PROCESSES,
+    UPSTREAM,
+    process_file,
+    recording_handlers,
+    version_2,
+    version_3,
+)
 from yiwang.applications.workflow.spiff import serializer
 from yiwang.core.errors import Conflict
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
@@ -263,3 +270,42 @@ def test_migration_keeps_a_waiting_timer_instant(handlers):
         calendar=WorkdayCalendar(),
     )  # fmt: skip
     assert moved.next_timer_at == due
+
+
+def _whole_state_without_specs(workflow_object) -> dict:
+    document = serializer.to_dict(workflow_object)
+    document.pop("spec")
+    document.pop("subprocess_specs")
+    return document
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        *sorted(p for p in PROCESSES.glob("*.bpmn")),
+        *sorted(p for p in UPSTREAM.glob("*.bpmn*") if p.is_file()),
+    ],
+    ids=lambda path: path.name,
+)
+def test_the_stored_state_is_spiffs_whole_conversion_without_the_specs(handlers, path):
+    # given a bundled or an upstream process, started, and then with one more ready task completed
+    from yiwang.applications.workflow import engine
+    from yiwang.applications.workflow.spiff import SafeScriptEngine, workflow_state
+
+    parsed = parse(path.read_bytes(), path.name)
+    start_data = {"channel": "online", "x": 2, "skip_to_task_3": False}
+    snapshot = workflow.start(parsed.spec_json, data=start_data, context="case")
+    states = [snapshot.state_json]
+    if snapshot.ready_tasks:
+        task = snapshot.ready_tasks[0]
+        states.append(
+            workflow.complete_task(
+                parsed.spec_json, snapshot.state_json, task_id=task.task_id,
+                data={"acceptance": "accept", "decision": "approve"}, context="case",
+            ).state_json
+        )  # fmt: skip
+    for state in states:
+        loaded = engine._load(parsed.spec_json, state, SafeScriptEngine(context="case"))
+        # then the state kept is exactly Spiff's own conversion less the two specs, key for key
+        assert workflow_state(loaded) == _whole_state_without_specs(loaded)
+        assert "spec" not in state and "subprocess_specs" not in state

@@ -32,6 +32,7 @@ from .spiff import (
     DeadlineTimerEventDefinition,
     SafeScriptEngine,
     serializer,
+    workflow_state,
 )
 
 
@@ -122,10 +123,7 @@ def _load(spec_json: dict[str, Any], state_json: dict[str, Any], engine: SafeScr
 
 
 def _state(workflow: BpmnWorkflow) -> dict[str, Any]:
-    document = serializer.to_dict(workflow)
-    document.pop("spec", None)
-    document.pop("subprocess_specs", None)
-    return document
+    return workflow_state(workflow)  # the specs stay with the process version
 
 
 def _snapshot(workflow: BpmnWorkflow, spec_json: dict[str, Any]) -> Snapshot:

@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from SpiffWorkflow.bpmn.serializer import DEFAULT_CONFIG, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -28,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from yiwang.core.errors import DomainError
@@ -300,5 +302,30 @@ _CONFIG = {
 }
 serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 SERIALIZER_VERSION: str = serializer.VERSION
+
+
+def _state_converter() -> BpmnWorkflowConverter:
+    # The registry's own conversions, without registering another converter for BpmnWorkflow.
+    converter = object.__new__(BpmnWorkflowConverter)
+    converter.target_class = BpmnWorkflow
+    converter.registry = serializer.registry
+    converter.typename = serializer.registry.typenames[BpmnWorkflow]
+    return converter
+
+
+_STATE_CONVERTER = _state_converter()
+
+
+def workflow_state(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """``serializer.to_dict(workflow)`` without ``spec`` and ``subprocess_specs``: a case's state never
+    keeps them (its process version does, once), and converting them only to drop them was a third of a
+    start's CPU. Tested equal to the whole conversion with those two keys removed."""
+    converter = _STATE_CONVERTER
+    document = WorkflowConverter.to_dict(converter, workflow)
+    document["subprocesses"] = converter.mapping_to_dict(workflow.subprocesses)
+    document["bpmn_events"] = converter.registry.convert(workflow.bpmn_events)
+    document["typename"] = converter.typename
+    return document
+
 
 PREDICTED = TaskState.FUTURE | TaskState.LIKELY | TaskState.MAYBE

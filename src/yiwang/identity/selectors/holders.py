@@ -11,13 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TypeGuard
+from typing import NamedTuple, TypeGuard
 
 from django.db.models import Q
 from django.utils import timezone
 
+from yiwang.core import sql
+
 from ..constants import AssuranceLevel
-from ..models import Enterprise, Mandate, User
+from ..models import Mandate, User
 
 # Licenses are personal data: their holder must have passed a register check (level 3) to see them.
 MIN_HOLDER_ASSURANCE = AssuranceLevel.REGISTER_VERIFIED
@@ -30,6 +32,8 @@ class LicenseScope:
     all_types: frozenset[str] = frozenset()  # holder codes: every license
     some_types: dict[str, frozenset[str]] = field(default_factory=dict)  # holder code -> type codes
     own: frozenset[str] = frozenset()  # the actor's own codes (a subset of ``all_types``)
+    # principal code -> the first mandate in force naming that principal: (its id, the principal's label)
+    mandates: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def holder_codes(self) -> set[str]:
@@ -62,7 +66,13 @@ def own_holder_codes(user: User | None) -> set[str]:
     if not _may_hold(user):
         return set()
     codes = {user.id_number} if user.id_number else set()
-    codes.update(Enterprise.objects.filter(representative=user).values_list("credit_code", flat=True))
+    # in SQL: read on every submission and license look-up (core.sql, ADR 0014)
+    codes.update(
+        code
+        for (code,) in sql.values(
+            "SELECT credit_code FROM identity_enterprise WHERE representative_id = %s", [user.pk]
+        )
+    )
     return codes
 
 
@@ -93,13 +103,51 @@ def license_type_codes_for_items(item_ids: Iterable[int]) -> set[str]:
     )
 
 
-def license_type_codes_for_mandates(mandates: Iterable[Mandate]) -> dict[int, set[str] | None]:
+class _MandateRow(NamedTuple):
+    """What the license scope reads of a mandate in force (one light query, no model instances)."""
+
+    pk: int
+    covers_all_items: bool
+    code: str  # the principal's: the enterprise's credit code, or the granting person's ID number
+    label: str  # the principal as the log names it (``Mandate.principal_label``)
+
+
+# The mandates in force of an agent, newest first (``Mandate.Meta.ordering``), with their principals.
+_MANDATES_IN_FORCE_SQL = """
+    SELECT m.id, m.covers_all_items, m.enterprise_id, e.credit_code, e.name,
+           g.id_number, g.surname, g.given_name, g.username
+    FROM identity_mandate m
+    JOIN identity_user g ON g.id = m.granted_by_id
+    LEFT JOIN identity_enterprise e ON e.id = m.enterprise_id
+    WHERE m.agent_id = %s AND m.revoked_at IS NULL AND m.valid_from <= %s AND m.valid_until >= %s
+    ORDER BY m.created_at DESC, m.id DESC
+"""
+
+
+def _mandate_rows(user: User, today: dt.date | None) -> list[_MandateRow]:
+    """``_mandates_in_force`` as light rows, in SQL: read on every submission (core.sql, ADR 0014)."""
+    day = sql.adapt_date(today or timezone.localdate())
+    result = []
+    for pk, covers_all, enterprise_id, credit_code, name, id_number, surname, given, username in sql.values(
+        _MANDATES_IN_FORCE_SQL, [user.pk, day, day]
+    ):
+        if enterprise_id is not None:
+            result.append(_MandateRow(pk, bool(covers_all), credit_code, name))
+        else:  # the label is str(granted_by): the full name, else the username
+            label = f"{surname}{given}" or username
+            result.append(_MandateRow(pk, bool(covers_all), id_number or "", label))
+    return result
+
+
+def license_type_codes_for_mandates(mandates: Iterable[Mandate | _MandateRow]) -> dict[int, set[str] | None]:
     """For each mandate, the license types within its item scope (None: every type)."""
+    mandates = list(mandates)
     scoped = [mandate for mandate in mandates if not mandate.covers_all_items]
     items_by_mandate: dict[int, set[int]] = {mandate.pk: set() for mandate in scoped}
-    through = Mandate.items.through.objects.filter(mandate_id__in=list(items_by_mandate))
-    for mandate_id, item_id in through.values_list("mandate_id", "serviceitem_id"):
-        items_by_mandate[mandate_id].add(item_id)
+    if items_by_mandate:
+        through = Mandate.items.through.objects.filter(mandate_id__in=list(items_by_mandate))
+        for mandate_id, item_id in through.values_list("mandate_id", "serviceitem_id"):
+            items_by_mandate[mandate_id].add(item_id)
     result: dict[int, set[str] | None] = {}
     for mandate in mandates:
         item_ids = items_by_mandate.get(mandate.pk)
@@ -114,10 +162,13 @@ def license_scope_for(user: User | None, *, today: dt.date | None = None) -> Lic
     own = own_holder_codes(user)
     all_types = set(own)
     some_types: dict[str, set[str]] = {}
-    mandates = _mandates_in_force(user, today)
+    mandates = _mandate_rows(user, today)
     types_by_mandate = license_type_codes_for_mandates(mandates)
+    grounds: dict[str, tuple[int, str]] = {}
     for mandate in mandates:
-        code, types = _principal_code(mandate), types_by_mandate[mandate.pk]
+        code, types = mandate.code, types_by_mandate[mandate.pk]
+        if code:
+            grounds.setdefault(code, (mandate.pk, mandate.label))
         if not code or code in all_types:
             continue
         if types is None:
@@ -129,6 +180,7 @@ def license_scope_for(user: User | None, *, today: dt.date | None = None) -> Lic
         all_types=frozenset(all_types),
         some_types={code: frozenset(types) for code, types in some_types.items() if types},
         own=frozenset(own),
+        mandates=grounds,
     )
 
 

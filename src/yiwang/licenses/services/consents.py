@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yiwang.audit.constants import GroundKind, Outcome
 from yiwang.audit.services import record_event, record_read
+from yiwang.core import sql
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.selectors import LicenseScope, may_act_on_license, staff_department_ids
 from yiwang.licenses.audit_facts import license_facts, mandate_facts, staff_facts
@@ -76,7 +77,7 @@ def grant_consent(
     if not purpose.strip():
         raise InvalidInput("请填写用证用途", code="purpose_required")
     _check_expiry(expires_at)
-    consent = Consent.objects.create(
+    consent = Consent(
         holder_code=holder_code,
         license=license,
         license_type=license_type,
@@ -87,13 +88,14 @@ def grant_consent(
         channel=channel,
         granted_by=actor,
     )
+    sql.insert(consent)  # its text made once (core.sql, ADR 0014): every license-backed submission grants one
     record_event(
         actor=actor,
         action=AuditAction.CONSENT_GRANTED,
         target=consent,
         subject=holder_code,
         purpose=consent.purpose,
-        **mandate_facts(actor, holder_code),
+        **mandate_facts(actor, holder_code, scope=scope),
         details={
             "requester": requester.credit_code,
             "scope": license.identifier if license else type_code,

@@ -20,6 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone, translation
 
+from yiwang.core import sql
+
 from ..constants import Channel, DispatchStatus, NoticeKind
 from ..models import Dispatch, Notice, NotificationPreference
 
@@ -43,8 +45,8 @@ def render(template: str, context: Mapping[str, Any], *, language: str | None = 
 
 def preference_for(user: Any) -> NotificationPreference:
     """The person's channel choices (defaults when they never chose)."""
-    found = NotificationPreference.objects.filter(user=user).first()
-    return found or NotificationPreference(user=user)
+    found = sql.rows(NotificationPreference, "user_id = %s", [user.pk], order_by="id", limit=1)  # ADR 0014
+    return found[0] if found else NotificationPreference(user=user)
 
 
 def _allowed_channels(channels: Collection[str] | None) -> frozenset[str]:
@@ -60,7 +62,6 @@ def _allowed_channels(channels: Collection[str] | None) -> frozenset[str]:
     return allowed
 
 
-@transaction.atomic
 def notify(
     *,
     recipient: Any,
@@ -79,7 +80,23 @@ def notify(
     """
     allowed = _allowed_channels(channels)
     values = dict(context or {})
-    notice = Notice.objects.create(
+    # The caller's transaction (one of its own when there is none); no savepoint: a failed write here
+    # fails the caller's change too, which is what "in the caller's transaction" means.
+    with transaction.atomic(savepoint=False):
+        return _write(recipient, topic, title, body, values, link, department, allowed)
+
+
+def _write(
+    recipient: Any,
+    topic: str,
+    title: str,
+    body: str,
+    values: dict[str, Any],
+    link: str,
+    department: Any,
+    allowed: frozenset[str],
+) -> Notice:
+    notice = Notice(
         kind=NoticeKind.MESSAGE,
         department=department,
         recipient=recipient,
@@ -91,6 +108,7 @@ def notify(
         context=values,
         link=link,
     )
+    sql.insert(notice)  # its text made once (core.sql, ADR 0014): most case actions write a message
     preference = preference_for(recipient)
     if topic in set(preference.muted_topics.split()):
         return notice
@@ -121,5 +139,5 @@ def notify(
                 next_attempt_at=now if status == DispatchStatus.PENDING else None,
             )
         )
-    Dispatch.objects.bulk_create(rows)
+    sql.insert_many(rows)
     return notice

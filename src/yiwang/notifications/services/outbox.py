@@ -7,58 +7,77 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.core import sql
 from yiwang.core.crypto import canonicalize
 from yiwang.core.errors import InvalidInput
 
-from .. import selectors
 from ..models import Delivery, OutboxEvent, WebhookEndpoint
 
+_ACTIVE_ENDPOINTS_SQL = (
+    "SELECT id, topics FROM notifications_webhookendpoint WHERE is_active = %s ORDER BY id"
+)
+_ACTIVE_ENDPOINTS_OF_SQL = (
+    "SELECT id, topics FROM notifications_webhookendpoint "
+    "WHERE is_active = %s AND department_id = %s ORDER BY id"
+)
 
-def _endpoints_for(topic: str, endpoints: Iterable[WebhookEndpoint] | None) -> list[WebhookEndpoint]:
-    if endpoints is not None:
-        unique = {endpoint.pk: endpoint for endpoint in endpoints if endpoint.is_active}  # named twice: once
-        return list(unique.values())
-    return list(selectors.list_endpoints(topic=topic))
+
+def _endpoint_ids(
+    topic: str, endpoints: Iterable[WebhookEndpoint] | None, department_id: int | None
+) -> list[int]:
+    if endpoints is not None:  # named twice: once
+        return list(dict.fromkeys(endpoint.pk for endpoint in endpoints if endpoint.is_active))
+    # In SQL: every case action asks (core.sql, ADR 0014). The topic set decides, in Python: a longer
+    # topic containing this one is another topic.
+    if department_id is None:
+        found = sql.values(_ACTIVE_ENDPOINTS_SQL, [True])
+    else:
+        found = sql.values(_ACTIVE_ENDPOINTS_OF_SQL, [True, department_id])
+    return [pk for pk, topics in found if topic in topics.split()]
 
 
-@transaction.atomic
 def enqueue_event(
     *,
     topic: str,
     payload: dict[str, Any],
     endpoints: Iterable[WebhookEndpoint] | None = None,
+    department_id: int | None = None,
     event_id: uuid.UUID | str | None = None,
     occurred_at: dt.datetime | None = None,
 ) -> OutboxEvent:
     """Write ``payload`` under ``topic`` with one pending delivery per active endpoint, in this transaction.
 
     ``endpoints`` names the receivers (the caller's business rules chose them); without it, every active
-    endpoint whose topics include ``topic``. An ``event_id`` already written returns that event unchanged,
-    so a retried caller does not announce its change twice.
+    endpoint whose topics include ``topic`` (of the department ``department_id`` if given). An ``event_id``
+    already written returns that event unchanged, so a retried caller does not announce its change twice.
     """
     if not topic or len(topic) > 100:
         raise InvalidInput(_("事件主题不能为空，且不超过 100 个字符。"))
-    if event_id is not None:
-        existing = OutboxEvent.objects.filter(event_id=event_id).first()
-        if existing is not None:
-            return existing
     try:
         canonicalize(payload)  # refuse now what could never be signed later (NaN, non-JSON values)
     except (TypeError, ValueError):
         raise InvalidInput(_("事件内容不是可签名的 JSON。")) from None
+    receivers = _endpoint_ids(topic, endpoints, department_id)
     now = timezone.now()
-    event = OutboxEvent.objects.create(
-        event_id=event_id or uuid.uuid4(),
-        topic=topic,
-        payload=payload,
-        occurred_at=occurred_at or now,
-    )
-    Delivery.objects.bulk_create(
-        Delivery(event=event, endpoint=endpoint, next_attempt_at=now)
-        for endpoint in _endpoints_for(topic, endpoints)
-    )
+    try:
+        # A savepoint: a retried caller's event_id (unique) rolls back this insert only.
+        with transaction.atomic():
+            event = sql.insert(  # its text made once (core.sql, ADR 0014): every change writes one
+                OutboxEvent(
+                    event_id=event_id or uuid.uuid4(),
+                    topic=topic,
+                    payload=payload,
+                    occurred_at=occurred_at or now,
+                )
+            )
+            sql.insert_many([Delivery(event=event, endpoint_id=pk, next_attempt_at=now) for pk in receivers])
+    except IntegrityError:
+        existing = OutboxEvent.objects.filter(event_id=event_id).first() if event_id is not None else None
+        if existing is None:
+            raise
+        return existing
     return event

@@ -57,7 +57,7 @@ def _found(**fields: Any) -> Anomaly | None:
 
 
 @react
-def watch_case(*, case_id: int, event: str, actor_id: Any = None, occurred_at: Any = None) -> None:
+def watch_case(*, case_id: int, event: str, actor_id: Any = None, occurred_at: Any = None, **_: Any) -> None:
     """On acceptance: a late one; on refusal or non-acceptance: the applicant's repeated refusals."""
     if event == CASE_ACCEPTED:
         check_late_acceptance(case_id=case_id)

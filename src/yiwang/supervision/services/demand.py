@@ -96,17 +96,29 @@ def record_view(*, item_id: int, region_code: str, at: dt.datetime | None = None
 
 
 @react
-def count_submission(*, case_id: int, event: str, occurred_at: Any = None, **_: Any) -> None:
+def count_submission(
+    *,
+    case_id: int,
+    event: str,
+    occurred_at: Any = None,
+    region_code: str | None = None,
+    item_id: int | None = None,
+    **_: Any,
+) -> None:
     """A submitted case is demand for its item in the case's region (weight 5), in the case's transaction."""
     if event != CASE_SUBMITTED:
         return
     at = dt.datetime.fromisoformat(occurred_at) if isinstance(occurred_at, str) else occurred_at
-    row = Case.objects.filter(pk=case_id).values("region_id", "implementation__item_id").first()
-    if row is None or row["implementation__item_id"] is None:
+    if region_code is None or item_id is None:  # an announcement without them: read the case
+        row = Case.objects.filter(pk=case_id).values("region_id", "implementation__item_id").first()
+        if row is None:
+            return
+        region_code, item_id = row["region_id"], row["implementation__item_id"]
+    if item_id is None:
         return
     add_demand(
-        item_id=row["implementation__item_id"],
-        region_code=row["region_id"],
+        item_id=item_id,
+        region_code=region_code,
         weight=weight("application"),
         at=at,
         application=True,

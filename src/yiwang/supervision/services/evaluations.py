@@ -107,7 +107,7 @@ def sms_link(token: str) -> str:
 
 @react
 def invite_on_closing(
-    *, case_id: int, event: str, actor_id: int | None = None, occurred_at: str = ""
+    *, case_id: int, event: str, actor_id: int | None = None, occurred_at: str = "", **_: Any
 ) -> None:
     """In the closing action's transaction: invite the applicant (web notice and SMS link), once."""
     if event not in CLOSING_EVENTS:

@@ -12,7 +12,8 @@ _reactions: list[Callable[..., None]] = []
 
 
 def react(function: Callable[..., None]) -> Callable[..., None]:
-    """Decorator: call ``function(case_id=, event=, actor_id=, occurred_at=)`` on every case change."""
+    """Decorator: call ``function(case_id=, event=, actor_id=, occurred_at=, region_code=, item_id=)`` on
+    every case change (a reaction takes ``**_`` for what it does not use)."""
     if function not in _reactions:
         _reactions.append(function)
     return function
