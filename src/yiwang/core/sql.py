@@ -19,7 +19,8 @@ per model, backend and ``related``. Parameters are bound by the driver, never fo
 ``adapt_datetime``, as the ORM does for the field.
 
 Writes: ``insert``, ``insert_many`` and ``update`` are ``save``/``bulk_create`` with the statement's text
-made once per model; a model with a ``save`` of its own or save signal receivers is left to ``save``.
+made once per model; a model with a ``save`` of its own or save signal receivers, and a value that is an
+expression (``F()``, ``Now()``), are left to ``save``.
 """
 
 from __future__ import annotations
@@ -93,7 +94,10 @@ class _Plan:
         for owner, names, where, field in self.parts[1:]:
             chunk = values[where]
             missing = chunk[names.index(owner._meta.pk.attname)] is None  # a LEFT JOIN found nothing
-            field.set_cached_value(main, None if missing else owner.from_db(self.alias, names, chunk))
+            other = None if missing else owner.from_db(self.alias, names, chunk)
+            field.set_cached_value(main, other)
+            if other is not None and field.one_to_one:  # the way back, as select_related sets it
+                field.remote_field.set_cached_value(other, main)
         return main
 
 
@@ -196,10 +200,16 @@ def insert(obj: M, *, using: str = "default") -> M:
     if not _plain(model):
         obj.save(force_insert=True, using=using)
         return obj
-    obj._prepare_related_fields_for_save(operation_name="insert")
+    obj._prepare_related_fields_for_save(operation_name="save")
     connection = connections[using]
     plan = _insert_plan(model, obj.pk is not None, using, connection.vendor)
-    params = [field.get_db_prep_save(field.pre_save(obj, True), connection) for field in plan.fields]
+    prepared = [field.pre_save(obj, True) for field in plan.fields]
+    if any(hasattr(value, "resolve_expression") for value in prepared):  # F(), Now(): the ORM's to compile
+        obj.save(force_insert=True, using=using)
+        return obj
+    params = [
+        field.get_db_prep_save(value, connection) for field, value in zip(plan.fields, prepared, strict=True)
+    ]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         if plan.returning:
@@ -241,19 +251,37 @@ def _insert_many_sql(model: type[models.Model], count: int, alias: str, vendor: 
     return f"{head} VALUES {', '.join([row] * count)} RETURNING {returning}"
 
 
+@lru_cache(maxsize=256)
+def _fields_by_name(model: type[models.Model]) -> dict[str, Any]:
+    """The concrete fields by name and by attname (``save(update_fields=...)`` takes both)."""
+    fields = {field.name: field for field in model._meta.concrete_fields}
+    fields.update({field.attname: field for field in model._meta.concrete_fields})
+    return fields
+
+
 def update(obj: models.Model, fields: Sequence[str], *, using: str = "default") -> None:
     """``obj.save(update_fields=fields)`` as one UPDATE by primary key (``auto_now`` fields among
     ``fields`` are set now, as ``save`` does); a row that is gone raises ``DatabaseError`` as ``save``
     does."""
     model = type(obj)
+    if not fields:
+        return  # as save(update_fields=[]): nothing to write
     if not _plain(model):
+        obj.save(update_fields=fields, using=using)
+        return
+    by_name = _fields_by_name(model)
+    chosen = [by_name[name] for name in fields]
+    obj._prepare_related_fields_for_save(operation_name="save", fields=chosen)
+    prepared = [field.pre_save(obj, False) for field in chosen]
+    if any(hasattr(value, "resolve_expression") for value in prepared):  # F(), Now(): the ORM's to compile
         obj.save(update_fields=fields, using=using)
         return
     connection = connections[using]
     quote = connection.ops.quote_name
-    chosen = [model._meta.get_field(name) for name in fields]
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in chosen)
-    params = [field.get_db_prep_save(field.pre_save(obj, False), connection) for field in chosen]
+    params = [
+        field.get_db_prep_save(value, connection) for field, value in zip(chosen, prepared, strict=True)
+    ]
     table, pk = quote(model._meta.db_table), model._meta.pk
     statement = f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s"  # noqa: S608
     with connection.cursor() as cursor:
