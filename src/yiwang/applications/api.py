@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
-from yiwang.catalog.models import Bundle, Implementation
+from yiwang.catalog.models import Bundle
 from yiwang.core.api_auth import bearer_scope
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied, Throttled
 from yiwang.core.schemas import ERROR_RESPONSES, ErrorOut, page_of, render_page
@@ -71,13 +71,6 @@ IDEMPOTENCY_KEY = (
 )
 
 router = Router(tags=["办件"])
-
-
-def _implementation(code: str) -> Implementation:
-    implementation = Implementation.objects.filter(code=code).first()
-    if implementation is None:
-        raise NotFound("未找到该实施清单", code="unknown_item")
-    return implementation
 
 
 def _bundle(code: str) -> Bundle:
@@ -220,7 +213,7 @@ def submit(
         raise InvalidInput("请填写 implementation_code 或 bundle_code 之一", code="invalid_target")
     case, created = cases.submit(
         actor=actor,
-        implementation=_implementation(payload.implementation_code) if payload.implementation_code else None,
+        implementation=payload.implementation_code,  # read by code with what the submission needs of it
         bundle=_bundle(payload.bundle_code) if payload.bundle_code else None,
         applicant_kind=payload.applicant_kind,
         holder_code=payload.holder_code,
