@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-
 from yiwang.audit.constants import GroundKind
-from yiwang.identity.models import Mandate, StaffAssignment
-from yiwang.identity.selectors import LicenseScope
+from yiwang.identity.models import StaffAssignment
+from yiwang.identity.selectors import LicenseScope, mandate_grounds
 
 from .models import License
 
@@ -52,28 +50,14 @@ def mandate_facts(actor, holder_code: str, *, scope: LicenseScope | None = None)
     mandates (no second look-up)."""
     if not getattr(actor, "is_authenticated", False):
         return {}
-    if scope is not None:
-        ground = scope.mandates.get(holder_code)
-        if ground is None:
-            return {}
-        mandate_id, label = ground
-        return {
-            "mandate_id": mandate_id,
-            "on_behalf_of": label,
-            "ground_kind": GroundKind.MANDATE,
-            "ground_ref": str(mandate_id),
-        }
-    today = timezone.localdate()
-    mandates = Mandate.objects.filter(
-        agent=actor, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today
-    ).select_related("enterprise", "granted_by")
-    for mandate in mandates:
-        code = mandate.enterprise.credit_code if mandate.enterprise_id else mandate.granted_by.id_number
-        if code == holder_code:
-            return {
-                "mandate_id": mandate.pk,
-                "on_behalf_of": mandate.principal_label,
-                "ground_kind": GroundKind.MANDATE,
-                "ground_ref": str(mandate.pk),
-            }
-    return {}
+    grounds = scope.mandates if scope is not None else mandate_grounds(actor)
+    ground = grounds.get(holder_code)
+    if ground is None:
+        return {}
+    mandate_id, label = ground
+    return {
+        "mandate_id": mandate_id,
+        "on_behalf_of": label,
+        "ground_kind": GroundKind.MANDATE,
+        "ground_ref": str(mandate_id),
+    }

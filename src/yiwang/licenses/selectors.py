@@ -63,21 +63,19 @@ def _log_third_party_read(actor, license: License, scope: LicenseScope | None = 
     )
 
 
-def _license_rows() -> QuerySet[License]:
-    """Licenses with what the gate and their readers need (type, issuer, key): the rows ``access_license``
-    takes."""
-    return License.objects.select_related("license_type", "issuer", "signing_key")
+# What the gate and the license's readers need with it: its type, issuer and key (``select_related``).
+_GATE_RELATED = ("license_type", "issuer", "signing_key")
 
 
 def valid_licenses_of(*, holder_code: str, license_type_code: str) -> list[License]:
-    """The holder's licenses of the type whose status is valid, newest first, as ``_license_rows`` gives
-    them (not yet through the gate). In SQL: read on every submission (core.sql, ADR 0014)."""
+    """The holder's licenses of the type whose status is valid, newest first, with what the gate needs
+    (not yet through it). In SQL: read on every submission (core.sql, ADR 0014)."""
     return sql.rows(
         License,
         "licenses_license.holder_code = %s AND t1.code = %s AND licenses_license.status = %s",
         [holder_code, license_type_code, str(LicenseStatus.VALID)],
         order_by="licenses_license.issued_on DESC, licenses_license.id DESC",
-        related=("license_type", "issuer", "signing_key"),
+        related=_GATE_RELATED,
     )
 
 
@@ -85,16 +83,21 @@ def access_license_by_identifier(*, actor, identifier: str, scope: LicenseScope 
     """The license if the actor holds it, acts for its holder or administers its issuer; else NotFound.
 
     ``scope``: the actor's ``license_scope_for`` if the caller computed it already (in this call chain)."""
-    license = _license_rows().filter(identifier=(identifier or "").strip().upper()).first()
-    if license is None:
+    found = sql.rows(
+        License,
+        "licenses_license.identifier = %s",
+        [(identifier or "").strip().upper()],
+        related=_GATE_RELATED,
+    )
+    if not found:
         raise NotFound("未找到该电子证照", code="license_not_found")
-    return access_license(actor=actor, license=license, scope=scope)
+    return access_license(actor=actor, license=found[0], scope=scope)
 
 
 def access_license(*, actor, license: License, scope: LicenseScope | None = None) -> License:
-    """The gate on a license row the caller read (as ``_license_rows`` gives it): the row if the actor
-    holds it,
-    acts for its holder or administers its issuer (an agent's or staff's read is logged); else NotFound."""
+    """The gate on a license row the caller read with its type and issuer (``valid_licenses_of``, or by
+    identifier above): the row if the actor holds it, acts for its holder or administers its issuer (an
+    agent's or staff's read is logged); else NotFound."""
     if scope is None:
         scope = license_scope_for(actor)
     if license.holder_code in scope.own:

@@ -76,21 +76,6 @@ def own_holder_codes(user: User | None) -> set[str]:
     return codes
 
 
-def _mandates_in_force(user: User, today: dt.date | None) -> list[Mandate]:
-    today = today or timezone.localdate()
-    return list(
-        Mandate.objects.filter(
-            agent=user, revoked_at__isnull=True, valid_from__lte=today, valid_until__gte=today
-        ).select_related("granted_by", "enterprise")
-    )
-
-
-def _principal_code(mandate: Mandate) -> str:
-    if mandate.enterprise is not None:
-        return mandate.enterprise.credit_code
-    return mandate.granted_by.id_number or ""
-
-
 def license_type_codes_for_items(item_ids: Iterable[int]) -> set[str]:
     """License types the items accept in place of a material, or issue as their result."""
     from yiwang.catalog.models import Implementation, Material
@@ -104,7 +89,7 @@ def license_type_codes_for_items(item_ids: Iterable[int]) -> set[str]:
 
 
 class _MandateRow(NamedTuple):
-    """What the license scope reads of a mandate in force (one light query, no model instances)."""
+    """A mandate in force as the selectors read it (one light query, no model instances)."""
 
     pk: int
     covers_all_items: bool
@@ -125,7 +110,7 @@ _MANDATES_IN_FORCE_SQL = """
 
 
 def _mandate_rows(user: User, today: dt.date | None) -> list[_MandateRow]:
-    """``_mandates_in_force`` as light rows, in SQL: read on every submission (core.sql, ADR 0014)."""
+    """The agent's mandates in force, in SQL: read on every submission (core.sql, ADR 0014)."""
     day = sql.adapt_date(today or timezone.localdate())
     result = []
     for pk, covers_all, enterprise_id, credit_code, name, id_number, surname, given, username in sql.values(
@@ -137,6 +122,20 @@ def _mandate_rows(user: User, today: dt.date | None) -> list[_MandateRow]:
             label = f"{surname}{given}" or username
             result.append(_MandateRow(pk, bool(covers_all), id_number or "", label))
     return result
+
+
+def _grounds(rows: Iterable[_MandateRow]) -> dict[str, tuple[int, str]]:
+    grounds: dict[str, tuple[int, str]] = {}
+    for row in rows:
+        if row.code:
+            grounds.setdefault(row.code, (row.pk, row.label))
+    return grounds
+
+
+def mandate_grounds(user: User, *, today: dt.date | None = None) -> dict[str, tuple[int, str]]:
+    """For each principal code, the newest mandate in force under which ``user`` acts for it: (its id,
+    the principal as the log names it). What the audit log records as an agent's ground."""
+    return _grounds(_mandate_rows(user, today))
 
 
 def license_type_codes_for_mandates(mandates: Iterable[Mandate | _MandateRow]) -> dict[int, set[str] | None]:
@@ -164,11 +163,8 @@ def license_scope_for(user: User | None, *, today: dt.date | None = None) -> Lic
     some_types: dict[str, set[str]] = {}
     mandates = _mandate_rows(user, today)
     types_by_mandate = license_type_codes_for_mandates(mandates)
-    grounds: dict[str, tuple[int, str]] = {}
     for mandate in mandates:
         code, types = mandate.code, types_by_mandate[mandate.pk]
-        if code:
-            grounds.setdefault(code, (mandate.pk, mandate.label))
         if not code or code in all_types:
             continue
         if types is None:
@@ -180,7 +176,7 @@ def license_scope_for(user: User | None, *, today: dt.date | None = None) -> Lic
         all_types=frozenset(all_types),
         some_types={code: frozenset(types) for code, types in some_types.items() if types},
         own=frozenset(own),
-        mandates=grounds,
+        mandates=_grounds(mandates),
     )
 
 
@@ -188,7 +184,7 @@ def mandated_holder_codes(user: User | None, *, today: dt.date | None = None) ->
     """The holders who gave the user a mandate that is in force today (whatever its item scope)."""
     if not _may_hold(user):
         return set()
-    return {code for code in map(_principal_code, _mandates_in_force(user, today)) if code}
+    return {row.code for row in _mandate_rows(user, today) if row.code}
 
 
 def holder_codes_for(user: User | None) -> set[str]:
