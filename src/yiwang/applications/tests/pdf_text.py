@@ -10,7 +10,8 @@ import re
 import zlib
 from dataclasses import dataclass
 
-_STREAM = re.compile(rb"<<(?P<dict>(?:(?!>>\s*stream).)*?)>>\s*stream\r?\n(?P<data>.*?)\r?\nendstream", re.S)
+_STREAM_START = re.compile(rb">>\s*stream\r?\n")
+_LENGTH = re.compile(rb"/Length\s+(\d+)(?!\s+\d+\s+R)")
 _BFCHAR = re.compile(rb"<([0-9A-Fa-f]{4})>\s*<([0-9A-Fa-f]+)>")
 _SHOW = re.compile(rb"\((?P<text>(?:\\.|[^\\)])*)\)\s*Tj", re.S)
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
@@ -26,15 +27,18 @@ class Image:
 
 
 def _streams(pdf: bytes) -> list[tuple[bytes, bytes]]:
+    """Each stream's dictionary and data, the data cut by its /Length (never by searching for
+    ``endstream``: compressed bytes may end in a carriage return, or hold anything at all)."""
     found = []
-    for match in _STREAM.finditer(pdf):
-        data = match.group("data")
-        if b"FlateDecode" in match.group("dict"):
-            try:
-                data = zlib.decompress(data)
-            except zlib.error:
-                continue
-        found.append((match.group("dict"), data))
+    position = 0
+    while match := _STREAM_START.search(pdf, position):
+        header = pdf[pdf.rfind(b" obj", 0, match.start()) : match.start()]
+        length = int(_LENGTH.findall(header)[-1])
+        data = pdf[match.end() : match.end() + length]
+        position = match.end() + length
+        if b"FlateDecode" in header:
+            data = zlib.decompress(data)
+        found.append((header, data))
     return found
 
 
