@@ -20,7 +20,8 @@ per model, backend and ``related``. Parameters are bound by the driver, never fo
 
 Writes: ``insert``, ``insert_many`` and ``update`` are ``save``/``bulk_create`` with the statement's text
 made once per model; a model with a ``save`` of its own or save signal receivers, and a value that is an
-expression (``F()``, ``Now()``), are left to ``save``.
+expression (``F()``, ``Now()``), are left to ``save``. ``insert(obj, if_absent=True)`` writes the row
+unless it breaks a unique constraint (``ON CONFLICT DO NOTHING``: no savepoint to catch the error in).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
-from django.db import DatabaseError, connections, models
+from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.db.models import signals
 from django.db.models.expressions import RawSQL
 
@@ -151,9 +152,10 @@ def rows(
 
 class _Insert:
     """The INSERT of a model on one database: the columns written (all concrete fields but an automatic
-    primary key left empty) and the text."""
+    primary key left empty) and the text (``if_absent``: one that skips a row breaking a unique
+    constraint, ``ON CONFLICT DO NOTHING``, and returns the key of a row it wrote)."""
 
-    def __init__(self, model: type[models.Model], with_pk: bool, alias: str) -> None:
+    def __init__(self, model: type[models.Model], with_pk: bool, alias: str, if_absent: bool = False) -> None:
         connection = connections[alias]
         quote = connection.ops.quote_name
         pk = model._meta.pk
@@ -161,15 +163,19 @@ class _Insert:
         columns = ", ".join(quote(field.column) for field in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         table = quote(model._meta.db_table)
-        self.returning = not with_pk
+        self.returning = not with_pk or if_absent
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608 (quoted names only)
+        if if_absent:
+            self.sql += " ON CONFLICT DO NOTHING"
         if self.returning:
             self.sql += f" RETURNING {quote(pk.column)}"
 
 
 @lru_cache(maxsize=256)
-def _insert_plan(model: type[models.Model], with_pk: bool, alias: str, vendor: str) -> _Insert:
-    return _Insert(model, with_pk, alias)
+def _insert_plan(
+    model: type[models.Model], with_pk: bool, alias: str, vendor: str, if_absent: bool = False
+) -> _Insert:
+    return _Insert(model, with_pk, alias, if_absent)
 
 
 @lru_cache(maxsize=256)
@@ -192,30 +198,64 @@ def _plain(model: type[models.Model]) -> bool:
     )
 
 
-def insert(obj: M, *, using: str = "default") -> M:
+@overload
+def insert(obj: M, *, using: str = ..., if_absent: Literal[False] = ...) -> M: ...
+@overload
+def insert(obj: M, *, using: str = ..., if_absent: Literal[True]) -> M | None: ...
+def insert(obj: M, *, using: str = "default", if_absent: bool = False) -> M | None:
     """``obj.save(force_insert=True)`` without the ORM building the statement each time: the same values
     (``pre_save``: ``auto_now``, defaults already set by the constructor; ``get_db_prep_save``) in one
-    INSERT whose text is made once per model. An automatic primary key comes back with RETURNING."""
+    INSERT whose text is made once per model. An automatic primary key comes back with RETURNING.
+
+    ``if_absent``: a row that would break a unique constraint (an index's too, partial ones included) is
+    not written and None comes back, in place of the IntegrityError that needs a savepoint around the
+    INSERT to be caught (two statements more, and a subtransaction on PostgreSQL)."""
     model = type(obj)
     if not _plain(model):
-        obj.save(force_insert=True, using=using)
-        return obj
+        return _save_inserting(obj, using, if_absent)
     obj._prepare_related_fields_for_save(operation_name="save")
     connection = connections[using]
-    plan = _insert_plan(model, obj.pk is not None, using, connection.vendor)
+    plan = _insert_plan(model, obj.pk is not None, using, connection.vendor, if_absent)
     prepared = [field.pre_save(obj, True) for field in plan.fields]
     if any(hasattr(value, "resolve_expression") for value in prepared):  # F(), Now(): the ORM's to compile
-        obj.save(force_insert=True, using=using)
-        return obj
+        return _save_inserting(obj, using, if_absent)
     params = [
         field.get_db_prep_save(value, connection) for field, value in zip(plan.fields, prepared, strict=True)
     ]
     with connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         if plan.returning:
-            obj.pk = cursor.fetchone()[0]
+            row = cursor.fetchone()
+            if row is None:  # if_absent, and the row was there
+                return None
+            obj.pk = row[0]
     obj._state.adding, obj._state.db = False, using
     return obj
+
+
+def _save_inserting(obj: M, using: str, if_absent: bool) -> M | None:
+    if not if_absent:
+        obj.save(force_insert=True, using=using)
+        return obj
+    try:
+        with transaction.atomic(using=using):
+            obj.save(force_insert=True, using=using)
+    except IntegrityError as error:
+        if _is_unique_violation(error):  # what ON CONFLICT DO NOTHING skips; a foreign key's still raises
+            return None
+        raise
+    return obj
+
+
+_UNIQUE_SQLSTATE = "23505"
+_SQLITE_UNIQUE_CODES = {1555, 2067}  # SQLITE_CONSTRAINT_PRIMARYKEY, SQLITE_CONSTRAINT_UNIQUE
+
+
+def _is_unique_violation(error: IntegrityError) -> bool:
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) is not None:
+        return cause.sqlstate == _UNIQUE_SQLSTATE  # type: ignore[union-attr]
+    return getattr(cause, "sqlite_errorcode", None) in _SQLITE_UNIQUE_CODES
 
 
 def insert_many(objs: Sequence[M], *, using: str = "default") -> list[M]:

@@ -541,6 +541,53 @@ def test_a_unique_violation_is_djangos_integrity_error_and_leaves_the_outer_tran
     assert NotificationPreference.objects.get(pk=other.pk).sms is False
 
 
+@pytest.mark.parametrize("through_save", [False, True], ids=["sql", "save with a receiver"])
+def test_insert_if_absent_skips_a_row_breaking_a_unique_constraint_and_the_transaction_goes_on(through_save):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = UserFactory()
+    first = sql.insert(NotificationPreference(user=user, email=True), if_absent=True)
+    assert first is not None and first.pk is not None
+
+    if through_save:
+        pre_save.connect(
+            lambda **kwargs: None, sender=NotificationPreference, weak=False, dispatch_uid="test_if_absent"
+        )
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            again = sql.insert(NotificationPreference(user=user, muted_topics="补正"), if_absent=True)
+    finally:
+        pre_save.disconnect(sender=NotificationPreference, dispatch_uid="test_if_absent")
+
+    assert again is None
+    # one statement and no savepoint on the plain path; save() needs its savepoint to catch the error
+    texts = [query["sql"] for query in queries.captured_queries]
+    assert any("SAVEPOINT" in text for text in texts) is through_save
+    assert len(texts) == (4 if through_save else 1)  # SAVEPOINT, INSERT, ROLLBACK TO and RELEASE
+    stored = NotificationPreference.objects.get(user=user)  # the transaction is still usable
+    assert stored.pk == first.pk and stored.email is True and stored.muted_topics == ""
+
+
+def test_insert_if_absent_honours_a_partial_unique_index():
+    """A case's idempotency key is unique per applicant only when it is not empty (a partial index)."""
+    kept = CaseFactory(idempotency_key="k-1")
+
+    def copy(number_from: Case, key: str) -> Case:
+        other = CaseFactory.build(
+            implementation=number_from.implementation, applicant=number_from.applicant, idempotency_key=key
+        )
+        other.number = other.number[:-7] + f"{Case.objects.count() + 900000:06d}" + other.number[-1]
+        return other
+
+    assert sql.insert(copy(kept, "k-1"), if_absent=True) is None
+    written = [sql.insert(copy(kept, ""), if_absent=True) for _ in range(2)]
+
+    assert all(case is not None and case.pk is not None for case in written)
+    assert Case.objects.filter(applicant=kept.applicant, idempotency_key="k-1").count() == 1
+    assert Case.objects.filter(applicant=kept.applicant, idempotency_key="").count() == 2
+
+
 # --- 6. values() and its parameters --------------------------------------------------------------------
 
 

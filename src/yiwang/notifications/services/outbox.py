@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -63,21 +62,14 @@ def enqueue_event(
         raise InvalidInput(_("事件内容不是可签名的 JSON。")) from None
     receivers = _endpoint_ids(topic, endpoints, department_id)
     now = timezone.now()
-    try:
-        # A savepoint: a retried caller's event_id (unique) rolls back this insert only.
-        with transaction.atomic():
-            event = sql.insert(  # its text made once (core.sql, ADR 0014): every change writes one
-                OutboxEvent(
-                    event_id=event_id or uuid.uuid4(),
-                    topic=topic,
-                    payload=payload,
-                    occurred_at=occurred_at or now,
-                )
-            )
-            sql.insert_many([Delivery(event=event, endpoint_id=pk, next_attempt_at=now) for pk in receivers])
-    except IntegrityError:
-        existing = OutboxEvent.objects.filter(event_id=event_id).first() if event_id is not None else None
-        if existing is None:
-            raise
-        return existing
+    event = OutboxEvent(
+        event_id=event_id or uuid.uuid4(), topic=topic, payload=payload, occurred_at=occurred_at or now
+    )
+    # its text made once (core.sql, ADR 0014): every change writes one. A caller's event_id already
+    # written (a retried caller) writes nothing and returns that event; no savepoint is needed for it.
+    if event_id is None:
+        sql.insert(event)
+    elif sql.insert(event, if_absent=True) is None:
+        return OutboxEvent.objects.get(event_id=event_id)
+    sql.insert_many([Delivery(event=event, endpoint_id=pk, next_attempt_at=now) for pk in receivers])
     return event

@@ -214,7 +214,9 @@ def _create_case(
         submitted_at=now,
         **fields,
     )
-    sql.insert(case)  # its text made once (core.sql, ADR 0014): ~40 columns on every submission
+    # its text made once (core.sql, ADR 0014): ~40 columns on every submission. A row with the same
+    # idempotency key (the same submission racing this one) is not written: the case comes back with no pk.
+    sql.insert(case, if_absent=True)
     return case, query_code
 
 
@@ -227,7 +229,7 @@ def _start_then_number(case: Case) -> tuple[str, ...]:
     is undone and made again with the real number. Returns the case's fields to save."""
     provisional = case.number
     version = runtime.annotated_version(case.implementation) if case.implementation else None
-    if version is not None and not runtime.has_service_tasks(version):
+    if version is not None and not runtime.start_may_run_handlers(version):
         # No handler can run at the start, so there is nothing to undo and no savepoint to hold.
         runtime.start_unsaved(case=case, save=False, version=version)  # saved with the number, below
         return _number_the_started(case, provisional)
@@ -326,22 +328,15 @@ def submit(
         "idempotency_key": key,
     }
     number_now = target.bundle is not None  # a bundle's parts name the parent's number as they fan out
-    try:
-        with transaction.atomic():  # a savepoint: the loser of a race on the key returns to here
-            case, query_code = _create_case(
-                actor=actor,
-                target=target,
-                applicant=applicant,
-                form=form,
-                fields=fields,
-                number_now=number_now,
-            )
-    except IntegrityError:
+    case, query_code = _create_case(
+        actor=actor, target=target, applicant=applicant, form=form, fields=fields, number_now=number_now
+    )
+    if case.pk is None:  # another submission with this key committed first (the loser of the race)
         if target.implementation is not None:  # its annotation saw no case then: look again
             target.implementation.__dict__.pop(_EXISTING_CASE, None)
         raced = _existing(actor, key, target, holder_code)
         if raced is None:
-            raise
+            raise IntegrityError(f"case {case.number} not written: a unique constraint but its key's")
         _discard(uploads)
         return raced, False
     materials.attach_in_transaction(
