@@ -263,10 +263,42 @@ def _service_task_names(spec_key: tuple[int, str, str]) -> frozenset[str]:
     )
 
 
-def has_service_tasks(version: ProcessVersion) -> bool:
-    """Whether the version's process has any service task (none: no handler can run at its start)."""
+# What a process's start cannot run past (a person's task waits) and what may run code of its own.
+_WAITS = frozenset({"UserTask", "ManualTask"})
+_RUNS_INNER_PROCESS = frozenset({"SubWorkflowTask", "CallActivity", "TransactionSubprocess"})
+
+
+@lru_cache(maxsize=64)
+def _start_reaches_handlers(spec_key: tuple[int, str, str]) -> bool:
+    """Whether the start can run a service task before it waits: one is reachable from ``Start`` along
+    the flows without passing a user or manual task. A sub-process reached so counts (its own start may
+    run one); so does every branch of a gateway, and a timer or message event is walked through, which
+    errs toward a savepoint that was not needed."""
+    spec = _cached_spec_json(spec_key)["spec"]
+    task_specs = spec["task_specs"]
+    handlers = _service_task_names(spec_key)
+    seen: set[str] = set()
+    pending = ["Start"]
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in task_specs:
+            continue
+        seen.add(name)
+        task_spec = task_specs[name]
+        typename = task_spec.get("typename", "")
+        if name in handlers or typename in _RUNS_INNER_PROCESS:
+            return True
+        if typename in _WAITS or task_spec.get("manual"):
+            continue
+        pending.extend(task_spec.get("outputs") or ())
+    return False
+
+
+def start_may_run_handlers(version: ProcessVersion) -> bool:
+    """Whether starting the version's process may run a service task before its first user task (False:
+    no handler can run at the start, so nothing of it would need undoing)."""
     _spec_json, spec_key = _spec_json_of(version)
-    return bool(_service_task_names(spec_key))
+    return _start_reaches_handlers(spec_key)
 
 
 def start_ran_handlers(*, case: Case) -> bool:

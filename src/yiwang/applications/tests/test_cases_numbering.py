@@ -10,10 +10,12 @@ import json
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from yiwang.applications.constants import CASE_SUBMITTED
 from yiwang.applications.models import Case, CaseSerial
-from yiwang.applications.services import numbers, processes
+from yiwang.applications.services import numbers, processes, runtime
 from yiwang.applications.services.cases import recording, submission
 from yiwang.applications.tests.workflow_fixtures import linear
 from yiwang.applications.workflow.handlers import temporary_handlers
@@ -82,4 +84,38 @@ def test_a_handler_run_at_the_start_sees_the_real_number(world):
     assert seen[-1] == (stored.number, stored.number)
     assert numbers.is_valid_case_number(stored.number)
     assert stored.process_version == version and stored.state_json is not None
+    assert submission.PROVISIONAL_PREFIX not in json.dumps(stored.state_json)
+
+
+def _version_of(world, xml: bytes, name: str):
+    version = processes.import_process(actor=None, xml=xml, file_name=name, activate=True).version
+    processes.bind_process(actor=None, definition=version.definition, implementations=[world.implementation])
+    return version
+
+
+def test_a_start_that_waits_for_a_person_before_any_handler_takes_no_savepoint(world):
+    """Only a start that can reach a service task before its first user task is undone and made again;
+    the others (the 办件 processes: 受理 first) start once, with no savepoint around them."""
+    user_first = linear(
+        '<bpmn:userTask id="accept" name="受理"><bpmn:extensionElements/></bpmn:userTask>',
+        '<bpmn:serviceTask id="stamp_number" name="登记编号"/>',
+    )
+    handler_first = linear(
+        '<bpmn:serviceTask id="stamp_number" name="登记编号"/>',
+        '<bpmn:userTask id="accept" name="受理"><bpmn:extensionElements/></bpmn:userTask>',
+    )
+    seen = []
+    with temporary_handlers(stamp_number=lambda context, data: seen.append(context.number) or {}):
+        assert runtime.start_may_run_handlers(_version_of(world, handler_first, "first.bpmn")) is True
+        version = _version_of(world, user_first, "later.bpmn")
+        assert runtime.start_may_run_handlers(version) is False
+        submit(world, key="k-0")  # the region's serial of the day is made (once a day, in a savepoint)
+        with CaptureQueriesContext(connection) as queries:
+            case, _created = submit(world, key="k-1")
+
+    savepoints = [query["sql"] for query in queries.captured_queries if query["sql"].startswith("SAVEPOINT")]
+    assert len(savepoints) == 1  # submit's own (this test runs in a transaction): none for the start
+    stored = Case.objects.get(pk=case.pk)
+    assert stored.process_version == version and seen == []
+    assert [task.bpmn_id for task in stored.tasks.all()] == ["accept"]
     assert submission.PROVISIONAL_PREFIX not in json.dumps(stored.state_json)

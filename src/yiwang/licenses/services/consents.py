@@ -43,7 +43,6 @@ def _check_expiry(expires_at: dt.datetime) -> None:
         )
 
 
-@transaction.atomic
 def grant_consent(
     *,
     actor,
@@ -88,19 +87,22 @@ def grant_consent(
         channel=channel,
         granted_by=actor,
     )
-    sql.insert(consent)  # its text made once (core.sql, ADR 0014): every license-backed submission grants one
-    record_event(
-        actor=actor,
-        action=AuditAction.CONSENT_GRANTED,
-        target=consent,
-        subject=holder_code,
-        purpose=consent.purpose,
-        **mandate_facts(actor, holder_code, scope=scope),
-        details={
-            "requester": requester.credit_code,
-            "scope": license.identifier if license else type_code,
-        },
-    )
+    # The checks above write nothing, so the writes need no savepoint of their own in a caller's
+    # transaction (a submission's): a failure of theirs fails the caller's, as it would fail this one.
+    with transaction.atomic(savepoint=False):
+        sql.insert(consent)  # its text made once (core.sql, ADR 0014): every license-backed submission
+        record_event(
+            actor=actor,
+            action=AuditAction.CONSENT_GRANTED,
+            target=consent,
+            subject=holder_code,
+            purpose=consent.purpose,
+            **mandate_facts(actor, holder_code, scope=scope),
+            details={
+                "requester": requester.credit_code,
+                "scope": license.identifier if license else type_code,
+            },
+        )
     return consent
 
 
