@@ -42,6 +42,7 @@ from yiwang.applications.services import cases, clock
 from yiwang.applications.services.forms import bundle_form
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import Bundle
+from yiwang.conftest import built_once
 from yiwang.core.errors import DomainError
 from yiwang.core.workdays import load_calendar
 from yiwang.identity.models import User
@@ -86,9 +87,15 @@ def on(monkeypatch):
     return set_day
 
 
+@pytest.fixture(scope="module")
+def _demo_world(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, load_demo_world):
+        yield
+
+
 @pytest.fixture
-def world():
-    load_demo_world()
+def world(_demo_world, db):
+    """The demo world (loaded once for the module; each test's writes are rolled back at its end)."""
     return {username: User.objects.get(username=username) for username in STAFF}
 
 

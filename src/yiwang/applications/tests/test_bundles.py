@@ -31,6 +31,7 @@ from yiwang.applications.services.processes import load_default_processes
 from yiwang.audit.models import AuditEntry
 from yiwang.catalog.models import Bundle
 from yiwang.catalog.tests.factories import BundleFactory, ImplementationFactory
+from yiwang.conftest import built_once
 from yiwang.core.errors import Conflict
 from yiwang.core.workdays import add_working_days
 from yiwang.notifications.models import OutboxEvent
@@ -79,11 +80,29 @@ def _material(case: Case, key: str, name: str, source: str = MaterialSource.UPLO
     return row
 
 
-def submitted_parent() -> Case:
-    """A submitted 二手房转移登记 application: the one form's answers and one set of materials."""
+def _load_demo_catalog() -> None:
     load_demo_catalog()
     load_demo_forms()
     load_default_processes()
+
+
+@pytest.fixture(scope="module")
+def _demo_catalog(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, _load_demo_catalog):
+        yield
+
+
+@pytest.fixture
+def catalog(_demo_catalog, db) -> None:
+    """The demo catalog, forms and processes, loaded once for this module (most of a test's time when
+    each loaded them); what a test writes is rolled back at its end, the catalog at the module's."""
+
+
+def submitted_parent(*, load: bool = True) -> Case:
+    """A submitted 二手房转移登记 application: the one form's answers and one set of materials (``load``:
+    the demo catalog first, unless the ``catalog`` fixture has)."""
+    if load:
+        _load_demo_catalog()
     bundle = Bundle.objects.select_related("lead_department", "region").get(code="second-hand-house-transfer")
     parent = CaseFactory(
         implementation=None,
@@ -101,8 +120,8 @@ def submitted_parent() -> Case:
 
 
 @pytest.fixture
-def house() -> House:
-    parent = submitted_parent()
+def house(catalog) -> House:
+    parent = submitted_parent(load=False)
     children = bundles.fan_out(parent=parent)
     return House(parent=parent, parts={child.implementation.code: child for child in children})
 
@@ -211,9 +230,9 @@ def test_fanning_out_twice_creates_no_more_parts(house):
     assert house.parent.children.count() == 4
 
 
-def test_a_part_failing_to_start_leaves_no_part_behind(monkeypatch):
+def test_a_part_failing_to_start_leaves_no_part_behind(catalog, monkeypatch):
     # given a process that cannot start for the third part
-    parent = submitted_parent()
+    parent = submitted_parent(load=False)
     started = []
 
     def start(*, case):

@@ -13,15 +13,24 @@ from yiwang.catalog.importers import (
     synthetic_credit_code,
 )
 from yiwang.catalog.models import Implementation, ServiceItem
+from yiwang.conftest import built_once
 from yiwang.core.identifiers import is_valid_credit_code
 from yiwang.regions.models import Department
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _imported_once(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, import_real_items) as report:
+        yield report
+
+
 @pytest.fixture
-def imported():
-    return import_real_items()
+def imported(_imported_once, db):
+    """The first import's report; the 1,135 items imported once for the module (each test's writes are
+    rolled back at its end)."""
+    return _imported_once
 
 
 def test_imports_every_real_item_as_an_implementation_of_the_county(imported):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yiwang.audit.models import AuditEntry
 from yiwang.audit.subjects import subject_hash
+from yiwang.conftest import built_once, read_again
 from yiwang.exchange.constants import OpenType, SharingType, UpdateCycle
 from yiwang.exchange.models import Grant, Resource
 from yiwang.exchange.services import revoke_grant
@@ -37,9 +38,16 @@ ASKED = {
 }
 
 
+@pytest.fixture(scope="module")
+def _all_resources(django_db_setup, django_db_blocker):
+    with built_once(django_db_blocker, make_all_resources) as world:
+        yield world
+
+
 @pytest.fixture
-def world():
-    return make_all_resources()
+def world(_all_resources):
+    """Every resource and grant, built once for the module, as the database has them at this test's start."""
+    return read_again(_all_resources)
 
 
 def _post(client, body, headers):
