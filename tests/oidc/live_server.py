@@ -9,6 +9,7 @@ import atexit
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,20 @@ def migrate_sqlite(var_dir: Path, migrate) -> None:
     for name in SQLITE_FILES:
         if (var_dir / name).exists():
             shutil.copyfile(var_dir / name, template / name)
+    _migrated_sqlite.append(template)
+
+
+def keep_migrated_sqlite(database: str) -> None:
+    """Use ``database`` (a freshly migrated SQLite file: the test database before any test wrote to it) as
+    the migrated database that ``migrate_sqlite`` copies; a consistent snapshot through SQLite's backup."""
+    template = Path(tempfile.mkdtemp(prefix="yiwang-migrated-"))
+    atexit.register(shutil.rmtree, template, True)
+    source, copy = sqlite3.connect(database), sqlite3.connect(template / SQLITE_FILES[0])
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
     _migrated_sqlite.append(template)
 
 

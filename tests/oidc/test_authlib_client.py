@@ -14,7 +14,10 @@ from authlib.oidc.core import CodeIDToken
 
 from .conftest import authorize, browser_login
 
-pytestmark = [pytest.mark.slow, pytest.mark.own_database]
+# Authlib against the running provider, on PostgreSQL where production runs (`pg`: the PostgreSQL pass
+# only); on SQLite, sign-in, step-up, single sign-on and logout everywhere are exercised by the browser
+# test tests/e2e/test_identity_sso.py against the same provider.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database, pytest.mark.pg]
 REDIRECT = "http://127.0.0.1:9/{client}/callback"
 
 
