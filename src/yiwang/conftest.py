@@ -69,8 +69,7 @@ def _offer_migrated_sqlite() -> None:
         from oidc import live_server  # tests/ is on the path when its tests were collected
     except ImportError:
         return
-    if not live_server._migrated_sqlite:
-        live_server.keep_migrated_sqlite(connection.settings_dict["NAME"])
+    live_server.keep_migrated_sqlite(connection.settings_dict["NAME"])
 
 
 def _load_reference_data() -> None:

@@ -45,6 +45,8 @@ def migrate_sqlite(var_dir: Path, migrate) -> None:
 def keep_migrated_sqlite(database: str) -> None:
     """Use ``database`` (a freshly migrated SQLite file: the test database before any test wrote to it) as
     the migrated database that ``migrate_sqlite`` copies; a consistent snapshot through SQLite's backup."""
+    if _migrated_sqlite:  # this process already has one
+        return
     template = Path(tempfile.mkdtemp(prefix="yiwang-migrated-"))
     atexit.register(shutil.rmtree, template, True)
     source, copy = sqlite3.connect(database), sqlite3.connect(template / SQLITE_FILES[0])
