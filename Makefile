@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
 # Python threads per worker: more only add GIL contention (measured: p99 of search 18 ms with 1-2, 26-56 ms with more).
+# 1 takes ~30 % more submissions a second (bench/README.md); 2 keeps a node serving while a request waits.
 THREADS ?= 2
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 export PYTHONPATH := src
