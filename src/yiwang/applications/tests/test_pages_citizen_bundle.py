@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.applications.models import Case, Draft
-from yiwang.applications.services import bundles
+from yiwang.applications.services import bundles, payments
 from yiwang.applications.services.forms import load_demo_forms
 from yiwang.applications.services.processes import load_default_processes
 from yiwang.catalog.models import Bundle, Implementation
@@ -103,3 +103,47 @@ def test_a_bundles_page_shows_its_parts_and_which_one_holds_it_up(client, demo):
     assert reverse("applications:case", args=[parent.number]) in part
     # the parts cannot be withdrawn one by one
     assert "withdraw-link" not in part
+
+
+HOUSE_SITUATION = {  # the answers of the e2e test's seller (tests/e2e/test_e2e_bundle.py)
+    "applicant": "self",
+    "supervision": "no",
+    "seller_married": "no",
+    "register": "registered",
+    "buyer_homes": "first",
+    "held_two_years": "yes",
+    "five_year_only_home": "yes",
+    "house_type": "residential",
+    "mortgaged": "no",
+    "co_owners": "single",
+    "small_business": "no",
+    "co_owned": "no",
+}
+
+
+def test_a_bundles_page_names_the_part_each_fee_is_for(client, demo):
+    citizen = UserFactory(level3=True)
+    bundle = Bundle.objects.select_related("lead_department", "region").get(code=BUNDLE)
+    parent = CaseFactory(
+        implementation=None,
+        bundle=bundle,
+        department=bundle.lead_department,
+        region=bundle.region,
+        applicant=citizen,
+        data={"applicant_name": citizen.full_name},
+        situation=HOUSE_SITUATION,
+    )
+    parts = bundles.fan_out(parent=parent)
+    charging = [part for part in parts if payments.fees_for_case(case=part).is_payable_online]
+    client.force_login(citizen)
+
+    page = client.get(reverse("applications:case", args=[parent.number])).content.decode()
+
+    # two parts charge the same amount: each button says which part it pays for, and leads to it
+    assert len(charging) >= 2
+    links = [chunk.split("</a>")[0] for chunk in page.split('data-testid="pay-link">')[1:]]
+    assert len(links) == len(charging)
+    for part in charging:
+        href = reverse("applications:pay", args=[part.number])
+        [link] = [link for link in links if part.implementation.name in link]
+        assert page.count(f'href="{href}" data-testid="pay-link"') == 1 and "缴费" in link
