@@ -324,26 +324,29 @@ def _approved_case(citizen: User) -> str:
 # --- the house bundle ---------------------------------------------------------------------------------
 
 
+HOUSE_SITUATION = {  # a first-home sale, held 5 years, loan-financed, no co-owners
+    "applicant": "self",
+    "supervision": "no",
+    "seller_married": "no",
+    "register": "registered",
+    "buyer_homes": "first",
+    "held_two_years": "yes",
+    "five_year_only_home": "yes",
+    "house_type": "residential",
+    "mortgaged": "no",
+    "buyer_loan": "yes",
+    "co_owners": "single",
+    "co_owned": "no",
+    "small_business": "no",
+}
+
+
 def house_answers(
     *, seller: User, buyer: Person, estate: RealEstate
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The situation and the one form's answers of a seller applying for the 二手房转移登记 bundle
     (the property's address, area and use are left to prefill from the real estate register)."""
-    situation = {
-        "applicant": "self",
-        "supervision": "no",
-        "seller_married": "no",
-        "register": "registered",
-        "buyer_homes": "first",
-        "held_two_years": "yes",
-        "five_year_only_home": "yes",
-        "house_type": "residential",
-        "mortgaged": "no",
-        "buyer_loan": "yes",
-        "co_owners": "single",
-        "co_owned": "no",
-        "small_business": "no",
-    }
+    situation = dict(HOUSE_SITUATION)
     today = timezone.localdate()
     data = {
         **_applicant(seller),

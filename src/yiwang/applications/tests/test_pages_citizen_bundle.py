@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from yiwang.applications.demo import HOUSE_SITUATION
 from yiwang.applications.models import Case, Draft
 from yiwang.applications.services import bundles, payments
 from yiwang.applications.services.forms import load_demo_forms
@@ -37,6 +38,20 @@ def demo():
     load_demo_catalog()
     load_demo_forms()
     load_default_processes()
+
+
+def bundle_case(citizen, **fields) -> Case:
+    """The citizen's submitted 二手房转移登记 bundle application (its parts not fanned out yet)."""
+    bundle = Bundle.objects.select_related("lead_department", "region").get(code=BUNDLE)
+    return CaseFactory(
+        implementation=None,
+        bundle=bundle,
+        department=bundle.lead_department,
+        region=bundle.region,
+        applicant=citizen,
+        data={"applicant_name": citizen.full_name},
+        **fields,
+    )
 
 
 def test_the_guide_and_the_bundle_page_offer_online_application_only_with_forms(client, demo):
@@ -74,15 +89,7 @@ def test_a_bundle_is_applied_for_with_one_form_and_one_set_of_materials(client, 
 
 def test_a_bundles_page_shows_its_parts_and_which_one_holds_it_up(client, demo):
     citizen = UserFactory(level3=True)
-    bundle = Bundle.objects.select_related("lead_department", "region").get(code=BUNDLE)
-    parent = CaseFactory(
-        implementation=None,
-        bundle=bundle,
-        department=bundle.lead_department,
-        region=bundle.region,
-        applicant=citizen,
-        data={"applicant_name": citizen.full_name},
-    )
+    parent = bundle_case(citizen)
     children = bundles.fan_out(parent=parent)
     today = timezone.localdate()
     for offset, child in enumerate(children):
@@ -105,34 +112,9 @@ def test_a_bundles_page_shows_its_parts_and_which_one_holds_it_up(client, demo):
     assert "withdraw-link" not in part
 
 
-HOUSE_SITUATION = {  # the answers of the e2e test's seller (tests/e2e/test_e2e_bundle.py)
-    "applicant": "self",
-    "supervision": "no",
-    "seller_married": "no",
-    "register": "registered",
-    "buyer_homes": "first",
-    "held_two_years": "yes",
-    "five_year_only_home": "yes",
-    "house_type": "residential",
-    "mortgaged": "no",
-    "co_owners": "single",
-    "small_business": "no",
-    "co_owned": "no",
-}
-
-
 def test_a_bundles_page_names_the_part_each_fee_is_for(client, demo):
     citizen = UserFactory(level3=True)
-    bundle = Bundle.objects.select_related("lead_department", "region").get(code=BUNDLE)
-    parent = CaseFactory(
-        implementation=None,
-        bundle=bundle,
-        department=bundle.lead_department,
-        region=bundle.region,
-        applicant=citizen,
-        data={"applicant_name": citizen.full_name},
-        situation=HOUSE_SITUATION,
-    )
+    parent = bundle_case(citizen, situation=HOUSE_SITUATION)
     parts = bundles.fan_out(parent=parent)
     charging = [part for part in parts if payments.fees_for_case(case=part).is_payable_online]
     client.force_login(citizen)
