@@ -4,8 +4,8 @@ register through the exchange, the 不动产权证书 and the ID card from the l
 clerks and approvers of the three departments, each logged in with password and TOTP, act on their own
 parts at /cases/workbench/ in parallel; a one-time supplement notice in the registration's part stops the
 application's one clock until the seller answers it on the part's page; the approvers decide, entering
-what the result e-licenses say beyond the application, and the seller finds the application approved and
-the new 不动产权证书 and 不动产登记证明 (and the tax bureau's 完税证明) in the wallet.
+what the result e-licenses say beyond the application, and the seller finds the application approved,
+the 不动产登记证明 and the tax bureau's 完税证明 in the wallet, and the new 不动产权证书 issued to the buyer.
 
 The tax return is approved through /api/v1/workbench: its 完税证明 needs a last valid day, which the
 decision page has no field for yet."""
@@ -330,12 +330,18 @@ def check_results(browser: Browser, base_url: str, var_dir, page: Page, flow: di
     page.goto(f"/cases/mine/{flow['number']}/")
     assert "准予" in page.get_by_test_id("case-status").inner_text()
     screenshot(page, "10-parent-closed")
+    # the new 不动产权证书 is the buyer's: the seller's page says so, without a link into the buyer's wallet
     page.goto(f"/cases/mine/{flow['parts'][TRANSFER]}/")
+    issued_to = page.get_by_test_id("result-license-issued-to").inner_text()
+    assert "不动产权证书" in issued_to and f"已签发至权利人{flow['world']['buyer']['name']}" in issued_to
+    assert page.get_by_test_id("result-license").count() == 0
+    screenshot(page, "11-new-certificate-to-buyer")
+    # the mortgage's proof and the tax proof are in the seller's own wallet
+    page.goto(f"/cases/mine/{flow['parts'][MORTGAGE]}/")
     page.get_by_test_id("result-license").click()
     page.wait_for_load_state()
     assert flow["world"]["address"] in page.locator("main").inner_text()
-    screenshot(page, "11-new-certificate")
     page.goto("/licenses/")
     wallet = page.locator("main").inner_text()
-    assert "完税证明" in wallet and "不动产登记证明" in wallet and "不动产权证书" in wallet
+    assert "完税证明" in wallet and "不动产登记证明" in wallet
     screenshot(page, "12-wallet")

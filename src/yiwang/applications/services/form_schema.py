@@ -31,6 +31,8 @@ from .form_types import (
     PREFILL_KEYS,
     PREFILL_LICENSE,
     PREFILL_REGISTER,
+    RESULT_HOLDER_CODE_TYPES,
+    RESULT_HOLDER_KEYS,
     RULES,
     SCHEMA_VERSION,
     SECTION_KEYS,
@@ -406,7 +408,29 @@ def _check(schema: object) -> _Check:
     _check_label(check, "description", schema.get("description"), required=False)
     _check_sections(check, schema.get("sections"))
     _check_materials(check, schema.get("materials"))
+    _check_result_holder(check, schema.get("result_holder"))
     return check
+
+
+def _check_result_holder(check: _Check, spec: object) -> None:
+    """``result_holder``: {"code": <an id_number or credit_code field>, "name": <a text field>}: the result
+    license is issued to the party these answers name (转移登记: the buyer), not to the applicant."""
+    if spec is None:
+        return
+    path = "result_holder"
+    if not isinstance(spec, dict):
+        check.add(path, '应为 {"code": "<证件号码字段>", "name": "<名称字段>"}')
+        return
+    _unknown_keys(check, path, spec, RESULT_HOLDER_KEYS)
+    for part, types, wanted in (
+        ("code", set(RESULT_HOLDER_CODE_TYPES), "公民身份号码（id_number）或统一社会信用代码（credit_code）"),
+        ("name", {"text"}, "文本（text）"),
+    ):
+        key = spec.get(part)
+        if not _is_text(key) or key not in check.keys:
+            check.add(f"{path}.{part}", "应为本表单中已定义的字段")
+        elif check.keys[key] not in types:
+            check.add(f"{path}.{part}", f"字段 {key} 的类型应为{wanted}")
 
 
 def check_schema(schema: object) -> list[str]:

@@ -49,7 +49,12 @@ ACCOUNT_ATTRIBUTES = ("name", "id_number", "phone", "enterprise_name", "credit_c
 APPLICANT_KINDS = ("person", "enterprise")
 
 # The properties a definition may have at each level (anything else is refused: a typo must not pass).
-TOP_KEYS = frozenset({"schema_version", "implementation", "title", "description", "sections", "materials"})
+TOP_KEYS = frozenset(
+    {"schema_version", "implementation", "title", "description", "sections", "materials", "result_holder"}
+)
+# ``result_holder``: the answers naming whom the result license is issued to, when not the applicant.
+RESULT_HOLDER_KEYS = frozenset({"code", "name"})
+RESULT_HOLDER_CODE_TYPES = {"id_number": "person", "credit_code": "enterprise"}  # field type -> holder kind
 SECTION_KEYS = frozenset({"key", "label", "description", "visible_when", "fields"})
 FIELD_KEYS = frozenset(
     {

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -51,6 +52,7 @@ from ..workflow.handlers import register_handler
 from .applicant_messages import tell_applicant
 from .cases.recording import record_case_action
 from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
+from .form_types import RESULT_HOLDER_CODE_TYPES
 
 # Surface fields a result license takes from the case itself rather than from the form's answers.
 _HOLDER_NAME_FIELDS = ("name",)
@@ -122,13 +124,49 @@ def _coerce(value: Any, spec: Mapping[str, Any]) -> Any:
     return value
 
 
-def _derived(key: str, case: Case, holder_kind: str) -> Any:
+@dataclass(frozen=True)
+class ResultHolder:
+    """Whom the result license is issued to: the case's holder, or the party its form names."""
+
+    code: str
+    name: str
+    kind: str  # HolderKind
+    is_case_holder: bool
+
+
+def result_holder(case: Case) -> ResultHolder:
+    """The holder of the case's result license. A form with ``result_holder`` names it by two answers (on
+    转移登记 the buyer, who owns the house after it, not the selling applicant); otherwise, and when those
+    answers are missing, the case's holder."""
+    schema: Mapping[str, Any] = case.form.schema if case.form is not None else {}
+    spec = schema.get("result_holder")
+    answers = case.data or {}
+    if spec:
+        code = str(answers.get(spec["code"]) or "").strip()
+        name = str(answers.get(spec["name"]) or "").strip()
+        kind = _field_types(schema).get(spec["code"])
+        if code and name and kind in RESULT_HOLDER_CODE_TYPES:
+            return ResultHolder(code, name, RESULT_HOLDER_CODE_TYPES[kind], code == case.holder_code)
+    kind = HolderKind.PERSON if case.applicant_kind == ApplicantKind.PERSON else HolderKind.ENTERPRISE
+    return ResultHolder(case.holder_code, case.holder_name, kind, True)
+
+
+def _field_types(schema: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        field["key"]: field.get("type", "")
+        for section in schema.get("sections", [])
+        for field in section.get("fields", [])
+        if isinstance(field, Mapping) and "key" in field
+    }
+
+
+def _derived(key: str, case: Case, holder: ResultHolder) -> Any:
     if key in _HOLDER_NAME_FIELDS:
-        return case.holder_name
-    if key in _PERSON_CODE_FIELDS and holder_kind == HolderKind.PERSON:
-        return case.holder_code
-    if key in _ENTERPRISE_CODE_FIELDS and holder_kind == HolderKind.ENTERPRISE:
-        return case.holder_code
+        return holder.name
+    if key in _PERSON_CODE_FIELDS and holder.kind == HolderKind.PERSON:
+        return holder.code
+    if key in _ENTERPRISE_CODE_FIELDS and holder.kind == HolderKind.ENTERPRISE:
+        return holder.code
     if key in _ASSIGNED_NUMBER_FIELDS:
         return case.number
     if key in _DECISION_DATE_FIELDS:
@@ -140,11 +178,12 @@ def result_surface(*, case: Case, license_type: LicenseType, given: Mapping[str,
     """The license surface: the schema's fields from ``given`` (the decision's entries over the form's
     answers), else from the case (holder, number, decision date); refused unless it fits the schema."""
     properties: Mapping[str, Mapping[str, Any]] = license_type.field_schema.get("properties", {})
+    holder = result_holder(case)
     surface: dict[str, Any] = {}
     for key, spec in properties.items():
         value = given.get(key)
         if value is None or value == "":
-            value = _derived(key, case, license_type.holder_kind)
+            value = _derived(key, case, holder)
         if value is None or value == "":
             continue
         surface[key] = _coerce(value, spec)
@@ -172,11 +211,12 @@ def _result_license_type(case: Case) -> LicenseType | None:
 
 
 def _check_can_issue(case: Case, license_type: LicenseType) -> None:
-    holder_kind = HolderKind.PERSON if case.applicant_kind == ApplicantKind.PERSON else HolderKind.ENTERPRISE
-    if license_type.holder_kind != holder_kind:
+    holder = result_holder(case)
+    if license_type.holder_kind != holder.kind:
+        of_whom = "申请主体" if holder.is_case_holder else "表单所填的结果持证人"
         raise Conflict(
             f"“{license_type.name}”的持证主体是{HolderKind(license_type.holder_kind).label}，"
-            f"与本办件的申请主体（{ApplicantKind(case.applicant_kind).label}）不一致，无法签发",
+            f"与本办件{of_whom}（{HolderKind(holder.kind).label}）不一致，无法签发",
             code="result_holder_kind_mismatch",
         )
     try:
@@ -231,11 +271,12 @@ def _result_valid_until(data: Mapping[str, Any]) -> dt.date | None:
 def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any]) -> License:
     _check_can_issue(case, license_type)
     given = {**form_answers_for_result(case), **(data.get("result_surface") or {})}
+    holder = result_holder(case)
     return issue_license(
         license_type=license_type,
         issuer=case.department,
-        holder_code=case.holder_code,
-        holder_name=case.holder_name,
+        holder_code=holder.code,
+        holder_name=holder.name,
         surface=result_surface(case=case, license_type=license_type, given=given),
         issued_by=case.decided_by,
         issued_on=_decided_on(case),
@@ -270,7 +311,10 @@ def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> Licens
     _store_document(case, "approval", approval_pdf(case=case, approval=approval))
     text = "准予决定书已出具"
     if license_type and license:
-        text = f"办理结果“{license_type.name}”已签发至电子证照夹（证照标识 {license.identifier}），" + text
+        wallet = "电子证照夹"
+        if license.holder_code != case.holder_code:
+            wallet = f"权利人{license.holder_name}的电子证照夹"
+        text = f"办理结果“{license_type.name}”已签发至{wallet}（证照标识 {license.identifier}），" + text
     identifier = license.identifier if license else None
     record_case_action(
         case=case,

@@ -17,6 +17,7 @@ from oauth2_provider.models import AccessToken
 
 from yiwang.applications.constants import (
     CASE_RESUBMITTED,
+    CASE_RESULT_ISSUED,
     CASE_SUPPLEMENT_REQUESTED,
     CaseStatus,
     ClockStopKind,
@@ -242,20 +243,26 @@ def test_the_house_transfer_bundle_end_to_end_through_the_services(world, on):
     assert fresh(parent).closed_at is None  # one part is still open
     transfer = approve(world["zrzy_approver"], parts[TRANSFER], "符合转移登记条件", "《不动产登记暂行条例》")
 
-    # then each result is a signed e-license in the seller's wallet, and verifies
+    # then each result is a signed e-license that verifies: the new 不动产权证书 in the buyer's wallet (the
+    # house is theirs now), the tax proof and the mortgage's proof in the selling applicant's
     issued = {case.implementation.code: case.result_license for case in (tax, mortgage, transfer)}
     assert {code: license.license_type.code for code, license in issued.items()} == {
         TAX_RETURN: "TAX_PAYMENT_PROOF",
         MORTGAGE: "REAL_ESTATE_PROOF",
         TRANSFER: "REAL_ESTATE_CERT",
     }
+    buyer = parent.data["buyer_id_number"], parent.data["buyer_name"]
     for code, license in issued.items():
-        assert license.holder_code == seller.id_number
+        holder = buyer if code == TRANSFER else (seller.id_number, seller.full_name)
+        assert (license.holder_code, license.holder_name) == holder
         assert license.issuer_id == parts[code].department_id
         assert verify_license_identifier(identifier=license.identifier).is_valid
     wallet = set(License.objects.filter(holder_code=seller.id_number).values_list("identifier", flat=True))
-    assert {license.identifier for license in issued.values()} <= wallet
+    assert {issued[TAX_RETURN].identifier, issued[MORTGAGE].identifier} <= wallet
+    assert issued[TRANSFER].identifier not in wallet
+    assert (issued[TRANSFER].surface["name"], issued[TRANSFER].surface["id_number"]) == buyer[::-1]
     assert issued[TRANSFER].surface["location"] == estate.address
+    assert f"已签发至权利人{buyer[1]}的电子证照夹" in parts[TRANSFER].events.get(kind=CASE_RESULT_ISSUED).text
     # and the parent closed, approved, with its last part
     parent = fresh(parent)
     assert parent.status == CaseStatus.APPROVED and parent.closed_at is not None
@@ -436,9 +443,11 @@ def test_the_house_transfer_bundle_end_to_end_through_the_api(world, on, client)
     )
     wallet = {item["identifier"]: item for item in me.get("/licenses/mine", {"limit": 100})["items"]}
     for code in (TAX_RETURN, TRANSFER, MORTGAGE):
-        assert results[code] in wallet
+        assert (results[code] in wallet) is (code != TRANSFER)  # the new 不动产权证书 is the buyer's
         verified = client.post(
             "/api/v1/licenses/verify", {"identifier": results[code]}, content_type="application/json"
         ).json()
         assert verified["is_valid"] and verified["signature_ok"]
-    assert wallet[results[TRANSFER]]["type_code"] == "REAL_ESTATE_CERT"
+    certificate = License.objects.get(identifier=results[TRANSFER])
+    assert certificate.license_type.code == "REAL_ESTATE_CERT"
+    assert certificate.holder_code == answers["buyer_id_number"] != seller.id_number

@@ -139,6 +139,25 @@ def test_a_field_may_name_the_result_licenses_surface_field_it_fills():
     assert len(problems) == 2
 
 
+def test_the_result_holder_names_an_id_field_and_a_name_field_of_the_form():
+    # given a definition that issues its result to the party two of its answers name (the buyer)
+    schema = _base()
+    fields = schema["sections"][0]["fields"]
+    fields.append(field("buyer_id_number", "买受人身份号码", "id_number"))
+    fields.append(field("buyer_name", "买受人姓名"))
+    schema["result_holder"] = {"code": "buyer_id_number", "name": "buyer_name"}
+    assert check_schema(schema) == []
+    # then a name field as the code, a field the form lacks, and an unknown key are each refused
+    schema["result_holder"] = {"code": "buyer_name", "name": "seller_name", "colour": "red"}
+    problems = check_schema(schema)
+    assert "result_holder.colour：不认识的属性（请检查拼写）" in problems
+    assert any(p.startswith("result_holder.code：") and "id_number" in p for p in problems)
+    assert "result_holder.name：应为本表单中已定义的字段" in problems
+    assert len(problems) == 3
+    schema["result_holder"] = "buyer"
+    assert [p.split("：")[0] for p in check_schema(schema)] == ["result_holder"]
+
+
 def test_a_result_field_must_be_on_the_implementations_result_license(license_catalog):
     world = make_small_world()
     schema = small_schema(world.implementation)

@@ -282,3 +282,54 @@ def test_a_forms_result_field_fills_the_surface(license_types):
         120,
         "住宅",
     )
+
+
+def _buyer_form(implementation, code_type: str = "id_number") -> ApplicationForm:
+    """A 转移登记 form whose result goes to the buyer its answers name."""
+    fields = [{"key": "buyer_name", "type": "text"}, {"key": "buyer_code", "type": code_type}]
+    return ApplicationForm.objects.create(
+        implementation=implementation,
+        version=1,
+        title="转移登记申请表",
+        schema={
+            "sections": [{"fields": fields}],
+            "result_holder": {"code": "buyer_code", "name": "buyer_name"},
+        },
+    )
+
+
+def test_a_form_may_issue_the_result_to_the_party_it_names_not_the_applicant(license_types):
+    # given the seller's transfer, whose form names the buyer as the result's holder
+    implementation = ImplementationFactory(result_license_type="REAL_ESTATE_CERT")
+    buyer = {"buyer_name": "谭峰", "buyer_code": "511602194701180011"}
+    case = decided_case(implementation=implementation, form=_buyer_form(implementation), data=HOUSE | buyer)
+    # when
+    license = results.issue_result(case=case)
+    # then the new 不动产权证书 is the buyer's, surface included, and not in the seller's wallet
+    assert (license.holder_code, license.holder_name) == ("511602194701180011", "谭峰")
+    assert (license.surface["name"], license.surface["id_number"]) == ("谭峰", "511602194701180011")
+    assert license not in list_licenses_for_actor(actor=case.applicant)
+    assert verify_license_identifier(identifier=license.identifier).is_valid
+    event = CaseEvent.objects.get(case=case, kind=CASE_RESULT_ISSUED)
+    assert "已签发至权利人谭峰的电子证照夹" in event.text
+
+
+def test_without_the_named_partys_answers_the_result_goes_to_the_cases_holder(license_types):
+    implementation = ImplementationFactory(result_license_type="REAL_ESTATE_CERT")
+    case = decided_case(implementation=implementation, form=_buyer_form(implementation), data=dict(HOUSE))
+    license = results.issue_result(case=case)
+    assert (license.holder_code, license.holder_name) == (case.holder_code, case.holder_name)
+
+
+def test_a_named_holder_of_the_wrong_kind_is_refused_and_nothing_is_issued(license_types):
+    # given a person's license type, but the form names an enterprise (a credit code) as its holder
+    implementation = ImplementationFactory(result_license_type="REAL_ESTATE_CERT")
+    bank = {"buyer_name": "中国建设银行股份有限公司广安分行", "buyer_code": "91511600MA62A0XX3N"}
+    form = _buyer_form(implementation, code_type="credit_code")
+    case = decided_case(implementation=implementation, form=form, data=HOUSE | bank)
+    # when / then
+    with pytest.raises(Conflict) as raised:
+        results.issue_result(case=case)
+    assert raised.value.code == "result_holder_kind_mismatch"
+    assert "表单所填的结果持证人（法人）" in raised.value.message
+    assert not License.objects.exists() and not case.decision_document
