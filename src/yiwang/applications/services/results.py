@@ -52,6 +52,7 @@ from ..workflow.handlers import register_handler
 from .applicant_messages import tell_applicant
 from .cases.recording import record_case_action
 from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
+from .form_schema import iter_fields
 from .form_types import RESULT_HOLDER_CODE_TYPES
 
 # Surface fields a result license takes from the case itself rather than from the form's answers.
@@ -152,12 +153,7 @@ def result_holder(case: Case) -> ResultHolder:
 
 
 def _field_types(schema: Mapping[str, Any]) -> dict[str, str]:
-    return {
-        field["key"]: field.get("type", "")
-        for section in schema.get("sections", [])
-        for field in section.get("fields", [])
-        if isinstance(field, Mapping) and "key" in field
-    }
+    return {item["key"]: item.get("type", "") for _section, item in iter_fields(schema) if "key" in item}
 
 
 def _derived(key: str, case: Case, holder: ResultHolder) -> Any:
