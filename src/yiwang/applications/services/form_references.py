@@ -121,4 +121,24 @@ def check_references(schema: dict[str, Any], implementation: Implementation) -> 
     for path, spec in licensed:
         problems += _license_problems(path, types, spec["license_type"], spec["field"])
     problems += _result_field_problems(implementation, found.result_fields)
+    problems += _superseded_problems(implementation, schema.get("result_supersedes"))
     return problems
+
+
+def _superseded_problems(implementation: Implementation, key: object) -> list[str]:
+    """``result_supersedes`` names a material proven by a license of the result's own type (转移登记: the
+    seller's 不动产权证书, which the buyer's replaces)."""
+    if not isinstance(key, str):
+        return []
+    material = implementation.materials.filter(key=key).first()
+    if material is None:  # reported with the other material keys
+        return []
+    if (
+        not implementation.result_license_type
+        or material.license_type_code != implementation.result_license_type
+    ):
+        return [
+            f"result_supersedes：材料“{material.name}”的电子证照类型与该实施清单的结果证照类型不同，"
+            "不能被办理结果替代"
+        ]
+    return []

@@ -409,6 +409,11 @@ def _check(schema: object) -> _Check:
     _check_sections(check, schema.get("sections"))
     _check_materials(check, schema.get("materials"))
     _check_result_holder(check, schema.get("result_holder"))
+    superseded = schema.get("result_supersedes")
+    if superseded is not None and _check_key(
+        check, "result_supersedes", superseded, "被结果替代的申请材料编码"
+    ):
+        check.materials.append(("result_supersedes", superseded))  # the implementation must list it
     return check
 
 

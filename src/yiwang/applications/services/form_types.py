@@ -50,7 +50,16 @@ APPLICANT_KINDS = ("person", "enterprise")
 
 # The properties a definition may have at each level (anything else is refused: a typo must not pass).
 TOP_KEYS = frozenset(
-    {"schema_version", "implementation", "title", "description", "sections", "materials", "result_holder"}
+    {
+        "schema_version",
+        "implementation",
+        "title",
+        "description",
+        "sections",
+        "materials",
+        "result_holder",
+        "result_supersedes",
+    }
 )
 # ``result_holder``: the answers naming whom the result license is issued to, when not the applicant.
 RESULT_HOLDER_KEYS = frozenset({"code", "name"})

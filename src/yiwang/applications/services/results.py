@@ -29,10 +29,11 @@ from django.utils.translation import gettext_noop
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.workdays import WorkdayCalendar, load_calendar
 from yiwang.identity.selectors import list_holders_of_permission
-from yiwang.licenses.constants import HolderKind
+from yiwang.licenses.constants import HolderKind, LicenseStatus
 from yiwang.licenses.models import License, LicenseType
 from yiwang.licenses.services import issue_license
 from yiwang.licenses.services.issuance import check_issuer
+from yiwang.licenses.services.status import change_license_status
 from yiwang.licenses.services.validation import schema_errors
 from yiwang.notifications.constants import MessageTopic
 from yiwang.notifications.services import notify, raise_notice, render
@@ -50,6 +51,7 @@ from ..constants import (
 from ..models import Case
 from ..workflow.handlers import register_handler
 from .applicant_messages import tell_applicant
+from .cases.flags import sparing
 from .cases.recording import record_case_action
 from .decision_documents import Approval, Refusal, Rights, approval_pdf, refusal_pdf
 from .form_schema import iter_fields
@@ -280,6 +282,39 @@ def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any
     )
 
 
+def _supersede(case: Case, new: License) -> list[License]:
+    """Revoke (注销) the licenses the form's ``result_supersedes`` material was proven by in this case, of
+    the new license's type and still in force: 转移登记's new 不动产权证书 replaces the seller's, which must
+    not stay valid for a house they no longer own. The case and its bundle are not flagged for it."""
+    key = (case.form.schema if case.form is not None else {}).get("result_supersedes")
+    if not key:
+        return []
+    used = (
+        case.materials.filter(key=key, superseded=False, license__license_type=new.license_type)
+        .filter(license__status__in=[LicenseStatus.VALID, LicenseStatus.SUSPENDED])
+        .exclude(license=new)
+        .select_related("license__license_type")
+    )
+    family = {case.pk}
+    if case.parent_id:
+        family |= {
+            case.parent_id,
+            *Case.objects.filter(parent_id=case.parent_id).values_list("pk", flat=True),
+        }
+    olds = {material.license.pk: material.license for material in used if material.license is not None}
+    replaced = []
+    with sparing(family):
+        for old in olds.values():
+            change_license_status(
+                license=old,
+                to_status=LicenseStatus.REVOKED,
+                reason=f"已由办件 {case.number} 的办理结果 {new.identifier} 替代",
+                changed_by=case.decided_by,
+            )
+            replaced.append(old)
+    return replaced
+
+
 @transaction.atomic
 def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> License | None:
     """Issue the case's result license (if its implementation has one) and its 准予 decision document.
@@ -297,6 +332,7 @@ def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> Licens
     license_type = _result_license_type(case)
     license = _issue_license(case, license_type, data) if license_type else None
     case.result_license = license
+    replaced = _supersede(case, license) if license is not None else []
     approval = Approval(
         decided_on=_decided_on(case),
         basis=case.decision_basis or str(data.get("legal_basis") or "") or implementation.item.legal_basis,
@@ -311,6 +347,8 @@ def issue_result(*, case: Case, data: Mapping[str, Any] | None = None) -> Licens
         if license.holder_code != case.holder_code:
             wallet = f"权利人{license.holder_name}的电子证照夹"
         text = f"办理结果“{license_type.name}”已签发至{wallet}（证照标识 {license.identifier}），" + text
+    for old in replaced:
+        text += f"；原“{old.license_type.name}”（证照标识 {old.identifier}）已注销，由本结果替代"
     identifier = license.identifier if license else None
     record_case_action(
         case=case,

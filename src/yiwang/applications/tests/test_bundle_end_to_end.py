@@ -47,6 +47,7 @@ from yiwang.conftest import built_once
 from yiwang.core.errors import DomainError
 from yiwang.core.workdays import load_calendar
 from yiwang.identity.models import User
+from yiwang.licenses.constants import LicenseStatus
 from yiwang.licenses.models import License
 from yiwang.licenses.selectors import verify_license_identifier
 from yiwang.notifications.models import OutboxEvent
@@ -262,7 +263,20 @@ def test_the_house_transfer_bundle_end_to_end_through_the_services(world, on):
     assert issued[TRANSFER].identifier not in wallet
     assert (issued[TRANSFER].surface["name"], issued[TRANSFER].surface["id_number"]) == buyer[::-1]
     assert issued[TRANSFER].surface["location"] == estate.address
-    assert f"已签发至权利人{buyer[1]}的电子证照夹" in parts[TRANSFER].events.get(kind=CASE_RESULT_ISSUED).text
+    issued_text = parts[TRANSFER].events.get(kind=CASE_RESULT_ISSUED).text
+    assert f"已签发至权利人{buyer[1]}的电子证照夹" in issued_text
+    # and the seller's old 不动产权证书 is cancelled (注销), replaced by the buyer's, and the seller is told;
+    # the bundle's own cases, which used it as a material, are not flagged for it
+    old = License.objects.get(pk=certificate.license_id)
+    assert old.status == LicenseStatus.REVOKED and old.identifier in issued_text and "已注销" in issued_text
+    assert (
+        old.status_changes.get(to_status=LicenseStatus.REVOKED).reason
+        == f"已由办件 {transfer.number} 的办理结果 {issued[TRANSFER].identifier} 替代"
+    )
+    assert not verify_license_identifier(identifier=old.identifier).is_valid
+    assert not Case.objects.filter(pk__in=[parent.pk, *(p.pk for p in parts.values())]).exclude(
+        flagged_reason=""
+    )
     # and the parent closed, approved, with its last part
     parent = fresh(parent)
     assert parent.status == CaseStatus.APPROVED and parent.closed_at is not None

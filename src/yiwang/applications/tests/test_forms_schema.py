@@ -182,6 +182,30 @@ def test_a_result_field_must_be_on_the_implementations_result_license(license_ca
     assert form.schema["sections"][0]["fields"][-1]["result_field"] == "location"
 
 
+def test_the_result_may_replace_only_a_material_proven_by_a_license_of_its_own_type(license_catalog):
+    world = make_small_world()
+    world.implementation.result_license_type = "REAL_ESTATE_CERT"
+    world.implementation.save()
+    schema = small_schema(world.implementation)
+    problems = {
+        "no_such_material": "result_supersedes：该实施清单的申请材料中没有“no_such_material”",
+        "applicant_id_card": "result_supersedes：材料“申请人居民身份证”的电子证照类型"
+        "与该实施清单的结果证照类型不同，不能被办理结果替代",
+    }
+    for key, problem in problems.items():
+        schema["result_supersedes"] = key
+        with pytest.raises(FormSchemaError) as raised:
+            import_form(actor=None, schema=schema)
+        assert raised.value.details["problems"] == [problem]
+    # a material whose license is of the result's type (the old 不动产权证书) may be replaced
+    world.implementation.materials.filter(key="applicant_id_card").update(
+        license_type_code="REAL_ESTATE_CERT"
+    )
+    schema["result_supersedes"] = "applicant_id_card"
+    form, _created = import_form(actor=None, schema=schema)
+    assert form.schema["result_supersedes"] == "applicant_id_card"
+
+
 def test_import_versions_activation_and_export_round_trip():
     world = make_small_world()
     # when a data administrator of the department imports twice (the second time changed)

@@ -14,8 +14,10 @@ from yiwang.applications.constants import (
     AuditAction,
     CaseStatus,
     Decision,
+    MaterialSource,
+    TrustLevel,
 )
-from yiwang.applications.models import ApplicationForm, CaseEvent
+from yiwang.applications.models import ApplicationForm, CaseEvent, CaseMaterial
 from yiwang.applications.services import results
 from yiwang.applications.workflow.handlers import call_handler, has_handler
 from yiwang.audit.models import AuditEntry
@@ -24,9 +26,11 @@ from yiwang.catalog.tests.factories import DepartmentFactory, ImplementationFact
 from yiwang.core.errors import Conflict, InvalidInput
 from yiwang.identity.constants import StaffRole
 from yiwang.identity.tests.factories import StaffAssignmentFactory
+from yiwang.licenses.constants import LicenseStatus
 from yiwang.licenses.models import License, LicenseType
 from yiwang.licenses.selectors import list_licenses_for_actor, verify_license_identifier
 from yiwang.licenses.services import load_license_type_catalog
+from yiwang.licenses.tests.factories import make_license
 from yiwang.notifications.models import Notice, OutboxEvent
 
 from .factories import CaseFactory
@@ -333,3 +337,47 @@ def test_a_named_holder_of_the_wrong_kind_is_refused_and_nothing_is_issued(licen
     assert raised.value.code == "result_holder_kind_mismatch"
     assert "表单所填的结果持证人（法人）" in raised.value.message
     assert not License.objects.exists() and not case.decision_document
+
+
+def test_the_result_cancels_the_license_it_replaces_and_flags_only_other_cases(license_types):
+    # given the seller's transfer, proven by their 不动产权证书, which another open case also relies on
+    implementation = ImplementationFactory(result_license_type="REAL_ESTATE_CERT")
+    form = _buyer_form(implementation)
+    form.schema["result_supersedes"] = "deed"
+    form.save()
+    buyer = {"buyer_name": "谭峰", "buyer_code": "511602194701180011"}
+    case = decided_case(implementation=implementation, form=form, data=HOUSE | buyer)
+    deed = LicenseType.objects.get(code="REAL_ESTATE_CERT")
+    deed.issuing_departments.add(case.department)
+    surface = {"name": case.holder_name, "id_number": case.holder_code, "certificate_number": "川(2016)第1号"}
+    old = make_license(
+        holder=case.applicant,
+        issuer=case.department,
+        license_type=deed,
+        surface=surface | HOUSE | {"area": 89.5},
+    )
+    other = CaseFactory(applicant=case.applicant)
+    for holder_case in (case, other):
+        CaseMaterial.objects.create(
+            case=holder_case,
+            key="deed",
+            name="不动产权证书",
+            source=MaterialSource.LICENSE,
+            trust=TrustLevel.SIGNED,
+            license=old,
+        )
+    # when the buyer's certificate is issued
+    new = results.issue_result(case=case)
+    # then the seller's is cancelled for it, the seller is told, and only the other case is flagged
+    old.refresh_from_db()
+    assert old.status == LicenseStatus.REVOKED
+    assert old.status_changes.get(to_status=LicenseStatus.REVOKED).reason == (
+        f"已由办件 {case.number} 的办理结果 {new.identifier} 替代"
+    )
+    told = Notice.objects.get(recipient=case.applicant, title__contains="注销或吊销")
+    assert f"原因：已由办件 {case.number} 的办理结果 {new.identifier} 替代" in told.body
+    text = CaseEvent.objects.get(case=case, kind=CASE_RESULT_ISSUED).text
+    assert f"原“不动产权证书”（证照标识 {old.identifier}）已注销" in text
+    case.refresh_from_db()
+    other.refresh_from_db()
+    assert case.flagged_reason == "" and old.identifier in other.flagged_reason

@@ -14,8 +14,11 @@ ISSUED_TITLE = gettext_noop("电子证照“{license}”已签发")
 ISSUED_BODY = gettext_noop(
     "{issuer}已签发您的电子证照“{license}”（证照标识 {identifier}），可在“我的证照”中查看和亮证。"
 )
-REVOKED_TITLE = gettext_noop("电子证照“{license}”已被吊销")
-REVOKED_BODY = gettext_noop("{issuer}已吊销您的电子证照“{license}”（证照标识 {identifier}）。原因：{reason}")
+# 注销 (cancelled: replaced, e.g. by a new owner's 不动产权证书) or 吊销 (a sanction): the reason tells
+REVOKED_TITLE = gettext_noop("电子证照“{license}”已注销或吊销")
+REVOKED_BODY = gettext_noop(
+    "{issuer}已注销或吊销您的电子证照“{license}”（证照标识 {identifier}），该证照不再有效。原因：{reason}"
+)
 
 
 def tell_holders(*, license: License, topic: str, title: str, body: str, reason: str = "") -> int:
