@@ -208,8 +208,7 @@ def _result_license_type(case: Case) -> LicenseType | None:
     return license_type
 
 
-def _check_can_issue(case: Case, license_type: LicenseType) -> None:
-    holder = result_holder(case)
+def _check_can_issue(case: Case, license_type: LicenseType, holder: ResultHolder) -> None:
     if license_type.holder_kind != holder.kind:
         of_whom = "申请主体" if holder.is_case_holder else "表单所填的结果持证人"
         raise Conflict(
@@ -267,9 +266,9 @@ def _result_valid_until(data: Mapping[str, Any]) -> dt.date | None:
 
 
 def _issue_license(case: Case, license_type: LicenseType, data: Mapping[str, Any]) -> License:
-    _check_can_issue(case, license_type)
-    given = {**form_answers_for_result(case), **(data.get("result_surface") or {})}
     holder = result_holder(case)
+    _check_can_issue(case, license_type, holder)
+    given = {**form_answers_for_result(case), **(data.get("result_surface") or {})}
     return issue_license(
         license_type=license_type,
         issuer=case.department,
@@ -292,7 +291,6 @@ def _supersede(case: Case, new: License) -> list[License]:
     used = (
         case.materials.filter(key=key, superseded=False, license__license_type=new.license_type)
         .filter(license__status__in=[LicenseStatus.VALID, LicenseStatus.SUSPENDED])
-        .exclude(license=new)
         .select_related("license__license_type")
     )
     family = {case.pk}
